@@ -1,0 +1,156 @@
+"""Rules across records: unique IDs, references that resolve, and types that fit each other.
+
+Each rule takes the :class:`Index` of all loaded records and reports through ``report(record,
+code, message, at)``; positions are found by the runner from the files that have problems.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from ..load.repository import Record
+from ..schemas import SchemaSet, nearest
+
+Report = Callable[[Record, str, str, tuple], None]
+
+
+@dataclass
+class Index:
+    """Records by kind and by ID; built once per run."""
+
+    by_kind: dict[str, dict[str, Record]] = field(default_factory=lambda: defaultdict(dict))
+    duplicates: list[tuple[Record, Record]] = field(default_factory=list)
+    known_ids: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    @classmethod
+    def build(cls, records: Iterable[Record], extra_ids: dict[str, set[str]] | None = None) -> "Index":
+        index = cls()
+        seen: dict[str, Record] = {}
+        for record in records:
+            ident = record.id
+            if ident is None:
+                continue
+            if ident in seen:
+                index.duplicates.append((record, seen[ident]))
+                continue
+            seen[ident] = record
+            index.by_kind[record.kind][ident] = record
+            index.known_ids[record.kind].add(ident)
+        for kind, ids in (extra_ids or {}).items():
+            index.known_ids[kind] |= ids
+        return index
+
+    def get(self, kind: str, ident: str) -> Record | None:
+        return self.by_kind.get(kind, {}).get(ident)
+
+    def exists(self, kind: str, ident: str) -> bool:
+        return ident in self.known_ids.get(kind, ())
+
+
+def check_references(records: Iterable[Record], index: Index, schemas: SchemaSet, report: Report) -> None:
+    for duplicate, first in index.duplicates:
+        report(duplicate, "duplicate-id", f"编号 {duplicate.id} 重复：{first.path} 已使用这个编号；请用 yibao new 生成新编号", ("id",))
+    for record in records:
+        for fn in CROSS_RULES.get(record.kind, ()):
+            fn(record, index, schemas, report)
+
+
+def _missing(kind: str, ident: str, index: Index, schemas: SchemaSet) -> str:
+    label = schemas.kind_label(kind)
+    candidates = index.known_ids.get(kind, set())
+    hint = nearest(ident, sorted(candidates)) if len(candidates) <= 5000 else None
+    tip = f"；是不是 {hint}？" if hint else ""
+    return f"引用的{label} {ident} 不存在（records/{kind}/ 下没有 {ident}.yaml）{tip}"
+
+
+def _refs(record: Record, dotted: str) -> list[tuple[tuple, str]]:
+    """(path, value) for a reference field that holds one ID or a list of IDs."""
+    value = record.get(dotted)
+    base = tuple(dotted.split("."))
+    if isinstance(value, str):
+        return [(base, value)]
+    if isinstance(value, list):
+        return [(base + (i,), v) for i, v in enumerate(value) if isinstance(v, str)]
+    return []
+
+
+def references_resolve(*pairs: tuple[str, str]):
+    """A rule: each named field refers to an existing record of the given kind."""
+    def check(record: Record, index: Index, schemas: SchemaSet, report: Report) -> None:
+        for dotted, kind in pairs:
+            for path, ident in _refs(record, dotted):
+                if not index.exists(kind, ident):
+                    report(record, "unresolved-reference", _missing(kind, ident, index, schemas), path)
+    check.__name__ = "references_resolve"
+    return check
+
+
+def inspection_fits_institution(record: Record, index: Index, schemas: SchemaSet, report: Report) -> None:
+    institution = index.get("institution", record.get("institution") or "")
+    if institution is None:
+        return
+    itype = institution.get("type")
+    inspection_types = schemas.vocab("inspection_type").get("x-applies-to", {})
+    allowed = inspection_types.get(record.get("type"))
+    if allowed and itype in schemas.terms("institution_type") and itype not in allowed:
+        report(record, "inspection-type-mismatch",
+               f"检查类型“{record.get('type')}”不适用于{itype}（{institution.id}）；适用于：{'、'.join(allowed)}", ("type",))
+    violations = schemas.vocab("violation_type").get("x-applies-to", {})
+    for i, finding in enumerate(record.get("findings") or []):
+        term = finding.get("violation_type") if isinstance(finding, dict) else None
+        allowed = violations.get(term)
+        if allowed and itype not in allowed:
+            report(record, "violation-type-mismatch",
+                   f"违规类型“{term}”不适用于{itype}（{institution.id}）；适用于：{'、'.join(allowed)}", ("findings", i, "violation_type"))
+
+
+def inspectors_on_contract(record: Record, index: Index, schemas: SchemaSet, report: Report) -> None:
+    contract = record.get("contract")
+    for path, ident in _refs(record, "inspectors"):
+        staff = index.get("staff", ident)
+        contracts = staff.get("contracts") if staff else None
+        if isinstance(contracts, list) and contract not in contracts:
+            report(record, "staff-not-on-contract", f"检查人员 {ident} 不在项目 {contract} 的团队中（见 {staff.path}）", path)
+
+
+def case_subject_fits_institution(record: Record, index: Index, schemas: SchemaSet, report: Report) -> None:
+    subject_type = record.get("subject.type")
+    institution = index.get("institution", record.get("subject.institution") or "")
+    if institution is None or subject_type not in schemas.terms("institution_type"):
+        return
+    if institution.get("type") != subject_type:
+        report(record, "subject-type-mismatch",
+               f"对象类型为{subject_type}，但 {institution.id} 是{institution.get('type')}", ("subject", "type"))
+
+
+def related_inspections_same_institution(record: Record, index: Index, schemas: SchemaSet, report: Report) -> None:
+    institution = record.get("subject.institution")
+    for path, ident in _refs(record, "related_inspections"):
+        inspection = index.get("inspection", ident)
+        if inspection is not None and institution and inspection.get("institution") != institution:
+            report(record, "related-inspection-mismatch",
+                   f"关联检查 {ident} 检查的是 {inspection.get('institution')}，与案件对象 {institution} 不同", path)
+
+
+#: Which fields of which kind refer to which kind of record (one place, used by every check).
+REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
+    "contract": (("scope.institutions", "institution"),),
+    "staff": (("contracts", "contract"),),
+    "inspection": (("contract", "contract"), ("institution", "institution"), ("inspectors", "staff")),
+    "case": (("contract", "contract"), ("subject.institution", "institution"), ("related_inspections", "inspection")),
+    "training": (("contract", "contract"), ("trainers", "staff"), ("participant_institutions", "institution")),
+}
+
+
+def referenced_ids(record: Record) -> list[str]:
+    return [ident for dotted, _ in REFERENCES.get(record.kind, ()) for _, ident in _refs(record, dotted)]
+
+
+CROSS_RULES: dict[str, tuple] = {
+    "contract": (references_resolve(*REFERENCES["contract"]),),
+    "staff": (references_resolve(*REFERENCES["staff"]),),
+    "inspection": (references_resolve(*REFERENCES["inspection"]), inspection_fits_institution, inspectors_on_contract),
+    "case": (references_resolve(*REFERENCES["case"]), case_subject_fits_institution, related_inspections_same_institution),
+    "training": (references_resolve(*REFERENCES["training"]),),
+}

@@ -1,0 +1,126 @@
+"""The ``yibao`` command: a thin layer over load → check → compute → publish.
+
+Exit codes: 0 valid, 1 records invalid, 2 usage or internal error. Bad input never produces a
+traceback; an unexpected failure prints one line and asks for a report.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+
+from . import __version__
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # exit 2 with a Chinese hint, as argparse does
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"yibao: 用法错误：{message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _root(args: argparse.Namespace) -> Path:
+    from .load.repository import RepositoryNotFound, find_root
+
+    try:
+        return find_root(args.repo)
+    except RepositoryNotFound as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _schemas(root: Path):
+    from .schemas import SchemaSet
+
+    return SchemaSet.load(root / "schemas")
+
+
+def _relative(root: Path, raw: str) -> str:
+    path = Path(raw)
+    absolute = (Path.cwd() / path).resolve() if not path.is_absolute() else path.resolve()
+    try:
+        return absolute.relative_to(root).as_posix()
+    except ValueError:
+        raise UsageError(f"{raw} 不在仓库 {root} 内") from None
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .check.runner import check_repository
+    from .diagnostics import render
+
+    root = _root(args)
+    schemas = _schemas(root)
+    paths = [_relative(root, p) for p in args.paths] if args.paths else None
+    result = check_repository(root, schemas, paths)
+    print(render(result.diagnostics, args.format, result.files))
+    if args.format == "text" and paths is None:
+        counts = Counter(r.kind for r in result.records)
+        parts = [f"{schemas.kind_label(k)} {counts[k]}" for k in schemas.kinds if counts[k]]
+        if parts:
+            print("记录数：" + "，".join(parts))
+    if result.internal_errors:
+        return EXIT_USAGE
+    return EXIT_OK if result.ok else EXIT_INVALID
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="yibao", description="医保基金监管工作记录：校验记录、统计考核指标、生成门户。")
+    parser.add_argument("--version", action="version", version=f"yibao {__version__}")
+    parser.add_argument("-C", "--repo", metavar="DIR", default=None, help="记录仓库所在目录（默认从当前目录向上查找）")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("validate", help="校验记录（全部或指定文件及其引用的记录）")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="只校验这些记录文件（以及它们引用的记录）")
+    p.add_argument("--format", choices=("text", "json", "github"), default="text", help="输出格式")
+    p.set_defaults(func=cmd_validate)
+
+    for register in _EXTENSIONS:
+        register(sub)
+    return parser
+
+
+_EXTENSIONS: list = []
+
+
+def extension(fn):
+    """Subcommands living in other modules register here (keeps this file thin)."""
+    _EXTENSIONS.append(fn)
+    return fn
+
+
+def _load_extensions() -> None:
+    from . import commands  # noqa: F401  - registers the other subcommands
+
+
+def main(argv: list[str] | None = None) -> int:
+    _load_extensions()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    from .schemas import SchemaError
+
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        sys.stderr.write(f"yibao: {exc}\n")
+        return EXIT_USAGE
+    except SchemaError as exc:
+        sys.stderr.write(f"yibao: {exc}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - last line of defence: no traceback for users
+        if "--debug" in (argv or sys.argv):
+            raise
+        sys.stderr.write(f"yibao: 内部错误：{type(exc).__name__}: {exc}\n请把这条信息报告给仓库维护人员。\n")
+        return EXIT_USAGE

@@ -1,0 +1,1 @@
+"""Subcommands beyond ``validate``: one module each, registered with :func:`yibao.cli.extension`."""

@@ -1,0 +1,67 @@
+"""Errors are values: every check returns :class:`Diagnostic` objects, collected for a whole run.
+
+Text output is ``path:line:col: error[CODE] message`` (Chinese message, stable English code);
+``json`` is for machines and ``github`` for workflow annotations on the pull request's diff.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Iterable
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Diagnostic:
+    path: str
+    line: int
+    col: int
+    code: str
+    message: str
+    severity: str = ERROR
+    field: str = ""
+
+    def text(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.code}] {self.message}"
+
+
+def sort_key(d: Diagnostic) -> tuple:
+    return (d.path, d.line, d.col, d.code, d.message)
+
+
+def summary_line(diagnostics: list[Diagnostic], files: int) -> str:
+    errors = sum(d.severity == ERROR for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    if not diagnostics:
+        return f"检查通过：{files} 个记录文件，没有发现错误。"
+    files_with = len({d.path for d in diagnostics if d.severity == ERROR})
+    tail = f"，{warnings} 个提醒" if warnings else ""
+    return f"检查未通过：{files} 个记录文件中有 {files_with} 个有问题，共 {errors} 个错误{tail}。"
+
+
+def _gh_escape(value: str, prop: bool = False) -> str:
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        value = value.replace(":", "%3A").replace(",", "%2C")
+    return value
+
+
+def render(diagnostics: Iterable[Diagnostic], fmt: str, files: int) -> str:
+    items = sorted(diagnostics, key=sort_key)
+    if fmt == "json":
+        errors = sum(d.severity == ERROR for d in items)
+        return json.dumps(
+            {"ok": errors == 0, "files": files, "errors": errors, "warnings": len(items) - errors,
+             "diagnostics": [asdict(d) for d in items]},
+            ensure_ascii=False, indent=2,
+        )
+    if fmt == "github":
+        lines = [
+            f"::{d.severity} file={_gh_escape(d.path, True)},line={d.line},col={d.col},title={_gh_escape(d.code, True)}::{_gh_escape(d.message)}"
+            for d in items
+        ]
+        lines.append(summary_line(items, files))
+        return "\n".join(lines)
+    return "\n".join([d.text() for d in items] + [summary_line(items, files)])

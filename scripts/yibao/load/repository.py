@@ -1,0 +1,87 @@
+"""Where records live: the repository root, the record files and their kinds.
+
+A repository is any directory with ``schemas/vocabulary.schema.json``; records are
+``records/<kind>/[<year>/]<ID>.yaml``. Commands find the root from the current directory
+upwards, as git does.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+RECORDS = "records"
+SCHEMAS = "schemas"
+MARKER = Path(SCHEMAS) / "vocabulary.schema.json"
+EXTENSION = ".yaml"
+
+
+class RepositoryNotFound(Exception):
+    pass
+
+
+def find_root(start: Path | str | None = None) -> Path:
+    here = Path(start or os.getcwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / MARKER).is_file():
+            return candidate
+    raise RepositoryNotFound(f"{here} 不在 yibao 记录仓库内（向上没有找到 {MARKER.as_posix()}）")
+
+
+@dataclass(slots=True)
+class Record:
+    """One record file's content, as loaded (never altered)."""
+
+    kind: str
+    path: str  # repository-relative, POSIX separators
+    data: dict[str, Any]
+    valid: bool = True  # False when file-level checks found errors
+
+    @property
+    def id(self) -> str | None:
+        value = self.data.get("id")
+        return value if isinstance(value, str) else None
+
+    def get(self, dotted: str, default: Any = None) -> Any:
+        value: Any = self.data
+        for part in dotted.split("."):
+            if not isinstance(value, dict) or part not in value:
+                return default
+            value = value[part]
+        return value
+
+
+def kind_of(relpath: str, kinds: list[str] | tuple[str, ...]) -> str | None:
+    parts = relpath.split("/")
+    if len(parts) >= 3 and parts[0] == RECORDS and parts[1] in kinds:
+        return parts[1]
+    return None
+
+
+def stem(relpath: str) -> str:
+    name = relpath.rsplit("/", 1)[-1]
+    return name[: -len(EXTENSION)] if name.endswith(EXTENSION) else name.rsplit(".", 1)[0]
+
+
+def record_files(root: Path) -> tuple[list[str], list[str]]:
+    """All ``*.yaml`` under ``records/`` (sorted), and the other files found there.
+
+    Hidden files and folders are skipped; a README is allowed.
+    """
+    base = root / RECORDS
+    found: list[str] = []
+    others: list[str] = []
+    if not base.is_dir():
+        return found, others
+    prefix = len(str(root)) + 1
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        rel_dir = dirpath[prefix:].replace(os.sep, "/")
+        for name in filenames:
+            if name.startswith(".") or name.lower().startswith("readme"):
+                continue
+            (found if name.endswith(EXTENSION) else others).append(f"{rel_dir}/{name}")
+    found.sort()
+    others.sort()
+    return found, others

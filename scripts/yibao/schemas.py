@@ -1,0 +1,202 @@
+"""The schemas and the vocabulary: one source of truth for CI, editor hints and portal labels.
+
+``schemas/<kind>.schema.json`` describes one record kind (JSON Schema draft 2020-12) and refers to
+``schemas/vocabulary.schema.json`` for every controlled term. Besides standard keywords the
+schemas carry a few annotations that the tool reads:
+
+* ``title`` — the Chinese label of a field, used in error messages and on the portal;
+* ``x-confidential: true`` — the field never reaches the portal;
+* ``x-format: yuan`` — money: at most two decimals; ``x-format: uscc`` — 统一社会信用代码 with
+  its GB 32100 check character;
+* ``x-applies-to``, ``x-labels``, ``x-closed`` … in the vocabulary — facts about terms.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterator
+
+import jsonschema
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from .check.codes import is_valid_uscc
+
+VOCABULARY_FILE = "vocabulary.schema.json"
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
+class SchemaError(Exception):
+    """The repository's schemas themselves are broken (exit code 2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldInfo:
+    title: str
+    confidential: bool = False
+    vocabulary: str | None = None
+    x_format: str | None = None
+    description: str = ""
+
+
+def _check_date(instance: object) -> bool:
+    if not isinstance(instance, str):
+        return True
+    if not _ISO_DATE.match(instance):
+        return False
+    try:
+        _dt.date.fromisoformat(instance)
+    except ValueError:
+        return False
+    return True
+
+
+def _x_format(validator: Any, kind: str, instance: Any, schema: dict) -> Iterator[ValidationError]:
+    if kind == "yuan" and isinstance(instance, Decimal) and instance.as_tuple().exponent < -2:
+        yield ValidationError(f"{instance} has fractions of a fen", validator="x-format", validator_value=kind)
+    elif kind == "uscc" and isinstance(instance, str) and not is_valid_uscc(instance):
+        yield ValidationError(f"{instance} is not a valid USCC", validator="x-format", validator_value=kind)
+
+
+_Validator = jsonschema.validators.extend(Draft202012Validator, {"x-format": _x_format})
+
+
+@dataclass
+class SchemaSet:
+    root: Path
+    schemas: dict[str, dict]
+    vocabulary: dict
+    fingerprint: str
+    validators: dict[str, Any] = field(default_factory=dict)
+    fields: dict[str, dict[tuple, FieldInfo]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, schema_dir: Path) -> "SchemaSet":
+        digest = hashlib.sha256()
+        try:
+            vocab_bytes = (schema_dir / VOCABULARY_FILE).read_bytes()
+            vocabulary = json.loads(vocab_bytes)
+            digest.update(vocab_bytes)
+            kinds = vocabulary["$defs"]["record_kind"]["enum"]
+            schemas = {}
+            for kind in kinds:
+                raw = (schema_dir / f"{kind}.schema.json").read_bytes()
+                digest.update(kind.encode() + b"\0" + raw)
+                schemas[kind] = json.loads(raw)
+        except (OSError, ValueError, KeyError) as exc:
+            raise SchemaError(f"无法读取 schema（{schema_dir}）：{exc}") from exc
+        self = cls(schema_dir, schemas, vocabulary, digest.hexdigest())
+        registry = Registry().with_resource(
+            VOCABULARY_FILE, Resource.from_contents(vocabulary, default_specification=DRAFT202012)
+        )
+        checker = FormatChecker(formats=())
+        checker.checks("date")(_check_date)
+        for kind, schema in schemas.items():
+            try:
+                _Validator.check_schema(schema)
+            except jsonschema.SchemaError as exc:
+                raise SchemaError(f"{kind}.schema.json 不是有效的 JSON Schema：{exc.message}") from exc
+            self.validators[kind] = _Validator(schema, registry=registry, format_checker=checker)
+            index: dict[tuple, FieldInfo] = {}
+            self._index(schema, (), index)
+            self.fields[kind] = index
+        return self
+
+    # -- vocabulary -------------------------------------------------------------------------
+    @property
+    def kinds(self) -> list[str]:
+        return list(self.schemas)
+
+    def vocab(self, name: str) -> dict:
+        return self.vocabulary["$defs"][name]
+
+    def terms(self, name: str) -> list[str]:
+        return list(self.vocab(name).get("enum", []))
+
+    def label(self, name: str, term: str) -> str:
+        return self.vocab(name).get("x-labels", {}).get(term, term)
+
+    def kind_label(self, kind: str) -> str:
+        return self.label("record_kind", kind)
+
+    # -- fields -------------------------------------------------------------------------------
+    def _resolve(self, node: dict) -> tuple[dict, str | None]:
+        ref = node.get("$ref")
+        if not ref:
+            return node, None
+        target, _, pointer = ref.partition("#")
+        doc = self.vocabulary if target == VOCABULARY_FILE else None
+        if doc is None or not pointer.startswith("/$defs/"):
+            return node, None
+        name = pointer.split("/")[-1]
+        merged = dict(doc["$defs"][name])
+        merged.update({k: v for k, v in node.items() if k != "$ref"})
+        return merged, name
+
+    def _index(self, node: dict, path: tuple, index: dict[tuple, FieldInfo]) -> None:
+        node, vocab_name = self._resolve(node)
+        if path:
+            vocab = vocab_name if vocab_name and "enum" in self.vocab(vocab_name) else None
+            index[path] = FieldInfo(
+                title=node.get("title", path[-1]),
+                confidential=bool(node.get("x-confidential")),
+                vocabulary=vocab,
+                x_format=node.get("x-format"),
+                description=node.get("description", ""),
+            )
+        if node.get("type") == "array" and isinstance(node.get("items"), dict):
+            items, item_vocab = self._resolve(node["items"])
+            if path and item_vocab and "enum" in items:
+                index[path] = FieldInfo(index[path].title, index[path].confidential, item_vocab,
+                                        index[path].x_format, index[path].description)
+            self._index_children(items, path, index)
+        else:
+            self._index_children(node, path, index)
+
+    def _index_children(self, node: dict, path: tuple, index: dict[tuple, FieldInfo]) -> None:
+        for name, sub in node.get("properties", {}).items():
+            self._index(sub, path + (name,), index)
+
+    def field(self, kind: str, path: tuple) -> FieldInfo | None:
+        """Field info for a data path; list indices are ignored."""
+        return self.fields.get(kind, {}).get(tuple(p for p in path if isinstance(p, str)))
+
+    def title(self, kind: str, path: tuple) -> str:
+        info = self.field(kind, path)
+        if info is None:
+            names = [p for p in path if isinstance(p, str)]
+            return names[-1] if names else self.kind_label(kind)
+        return info.title
+
+    def confidential_paths(self, kind: str) -> list[tuple]:
+        return [p for p, info in self.fields.get(kind, {}).items() if info.confidential]
+
+    def format_paths(self, kind: str, x_format: str) -> list[tuple]:
+        return [p for p, info in self.fields.get(kind, {}).items() if info.x_format == x_format]
+
+    def field_names(self, kind: str, parent: tuple) -> list[str]:
+        parent = tuple(p for p in parent if isinstance(p, str))
+        return [p[-1] for p in self.fields.get(kind, {}) if p[:-1] == parent]
+
+    # -- validation ----------------------------------------------------------------------------
+    def iter_errors(self, kind: str, data: dict) -> Iterator[ValidationError]:
+        return self.validators[kind].iter_errors(data)
+
+
+def nearest(value: str, choices: list[str]) -> str | None:
+    """The closest choice to a mistyped value (character similarity, works for Chinese)."""
+    if not isinstance(value, str) or not choices:
+        return None
+    found = difflib.get_close_matches(value, choices, n=1, cutoff=0.34)
+    if found:
+        return found[0]
+    # a typed fragment of a longer term (“重复” for “重复收费”)
+    contains = [c for c in choices if value and (value in c or c in value)]
+    return contains[0] if contains else None
