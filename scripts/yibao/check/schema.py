@@ -35,8 +35,7 @@ def _shown(value: Any) -> str:
 
 def check_schema(record: Record, schemas: SchemaSet, findings: Findings) -> None:
     kind = record.kind
-    errors = sorted(schemas.iter_errors(kind, record.data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
-    for error in errors:
+    for error in schemas.errors(kind, record.data):
         _report(error, record, schemas, findings)
 
 
