@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections import Counter
 from pathlib import Path
 
 from . import __version__
@@ -50,6 +49,20 @@ def _relative(root: Path, raw: str) -> str:
         raise UsageError(f"{raw} 不在仓库 {root} 内") from None
 
 
+def _cache(args: argparse.Namespace, root: Path, schemas):
+    """The check cache, unless ``--no-cache`` (see yibao.check.cache)."""
+    if getattr(args, "no_cache", False):
+        return None
+    from .check.cache import Cache
+
+    return Cache(root, schemas.fingerprint)
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-cache", action="store_true", help="不使用检查缓存（缓存在仓库之外，可随时删除）")
+    parser.add_argument("-j", "--jobs", type=int, default=None, metavar="N", help="并行进程数（默认使用全部 CPU 核）")
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from .check.runner import check_repository
     from .diagnostics import render
@@ -57,11 +70,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     root = _root(args)
     schemas = _schemas(root)
     paths = [_relative(root, p) for p in args.paths] if args.paths else None
-    result = check_repository(root, schemas, paths)
+    result = check_repository(root, schemas, paths, cache=_cache(args, root, schemas), jobs=args.jobs, want_data=False)
     print(render(result.diagnostics, args.format, result.files))
     if args.format == "text" and paths is None:
-        counts = Counter(r.kind for r in result.records)
-        parts = [f"{schemas.kind_label(k)} {counts[k]}" for k in schemas.kinds if counts[k]]
+        counts = result.counts
+        parts = [f"{schemas.kind_label(k)} {counts[k]}" for k in schemas.kinds if counts.get(k)]
         if parts:
             print("记录数：" + "，".join(parts))
     if result.internal_errors:
@@ -78,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="校验记录（全部或指定文件及其引用的记录）")
     p.add_argument("paths", nargs="*", metavar="PATH", help="只校验这些记录文件（以及它们引用的记录）")
     p.add_argument("--format", choices=("text", "json", "github"), default="text", help="输出格式")
+    add_run_options(p)
     p.set_defaults(func=cmd_validate)
 
     for register in _EXTENSIONS:

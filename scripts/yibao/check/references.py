@@ -143,6 +143,33 @@ REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
+#: The only top-level fields cross-record rules read. Cross rules always run on this view of a
+#: record (freshly loaded or from the cache alike), so both paths give the same answers.
+CROSS_FIELDS = ("id", "type", "contract", "contracts", "institution", "inspectors", "subject",
+                "related_inspections", "trainers", "participant_institutions", "scope", "findings")
+
+
+def cross_view(data: dict) -> dict:
+    view = {k: _plain(data[k]) for k in CROSS_FIELDS if k in data and k != "findings"}
+    findings = data.get("findings")
+    if isinstance(findings, list):
+        view["findings"] = [{"violation_type": _plain(f.get("violation_type"))} if isinstance(f, dict) else None for f in findings]
+    elif "findings" in data:
+        view["findings"] = _plain(findings)
+    return view
+
+
+def _plain(value):
+    """Only plain data in a view (Decimal as text), so it can be cached with marshal."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, (str, int, bool)) or value is None:
+        return value
+    return str(value)
+
+
 def referenced_ids(record: Record) -> list[str]:
     return [ident for dotted, _ in REFERENCES.get(record.kind, ()) for _, ident in _refs(record, dotted)]
 

@@ -1,26 +1,35 @@
 """Run every check: file by file (load, schema, personal data, record rules), then across records.
 
-``check_file`` is a pure function of one file's bytes and the schemas, so it can run in worker
-processes and its result can be cached by content. Cross-record rules always run on the whole
-index (they are cheap and depend on other files).
+``check_text`` is a pure function of one file's path, bytes and the schemas, so it runs in worker
+processes (both cores on a cold run) and its result is cached by content (see ``cache``).
+Cross-record rules always run, on a small view of every record (``references.cross_view``), so a
+cached record and a freshly checked one are treated the same.
 """
 from __future__ import annotations
 
+import hashlib
+import multiprocessing
+import os
 import traceback
-from collections import defaultdict
+from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
 from ..diagnostics import ERROR, Diagnostic, sort_key
 from ..load import strict_yaml
-from ..load.repository import EXTENSION, RECORDS, Record, kind_of, record_files, stem
+from ..load.repository import EXTENSION, RECORDS, Record, kind_of, scan_records, stem
 from ..schemas import SchemaSet
+from .cache import Cache, content_key
 from .findings import Findings
 from .personal_data import PII_MESSAGES, format_path, scan_record
 from .record_rules import check_record_rules
-from .references import Index, check_references, referenced_ids
+from .references import Index, check_references, cross_view, referenced_ids
 from .schema import check_schema
+
+PARALLEL_THRESHOLD = 2000  # below this many files to check, worker start-up costs more than it saves
+CHUNK = 250
 
 
 @dataclass
@@ -31,11 +40,32 @@ class FileResult:
 
 
 @dataclass
+class Outcome:
+    """What checking one file produced; what the cache stores (data apart)."""
+
+    path: str
+    kind: str
+    key: str
+    diagnostics: list[Diagnostic]
+    view: dict | None
+    valid: bool
+    data: dict | None = None
+
+    def facts(self) -> tuple:
+        return (self.kind, tuple(_diag_tuple(d) for d in self.diagnostics), self.view, self.valid)
+
+
+def _diag_tuple(d: Diagnostic) -> tuple:
+    return (d.path, d.line, d.col, d.code, d.message, d.severity, d.field)
+
+
+@dataclass
 class RunResult:
     records: list[Record]
     diagnostics: list[Diagnostic]
     files: int
     internal_errors: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -45,7 +75,12 @@ class RunResult:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def valid_records(self) -> list[Record]:
+        return [r for r in self.records if r.valid]
 
+
+# -- one file ------------------------------------------------------------------------------------
 def _internal(findings: Findings, where: str) -> None:
     last = traceback.format_exc(limit=-1).strip().splitlines()[-1]
     findings.error("internal-error", f"检查程序内部错误（{where}：{last}）；请把这条信息报告给仓库维护人员", pos=(1, 1))
@@ -76,84 +111,194 @@ def check_text(relpath: str, kind: str, data: bytes, schemas: SchemaSet) -> File
     return FileResult(relpath, record, findings.diagnostics())
 
 
-def check_file(root: Path, relpath: str, kind: str, schemas: SchemaSet) -> FileResult:
+def _check_one(root: Path, relpath: str, kind: str, schemas: SchemaSet, want_data: bool) -> Outcome:
     try:
         data = (root / relpath).read_bytes()
     except OSError as exc:
-        return FileResult(relpath, None, [Diagnostic(relpath, 1, 1, "unreadable", f"无法读取文件：{exc.strerror}")])
-    return check_text(relpath, kind, data, schemas)
+        diag = Diagnostic(relpath, 1, 1, "unreadable", f"无法读取文件：{exc.strerror}")
+        return Outcome(relpath, kind, "", [diag], None, False)
+    result = check_text(relpath, kind, data, schemas)
+    record = result.record
+    return Outcome(
+        relpath, kind, content_key(relpath, data), result.diagnostics,
+        cross_view(record.data) if record else None,
+        bool(record and record.valid),
+        record.data if (record and want_data) else None,
+    )
 
 
-def _layout_problems(root: Path, files: list[str], others: list[str], kinds: list[str]) -> tuple[list[tuple[str, str]], list[Diagnostic]]:
-    typed: list[tuple[str, str]] = []
+# -- many files: serial or on every core -----------------------------------------------------------
+_WORKER: tuple | None = None
+
+
+def _work(chunk: list[tuple[str, str]]) -> list[Outcome]:
+    root, schemas, want_data = _WORKER
+    return [_check_one(root, relpath, kind, schemas, want_data) for relpath, kind in chunk]
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def check_many(root: Path, items: list[tuple[str, str]], schemas: SchemaSet, want_data: bool, jobs: int | None = None) -> list[Outcome]:
+    """Check files; on a fork-capable system with enough files, in ``jobs`` worker processes.
+
+    Results come back in input order whatever the number of workers, so the serial and parallel
+    paths give the same output.
+    """
+    global _WORKER
+    jobs = default_jobs() if jobs is None else jobs
+    if jobs <= 1 or len(items) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+        return [_check_one(root, relpath, kind, schemas, want_data) for relpath, kind in items]
+    _WORKER = (root, schemas, want_data)  # inherited by the forked workers
+    try:
+        chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            return [outcome for part in pool.map(_work, chunks) for outcome in part]
+    finally:
+        _WORKER = None
+
+
+def _outcomes(root: Path, targets: list[tuple[str, str, os.stat_result | None]], schemas: SchemaSet,
+              cache: Cache | None, want_data: bool, jobs: int | None) -> list[Outcome]:
+    found: dict[str, Outcome] = {}
+    pending: list[tuple[str, str]] = []
+    stats = {relpath: stat for relpath, _, stat in targets}
+    data_store = cache.data() if (cache is not None and want_data) else None
+    for relpath, kind, stat in targets:
+        key = cache.key_from_stat(relpath, stat) if (cache is not None and stat is not None) else None
+        facts = cache.facts.get(key) if key else None
+        if facts is not None and (data_store is None or key in data_store or facts[2] is None):
+            try:
+                cached_kind, diags, view, valid = facts
+                found[relpath] = Outcome(relpath, cached_kind, key, [Diagnostic(*d) for d in diags], view, valid,
+                                         data_store.get(key) if data_store is not None else None)
+                continue
+            except (TypeError, ValueError):
+                pass  # a damaged entry is simply recomputed
+        pending.append((relpath, kind))
+    for outcome in check_many(root, pending, schemas, want_data, jobs):
+        found[outcome.path] = outcome
+        if cache is not None and outcome.key:
+            cache.remember(outcome.path, stats.get(outcome.path), outcome.key, outcome.facts(), outcome.data)
+    return [found[relpath] for relpath, _, _ in targets]
+
+
+# -- the repository ------------------------------------------------------------------------------
+def _layout(root: Path, kinds: list[str]) -> tuple[list[tuple[str, str, os.stat_result]], list[Diagnostic]]:
+    files, others = scan_records(root)
+    typed: list[tuple[str, str, os.stat_result]] = []
     problems: list[Diagnostic] = []
-    for relpath in others:
+    for relpath, _ in others:
         problems.append(Diagnostic(relpath, 1, 1, "not-a-record-file", f"records/ 下只能放 {EXTENSION} 记录文件；请改名为 {stem(relpath)}{EXTENSION} 或移出 records/"))
-    for relpath in files:
+    for relpath, stat in files:
         kind = kind_of(relpath, kinds)
         if kind is None:
             problems.append(Diagnostic(relpath, 1, 1, "unknown-kind", f"不认识的记录目录；记录应放在 records/<种类>/ 下，种类为：{'、'.join(kinds)}"))
             continue
-        typed.append((relpath, kind))
+        typed.append((relpath, kind, stat))
     return typed, problems
 
 
-def check_files(root: Path, items: list[tuple[str, str]], schemas: SchemaSet) -> list[FileResult]:
-    return [check_file(root, relpath, kind, schemas) for relpath, kind in items]
+def check_repository(root: Path, schemas: SchemaSet, paths: Iterable[str] | None = None, *,
+                     cache: Cache | None = None, jobs: int | None = None, want_data: bool = True) -> RunResult:
+    """Check the whole repository, or the given record files together with what they reference.
+
+    With ``want_data`` the result's records carry their full data (for reports and the portal);
+    without it they carry only the view cross-record rules need, which is all ``validate`` uses.
+    """
+    typed, diagnostics = _layout(root, schemas.kinds)
+    if paths is None:
+        return _check_all(root, schemas, typed, diagnostics, cache, jobs, want_data)
+    return _check_some(root, schemas, typed, diagnostics, list(dict.fromkeys(paths)), cache, jobs, want_data)
 
 
-def check_repository(root: Path, schemas: SchemaSet, paths: Iterable[str] | None = None, runner=check_files) -> RunResult:
-    """Check the whole repository, or the given record files together with what they reference."""
-    files, others = record_files(root)
-    typed, diagnostics = _layout_problems(root, files, others, schemas.kinds)
-    kinds_by_path = dict(typed)
-    extra_ids: dict[str, set[str]] | None = None
-    if paths is not None:
-        wanted = list(dict.fromkeys(paths))
-        for relpath in wanted:
-            if relpath not in kinds_by_path:
-                diagnostics.append(Diagnostic(relpath, 1, 1, "not-a-record-file", f"{relpath} 不是仓库中的记录文件（应在 {RECORDS}/<种类>/ 下，扩展名 {EXTENSION}）"))
-        targets = [(p, kinds_by_path[p]) for p in wanted if p in kinds_by_path]
-        results = runner(root, targets, schemas)
-        # what the given records refer to is loaded and checked too
-        by_stem: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for relpath, kind in typed:
-            by_stem[stem(relpath)].append((relpath, kind))
-        done = {p for p, _ in targets}
-        referenced = []
-        for result in results:
-            if result.record is not None:
-                for ident in referenced_ids(result.record):
-                    for relpath, kind in by_stem.get(ident, ()):
-                        if relpath not in done:
-                            done.add(relpath)
-                            referenced.append((relpath, kind))
-        results += runner(root, referenced, schemas)
-        extra_ids = defaultdict(set)
-        for relpath, kind in typed:
-            extra_ids[kind].add(stem(relpath))
-        checked_for_refs = {p for p, _ in targets}
-        for ident, places in by_stem.items():
-            if len(places) > 1 and any(p in checked_for_refs for p, _ in places):
-                first = places[0][0]
-                for relpath, _ in places[1:]:
-                    diagnostics.append(Diagnostic(relpath, 1, 1, "duplicate-id", f"编号 {ident} 重复：{first} 已使用这个编号；请用 yibao new 生成新编号"))
-    else:
-        targets = typed
-        results = runner(root, typed, schemas)
-        checked_for_refs = None
+def _check_all(root, schemas, typed, diagnostics, cache, jobs, want_data) -> RunResult:
+    run_key = None
+    if cache is not None and not want_data:
+        keys = [cache.key_from_stat(relpath, stat) for relpath, _, stat in typed]
+        if all(keys):
+            digest = hashlib.sha1()
+            for (relpath, _, _), key in zip(typed, keys):
+                digest.update(f"{relpath}\0{key}\n".encode())
+            run_key = digest.hexdigest()
+            last = cache.last_run()
+            if last and last[0] == run_key:
+                try:
+                    diags, files, counts = last[1]
+                    return RunResult([], [Diagnostic(*d) for d in diags], files,
+                                     sum(d[3] == "internal-error" for d in diags), dict(counts))
+                except (TypeError, ValueError):
+                    pass
+    outcomes = _outcomes(root, typed, schemas, cache, want_data, jobs)
+    result = _finish(root, schemas, outcomes, outcomes, diagnostics, None, want_data)
+    if cache is not None:
+        cache.forget_missing({relpath for relpath, _, _ in typed})
+        if run_key is None and not want_data:
+            digest = hashlib.sha1()
+            for outcome in outcomes:
+                digest.update(f"{outcome.path}\0{outcome.key}\n".encode())
+            run_key = digest.hexdigest()
+        if run_key is not None:
+            cache.set_last_run(run_key, (tuple(_diag_tuple(d) for d in result.diagnostics), result.files, result.counts))
+        cache.save()
+    return result
 
-    records = [r.record for r in results if r.record is not None]
-    for result in results:
-        diagnostics.extend(result.diagnostics)
-    index = Index.build(records, extra_ids)
-    if paths is not None:
-        index.duplicates = []  # reported from file names above
-    cross_targets = records if checked_for_refs is None else [r for r in records if r.path in checked_for_refs]
-    diagnostics.extend(cross_check(root, cross_targets, index, schemas))
+
+def _check_some(root, schemas, typed, diagnostics, wanted, cache, jobs, want_data) -> RunResult:
+    by_path = {relpath: (relpath, kind, stat) for relpath, kind, stat in typed}
+    for relpath in wanted:
+        if relpath not in by_path:
+            diagnostics.append(Diagnostic(relpath, 1, 1, "not-a-record-file", f"{relpath} 不是仓库中的记录文件（应在 {RECORDS}/<种类>/ 下，扩展名 {EXTENSION}）"))
+    targets = [by_path[p] for p in wanted if p in by_path]
+    outcomes = _outcomes(root, targets, schemas, cache, want_data, jobs)
+    # what the given records refer to is loaded and checked too
+    by_stem: dict[str, list[tuple]] = defaultdict(list)
+    for entry in typed:
+        by_stem[stem(entry[0])].append(entry)
+    done = {t[0] for t in targets}
+    referenced = []
+    for outcome in outcomes:
+        if outcome.view is not None:
+            for ident in referenced_ids(Record(outcome.kind, outcome.path, outcome.view)):
+                for entry in by_stem.get(ident, ()):
+                    if entry[0] not in done:
+                        done.add(entry[0])
+                        referenced.append(entry)
+    more = _outcomes(root, referenced, schemas, cache, want_data, jobs)
+    extra_ids: dict[str, set[str]] = defaultdict(set)
+    for relpath, kind, _ in typed:
+        extra_ids[kind].add(stem(relpath))
+    targets_set = {t[0] for t in targets}
+    for ident, places in by_stem.items():
+        if len(places) > 1 and any(p[0] in targets_set for p in places):
+            first = places[0][0]
+            for entry in places[1:]:
+                diagnostics.append(Diagnostic(entry[0], 1, 1, "duplicate-id", f"编号 {ident} 重复：{first} 已使用这个编号；请用 yibao new 生成新编号"))
+    result = _finish(root, schemas, outcomes + more, outcomes, diagnostics, extra_ids, want_data)
+    if cache is not None:
+        cache.save()
+    return result
+
+
+def _finish(root, schemas, loaded: list[Outcome], checked: list[Outcome], diagnostics: list[Diagnostic],
+            extra_ids: dict[str, set[str]] | None, want_data: bool) -> RunResult:
+    views = [Record(o.kind, o.path, o.view, o.valid) for o in loaded if o.view is not None]
+    for outcome in loaded:
+        diagnostics.extend(outcome.diagnostics)
+    index = Index.build(views, extra_ids)
+    if extra_ids is not None:
+        index.duplicates = []  # reported from file names
+    checked_paths = {o.path for o in checked}
+    diagnostics.extend(cross_check(root, [v for v in views if v.path in checked_paths], index, schemas))
     diagnostics.sort(key=sort_key)
+    if want_data:
+        records = [Record(o.kind, o.path, o.data, o.valid) for o in loaded if o.data is not None]
+    else:
+        records = views
+    counts = dict(Counter(o.kind for o in loaded if o.view is not None))
     internal = sum(d.code == "internal-error" for d in diagnostics)
-    return RunResult(records, diagnostics, len(targets), internal)
+    return RunResult(records, diagnostics, len(checked), internal, counts)
 
 
 def cross_check(root: Path, records: list[Record], index: Index, schemas: SchemaSet) -> list[Diagnostic]:

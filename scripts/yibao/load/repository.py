@@ -64,24 +64,35 @@ def stem(relpath: str) -> str:
     return name[: -len(EXTENSION)] if name.endswith(EXTENSION) else name.rsplit(".", 1)[0]
 
 
-def record_files(root: Path) -> tuple[list[str], list[str]]:
-    """All ``*.yaml`` under ``records/`` (sorted), and the other files found there.
+def scan_records(root: Path) -> tuple[list[tuple[str, os.stat_result]], list[tuple[str, os.stat_result]]]:
+    """Every ``*.yaml`` under ``records/`` with its ``stat`` (sorted by path), and other files.
 
-    Hidden files and folders are skipped; a README is allowed.
+    One ``scandir`` pass; hidden files and folders are skipped and a README is allowed.
     """
-    base = root / RECORDS
-    found: list[str] = []
-    others: list[str] = []
-    if not base.is_dir():
-        return found, others
-    prefix = len(str(root)) + 1
-    for dirpath, dirnames, filenames in os.walk(base):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        rel_dir = dirpath[prefix:].replace(os.sep, "/")
-        for name in filenames:
-            if name.startswith(".") or name.lower().startswith("readme"):
+    found: list[tuple[str, os.stat_result]] = []
+    others: list[tuple[str, os.stat_result]] = []
+    stack = [(root / RECORDS, RECORDS)]
+    while stack:
+        folder, rel = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
                 continue
-            (found if name.endswith(EXTENSION) else others).append(f"{rel_dir}/{name}")
-    found.sort()
-    others.sort()
+            relpath = f"{rel}/{name}"
+            if entry.is_dir(follow_symlinks=False):
+                stack.append((Path(entry.path), relpath))
+            elif not name.lower().startswith("readme"):
+                (found if name.endswith(EXTENSION) else others).append((relpath, entry.stat(follow_symlinks=False)))
+    found.sort(key=lambda item: item[0])
+    others.sort(key=lambda item: item[0])
     return found, others
+
+
+def record_files(root: Path) -> tuple[list[str], list[str]]:
+    """Paths of the record files and of the other files under ``records/``."""
+    found, others = scan_records(root)
+    return [p for p, _ in found], [p for p, _ in others]

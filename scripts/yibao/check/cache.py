@@ -1,0 +1,138 @@
+"""A content-addressed cache of file-level check results.
+
+An unchanged record is neither parsed nor checked again. The cache lives outside the repository
+(``$YIBAO_CACHE_DIR``, else ``$XDG_CACHE_HOME/yibao``, else ``~/.cache/yibao``), one folder per
+repository and per *rule set*: the schemas' fingerprint plus a digest of the checking code, so a
+changed schema or a changed rule never reuses an old verdict. It is safe to delete at any time.
+
+Keys are the SHA-1 of a file's repository path and bytes (the path matters: an ID must equal its
+file name). File contents are only hashed when their ``stat`` (size, mtime, inode) differs from
+the last run, as git's index does; entries written within two seconds of their file's mtime are
+never trusted by ``stat`` alone ("racy" entries), so an edit in the same clock tick is still seen.
+"""
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import pickle
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+
+_RACY_NS = 2_000_000_000
+_CODE_DIGEST: str | None = None
+
+
+def code_digest() -> str:
+    """Digest of the package's checking code (``load``, ``check``, ``schemas.py``) and version."""
+    global _CODE_DIGEST
+    if _CODE_DIGEST is None:
+        package = Path(__file__).resolve().parent.parent
+        digest = hashlib.sha1(__version__.encode())
+        files = sorted([*package.glob("load/*.py"), *package.glob("check/*.py"), package / "schemas.py", package / "diagnostics.py"])
+        for path in files:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        _CODE_DIGEST = digest.hexdigest()
+    return _CODE_DIGEST
+
+
+def default_dir() -> Path:
+    if os.environ.get("YIBAO_CACHE_DIR"):
+        return Path(os.environ["YIBAO_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "yibao"
+
+
+def content_key(relpath: str, data: bytes) -> str:
+    return hashlib.sha1(relpath.encode() + b"\0" + data).hexdigest()
+
+
+class Cache:
+    """Three small files per rule set: the stat manifest, file facts, and full record data."""
+
+    def __init__(self, repo_root: Path, fingerprint: str, base: Path | None = None) -> None:
+        base = base or default_dir()
+        repo_key = hashlib.sha1(str(repo_root.resolve()).encode()).hexdigest()[:16]
+        self.dir = base / repo_key / hashlib.sha1((fingerprint + code_digest()).encode()).hexdigest()[:16]
+        self.manifest: dict[str, tuple[int, int, int, str]] = self._read_marshal("manifest")
+        self.facts: dict[str, tuple] = self._read_marshal("facts")
+        self._data: dict[str, Any] | None = None
+        self.dirty = False
+
+    # -- reading ------------------------------------------------------------------------------
+    def _read_marshal(self, name: str) -> dict:
+        try:
+            with open(self.dir / f"{name}.marshal", "rb") as handle:
+                value = marshal.load(handle)
+            return value if isinstance(value, dict) else {}
+        except (OSError, EOFError, ValueError, TypeError):
+            return {}
+
+    def key_from_stat(self, relpath: str, stat: os.stat_result) -> str | None:
+        entry = self.manifest.get(relpath)
+        if entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns and entry[2] == stat.st_ino:
+            return entry[3]
+        return None
+
+    def data(self) -> dict[str, Any]:
+        if self._data is None:
+            try:
+                with open(self.dir / "data.pickle", "rb") as handle:
+                    self._data = pickle.load(handle)
+            except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError, AttributeError, ImportError):
+                self._data = {}
+        return self._data
+
+    # -- writing ------------------------------------------------------------------------------
+    def remember(self, relpath: str, stat: os.stat_result | None, key: str, facts: tuple, data: Any = None) -> None:
+        now = time.time_ns()
+        if stat is not None:
+            racy = now - stat.st_mtime_ns < _RACY_NS
+            self.manifest[relpath] = (-1 if racy else stat.st_size, stat.st_mtime_ns, stat.st_ino, key)
+        self.facts[key] = facts
+        if data is not None:
+            self.data()[key] = data
+        self.dirty = True
+
+    def forget_missing(self, present: set[str]) -> None:
+        stale = [p for p in self.manifest if p not in present]
+        for relpath in stale:
+            del self.manifest[relpath]
+        if stale:
+            self.dirty = True
+
+    def last_run(self) -> tuple | None:
+        value = self._read_marshal("last").get("run")
+        return value if isinstance(value, tuple) and len(value) == 2 else None
+
+    def set_last_run(self, run_key: str, payload: Any) -> None:
+        self._last = {"run": (run_key, payload)}
+        self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            live = {entry[3] for entry in self.manifest.values()}
+            self.facts = {k: v for k, v in self.facts.items() if k in live}
+            self._write("manifest.marshal", marshal.dumps(self.manifest))
+            self._write("facts.marshal", marshal.dumps(self.facts))
+            if getattr(self, "_last", None) is not None:
+                self._write("last.marshal", marshal.dumps(self._last))
+            if self._data is not None:
+                self._data = {k: v for k, v in self._data.items() if k in live}
+                self._write("data.pickle", pickle.dumps(self._data, protocol=pickle.HIGHEST_PROTOCOL))
+        except (OSError, ValueError):
+            pass  # a cache that cannot be written only costs time
+        self.dirty = False
+
+    def _write(self, name: str, payload: bytes) -> None:
+        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=f".{name}.")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        os.replace(tmp, self.dir / name)
