@@ -24,7 +24,9 @@ class Diagnostic:
     field: str = ""
 
     def text(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.code}] {self.message}"
+        # one problem per line: a value quoted with a line break in it must not split the line
+        message = self.message.replace("\r", "\\r").replace("\n", "\\n")
+        return f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.code}] {message}"
 
 
 def sort_key(d: Diagnostic) -> tuple:

@@ -8,12 +8,16 @@ schemas carry a few annotations that the tool reads:
 * ``x-confidential: true`` — the field never reaches the portal;
 * ``x-format: yuan`` — money: at most two decimals; ``x-format: uscc`` — 统一社会信用代码 with
   its GB 32100 check character;
+* ``x-immutable: true`` — a fact fixed when the record is created: ``yibao check-changes`` refuses
+  any later change to it;
 * ``x-applies-to``, ``x-labels``, ``x-closed`` … in the vocabulary — facts about terms.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import difflib
+import functools
 import hashlib
 import json
 import re
@@ -45,6 +49,7 @@ class FieldInfo:
     vocabulary: str | None = None
     x_format: str | None = None
     description: str = ""
+    json_type: Any = None
 
 
 def _check_date(instance: object) -> bool:
@@ -66,7 +71,24 @@ def _x_format(validator: Any, kind: str, instance: Any, schema: dict) -> Iterato
         yield ValidationError(f"{instance} is not a valid USCC", validator="x-format", validator_value=kind)
 
 
-_Validator = jsonschema.validators.extend(Draft202012Validator, {"x-format": _x_format})
+@functools.lru_cache(maxsize=None)
+def _ecma_regex(pattern: str) -> re.Pattern:
+    """A schema pattern as JSON Schema means it: a final ``$`` matches only at the very end.
+
+    Python's ``$`` also matches before a trailing newline, so ``"650203\\n"`` would pass
+    ``^[1-8][0-9]{5}$``; jsonschema-rs (the fast path) refuses it, and so must the reference.
+    """
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: dict) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Validator = jsonschema.validators.extend(Draft202012Validator, {"x-format": _x_format, "pattern": _pattern})
 
 
 @dataclass
@@ -113,6 +135,8 @@ class SchemaSet:
             self._index(schema, (), index)
             self.fields[kind] = index
             self.x_formats[kind] = [(p, info.x_format) for p, info in index.items() if info.x_format]
+            # jsonschema-rs takes 30.0 for an integer; the strict loader's Decimal("30.0") is not one
+            self.x_formats[kind] += [(p, "integer") for p, info in index.items() if info.json_type == "integer"]
         return self
 
     # -- vocabulary -------------------------------------------------------------------------
@@ -156,12 +180,12 @@ class SchemaSet:
                 vocabulary=vocab,
                 x_format=node.get("x-format"),
                 description=node.get("description", ""),
+                json_type=node.get("type"),
             )
         if node.get("type") == "array" and isinstance(node.get("items"), dict):
             items, item_vocab = self._resolve(node["items"])
             if path and item_vocab and "enum" in items:
-                index[path] = FieldInfo(index[path].title, index[path].confidential, item_vocab,
-                                        index[path].x_format, index[path].description)
+                index[path] = dataclasses.replace(index[path], vocabulary=item_vocab)
             self._index_children(items, path, index)
         else:
             self._index_children(node, path, index)
@@ -213,6 +237,8 @@ class SchemaSet:
                 if fmt == "yuan" and isinstance(value, Decimal) and value.as_tuple().exponent < -2:
                     return False
                 if fmt == "uscc" and isinstance(value, str) and not is_valid_uscc(value):
+                    return False
+                if fmt == "integer" and isinstance(value, Decimal):
                     return False
         return True
 

@@ -13,7 +13,7 @@ from typing import Any
 from ..diagnostics import ERROR, WARNING, Diagnostic
 from ..load import strict_yaml
 from ..load.repository import Record
-from .personal_data import format_path
+from .personal_data import find_personal_data, format_path, mask
 
 
 @dataclass
@@ -45,8 +45,18 @@ class Findings:
         for code, message, at, key, severity, pos in self.items:
             if pos is None:
                 pos = strict_yaml.locate(tree, at, key) if tree is not None else (1, 1)
-            out.append(Diagnostic(self.path, pos[0], pos[1], code, message, severity, format_path(at)))
+            out.append(Diagnostic(self.path, pos[0], pos[1], code, redact(message), severity, format_path(at)))
         return out
+
+
+def redact(message: str) -> str:
+    """Mask personal data a message quotes back from the record (e.g. a wrongly typed value).
+
+    Output goes to CI logs: a number found there must not be printed in full anywhere.
+    """
+    for _, matched, start in reversed(find_personal_data(message)):
+        message = message[:start] + mask(matched) + message[start + len(matched):]
+    return message
 
 
 def split(dotted: str) -> tuple:

@@ -32,6 +32,16 @@ def check_record_rules(record: Record, schemas: SchemaSet, findings: Findings) -
         fn(record, error_if, schemas, findings)
 
 
+def _list(value: object) -> list:
+    """The items of a list field; a field of another type has none (the schema check reports it)."""
+    return value if isinstance(value, list) else []
+
+
+def _text(value: object) -> str | None:
+    """A term as written, or None when the value is not text (the schema check reports it)."""
+    return value if isinstance(value, str) else None
+
+
 # -- every kind ------------------------------------------------------------------------------
 @rule(ALL_KINDS)
 def id_equals_file_name(r: Record, e: ErrorIf, s: SchemaSet, f: Findings) -> None:
@@ -72,7 +82,7 @@ def _withdrawn_terms(s: SchemaSet, kind: str) -> list[str]:
 @rule("institution")
 def code_prefix_fits_type(r: Record, e: ErrorIf, s: SchemaSet, f: Findings) -> None:
     prefixes = s.vocab("institution_type").get("x-id-prefix", {})
-    kind, code = r.get("type"), r.id
+    kind, code = _text(r.get("type")), r.id
     if code and kind in prefixes and not code.startswith(prefixes[kind]):
         f.error("id-type-mismatch", f"机构编码 {code} 以 {code[0]} 开头，与机构类型“{kind}”不符（应以 {prefixes[kind]} 开头）", ("id",))
 
@@ -97,7 +107,7 @@ def protocol_history_in_order(r: Record, e: ErrorIf, s: SchemaSet, f: Findings) 
 @rule("institution")
 def one_volume_per_year(r: Record, e: ErrorIf, s: SchemaSet, f: Findings) -> None:
     seen: dict[int, int] = {}
-    for i, volume in enumerate(r.get("volumes") or []):
+    for i, volume in enumerate(_list(r.get("volumes"))):
         year = volume.get("year") if isinstance(volume, dict) else None
         if isinstance(year, int):
             if year in seen:
@@ -178,8 +188,8 @@ def subject_reference_fits_type(r: Record, e: ErrorIf, s: SchemaSet, f: Findings
 def violation_types_fit_subject(r: Record, e: ErrorIf, s: SchemaSet, f: Findings) -> None:
     applies = s.vocab("violation_type").get("x-applies-to", {})
     subject_type = r.get("subject.type")
-    for i, term in enumerate(r.get("violation_types") or []):
-        allowed = applies.get(term)
+    for i, term in enumerate(_list(r.get("violation_types"))):
+        allowed = applies.get(_text(term))
         if allowed and subject_type in s.terms("subject_type") and subject_type not in allowed:
             f.error("violation-type-mismatch", f"违规类型“{term}”不适用于{subject_type}（适用于：{'、'.join(allowed)}）", ("violation_types", i))
 
@@ -206,14 +216,14 @@ def contract_period_in_order(r: Record, e: ErrorIf, s: SchemaSet, f: Findings) -
 def contract_rule_ids_unique(r: Record, e: ErrorIf, s: SchemaSet, f: Findings) -> None:
     for section in ("deadlines", "milestones"):
         seen: set[str] = set()
-        for i, item in enumerate(r.get(section) or []):
-            ident = item.get("id") if isinstance(item, dict) else None
-            if ident in seen:
+        for i, item in enumerate(_list(r.get(section))):
+            ident = _text(item.get("id")) if isinstance(item, dict) else None
+            if ident is not None and ident in seen:
                 f.error("duplicate-rule-id", f"{s.title('contract', (section,))}中编码 {ident} 重复", (section, i, "id"))
             seen.add(ident)
-    deadline_ids = {d.get("id") for d in r.get("deadlines") or [] if isinstance(d, dict)}
-    for i, target in enumerate(r.get("targets") or []):
-        ref = target.get("deadline") if isinstance(target, dict) else None
+    deadline_ids = {_text(d.get("id")) for d in _list(r.get("deadlines")) if isinstance(d, dict)}
+    for i, target in enumerate(_list(r.get("targets"))):
+        ref = _text(target.get("deadline")) if isinstance(target, dict) else None
         if ref is not None and ref not in deadline_ids:
             f.error("unresolved-reference", f"考核目标引用的时限规则 {ref} 在本合同的 deadlines 中不存在", ("targets", i, "deadline"))
 
@@ -227,7 +237,7 @@ def calendar_matches_year(r: Record, e: ErrorIf, s: SchemaSet, f: Findings) -> N
     if r.id is not None and r.id != f"RL-{year}":
         f.error("id-mismatch", f"日历编号应为 RL-{year}（与年度一致）", ("id",))
     for section, fields in (("holidays", ("start", "end")), ("makeup_workdays", ("date",))):
-        for i, item in enumerate(r.get(section) or []):
+        for i, item in enumerate(_list(r.get(section))):
             for name in fields:
                 day = as_date(item.get(name)) if isinstance(item, dict) else None
                 if day and day.year != year:
@@ -237,7 +247,7 @@ def calendar_matches_year(r: Record, e: ErrorIf, s: SchemaSet, f: Findings) -> N
 @rule("calendar")
 def calendar_days_consistent(r: Record, e: ErrorIf, s: SchemaSet, f: Findings) -> None:
     holidays: dict[_dt.date, int] = {}
-    for i, item in enumerate(r.get("holidays") or []):
+    for i, item in enumerate(_list(r.get("holidays"))):
         if not isinstance(item, dict):
             continue
         start, end = as_date(item.get("start")), as_date(item.get("end"))
@@ -253,7 +263,7 @@ def calendar_days_consistent(r: Record, e: ErrorIf, s: SchemaSet, f: Findings) -
                 break
             holidays[day] = i
             day += _dt.timedelta(days=1)
-    for i, item in enumerate(r.get("makeup_workdays") or []):
+    for i, item in enumerate(_list(r.get("makeup_workdays"))):
         day = as_date(item.get("date")) if isinstance(item, dict) else None
         if day is None:
             continue

@@ -42,6 +42,8 @@ class Index:
         return index
 
     def get(self, kind: str, ident: str) -> Record | None:
+        if not isinstance(ident, str):  # a mistyped reference (a list, a number) refers to nothing
+            return None
         return self.by_kind.get(kind, {}).get(ident)
 
     def exists(self, kind: str, ident: str) -> bool:
@@ -86,19 +88,25 @@ def references_resolve(*pairs: tuple[str, str]):
     return check
 
 
+def _text(value: object) -> str | None:
+    """A term as written, or None when the value is not text (the schema check reports that)."""
+    return value if isinstance(value, str) else None
+
+
 def inspection_fits_institution(record: Record, index: Index, schemas: SchemaSet, report: Report) -> None:
     institution = index.get("institution", record.get("institution") or "")
     if institution is None:
         return
     itype = institution.get("type")
     inspection_types = schemas.vocab("inspection_type").get("x-applies-to", {})
-    allowed = inspection_types.get(record.get("type"))
+    allowed = inspection_types.get(_text(record.get("type")))
     if allowed and itype in schemas.terms("institution_type") and itype not in allowed:
         report(record, "inspection-type-mismatch",
                f"检查类型“{record.get('type')}”不适用于{itype}（{institution.id}）；适用于：{'、'.join(allowed)}", ("type",))
     violations = schemas.vocab("violation_type").get("x-applies-to", {})
-    for i, finding in enumerate(record.get("findings") or []):
-        term = finding.get("violation_type") if isinstance(finding, dict) else None
+    findings = record.get("findings")
+    for i, finding in enumerate(findings if isinstance(findings, list) else []):
+        term = _text(finding.get("violation_type")) if isinstance(finding, dict) else None
         allowed = violations.get(term)
         if allowed and itype not in allowed:
             report(record, "violation-type-mismatch",

@@ -22,7 +22,7 @@ from ..load import strict_yaml
 from ..load.repository import EXTENSION, RECORDS, Record, kind_of, scan_records, stem
 from ..schemas import SchemaSet
 from .cache import Cache, content_key
-from .findings import Findings
+from .findings import Findings, redact
 from .personal_data import PII_MESSAGES, format_path, scan_record
 from .record_rules import check_record_rules
 from .references import Index, check_references, cross_view, referenced_ids
@@ -99,7 +99,7 @@ def check_text(relpath: str, kind: str, data: bytes, schemas: SchemaSet) -> File
     """Load one file's bytes strictly and run every file-level check on it."""
     value, problems, text = strict_yaml.load_bytes(data)
     if problems:
-        return FileResult(relpath, None, [Diagnostic(relpath, p.line, p.col, p.code, p.message) for p in problems])
+        return FileResult(relpath, None, [Diagnostic(relpath, p.line, p.col, p.code, redact(p.message)) for p in problems])
     record = Record(kind, relpath, value)
     findings = Findings(relpath, text)
     for check in FILE_CHECKS:
@@ -213,15 +213,23 @@ def check_repository(root: Path, schemas: SchemaSet, paths: Iterable[str] | None
     return _check_some(root, schemas, typed, diagnostics, list(dict.fromkeys(paths)), cache, jobs, want_data)
 
 
+def _run_key(pairs: Iterable[tuple[str, str]], layout: list[Diagnostic]) -> str:
+    """What a whole run depends on: every record's path and content, and the stray files."""
+    digest = hashlib.sha1()
+    for relpath, key in pairs:
+        digest.update(f"{relpath}\0{key}\n".encode())
+    for problem in layout:
+        digest.update(f"{problem.path}\0{problem.code}\n".encode())
+    return digest.hexdigest()
+
+
 def _check_all(root, schemas, typed, diagnostics, cache, jobs, want_data) -> RunResult:
     run_key = None
+    layout = list(diagnostics)  # files under records/ that are not records: part of the result too
     if cache is not None and not want_data:
         keys = [cache.key_from_stat(relpath, stat) for relpath, _, stat in typed]
         if all(keys):
-            digest = hashlib.sha1()
-            for (relpath, _, _), key in zip(typed, keys):
-                digest.update(f"{relpath}\0{key}\n".encode())
-            run_key = digest.hexdigest()
+            run_key = _run_key(((relpath, key) for (relpath, _, _), key in zip(typed, keys)), layout)
             last = cache.last_run()
             if last and last[0] == run_key:
                 try:
@@ -231,14 +239,11 @@ def _check_all(root, schemas, typed, diagnostics, cache, jobs, want_data) -> Run
                 except (TypeError, ValueError):
                     pass
     outcomes = _outcomes(root, typed, schemas, cache, want_data, jobs)
-    result = _finish(root, schemas, outcomes, outcomes, diagnostics, None, want_data)
+    result = _finish(root, schemas, outcomes, outcomes, diagnostics, _ids_from_names(typed), want_data, names_checked=False)
     if cache is not None:
         cache.forget_missing({relpath for relpath, _, _ in typed})
         if run_key is None and not want_data:
-            digest = hashlib.sha1()
-            for outcome in outcomes:
-                digest.update(f"{outcome.path}\0{outcome.key}\n".encode())
-            run_key = digest.hexdigest()
+            run_key = _run_key(((outcome.path, outcome.key) for outcome in outcomes), layout)
         if run_key is not None:
             cache.set_last_run(run_key, (tuple(_diag_tuple(d) for d in result.diagnostics), result.files, result.counts))
         cache.save()
@@ -266,28 +271,34 @@ def _check_some(root, schemas, typed, diagnostics, wanted, cache, jobs, want_dat
                         done.add(entry[0])
                         referenced.append(entry)
     more = _outcomes(root, referenced, schemas, cache, want_data, jobs)
-    extra_ids: dict[str, set[str]] = defaultdict(set)
-    for relpath, kind, _ in typed:
-        extra_ids[kind].add(stem(relpath))
+    extra_ids = _ids_from_names(typed)
     targets_set = {t[0] for t in targets}
     for ident, places in by_stem.items():
         if len(places) > 1 and any(p[0] in targets_set for p in places):
             first = places[0][0]
             for entry in places[1:]:
                 diagnostics.append(Diagnostic(entry[0], 1, 1, "duplicate-id", f"编号 {ident} 重复：{first} 已使用这个编号；请用 yibao new 生成新编号"))
-    result = _finish(root, schemas, outcomes + more, outcomes, diagnostics, extra_ids, want_data)
+    result = _finish(root, schemas, outcomes + more, outcomes, diagnostics, extra_ids, want_data, names_checked=True)
     if cache is not None:
         cache.save()
     return result
 
 
+def _ids_from_names(typed) -> dict[str, set[str]]:
+    """IDs by kind from file names: a record that exists but does not load is not "missing"."""
+    ids: dict[str, set[str]] = defaultdict(set)
+    for relpath, kind, _ in typed:
+        ids[kind].add(stem(relpath))
+    return ids
+
+
 def _finish(root, schemas, loaded: list[Outcome], checked: list[Outcome], diagnostics: list[Diagnostic],
-            extra_ids: dict[str, set[str]] | None, want_data: bool) -> RunResult:
+            extra_ids: dict[str, set[str]] | None, want_data: bool, names_checked: bool) -> RunResult:
     views = [Record(o.kind, o.path, o.view, o.valid) for o in loaded if o.view is not None]
     for outcome in loaded:
         diagnostics.extend(outcome.diagnostics)
     index = Index.build(views, extra_ids)
-    if extra_ids is not None:
+    if names_checked:
         index.duplicates = []  # reported from file names
     checked_paths = {o.path for o in checked}
     diagnostics.extend(cross_check(root, [v for v in views if v.path in checked_paths], index, schemas))

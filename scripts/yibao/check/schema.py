@@ -62,6 +62,9 @@ def _report(error: ValidationError, record: Record, schemas: SchemaSet, findings
             tip = f"；是不是 {hint}（{schemas.title(kind, at + (hint,))}）？" if hint else f"；可用字段：{', '.join(known)}"
             findings.error("unknown-field", f"未知字段 {name}{tip}", at + (name,), key=True)
         return
+    if value is None and rule in ("type", "enum", "const") and at:
+        findings.error("not-filled", f"{title}（{'.'.join(map(str, at))}）还没有填写；请填写后再提交", at)
+        return
     if rule == "enum":
         info = schemas.field(kind, at)
         choices = [str(c) for c in error.validator_value]

@@ -89,8 +89,11 @@ def _scan_events(text: str) -> list[Problem]:
             tag = getattr(event, "tag", None)
             if tag is not None and not isinstance(event, (yaml.DocumentStartEvent, yaml.StreamStartEvent)):
                 problems.append(Problem("yaml-tag", f"不允许使用 YAML 标签 {tag}；值只能是普通文本、数字、日期或布尔值", line, col))
-    except yaml.MarkedYAMLError:
-        pass  # reported by the composer with a better message
+    except yaml.MarkedYAMLError as exc:
+        if problems:  # the composer is not reached when anchors or tags were found
+            problems.append(_syntax_problem(exc))
+    except yaml.YAMLError as exc:  # a reader error (control character) has no mark
+        problems.append(_reader_problem(exc, text))
     return problems
 
 
@@ -102,6 +105,18 @@ def _syntax_problem(exc: yaml.MarkedYAMLError) -> Problem:
         return Problem("multiple-documents", "一个文件只能有一条记录（只能有一个 YAML 文档）；请删除 --- 之后的内容或拆成多个文件", line, col)
     detail = f"（{exc.context}，{problem}）" if exc.context else f"（{problem}）"
     return Problem("yaml-syntax", f"YAML 语法错误{detail}；请检查缩进、冒号和引号", line, col)
+
+
+def _reader_problem(exc: yaml.YAMLError, text: str) -> Problem:
+    """A character YAML does not allow (a control character), at its line and column."""
+    position = getattr(exc, "position", None)
+    if not isinstance(position, int):
+        return Problem("yaml-syntax", f"YAML 无法读取（{exc}）")
+    head = text.encode("utf-8")[:position].decode("utf-8", "ignore")  # libyaml counts UTF-8 bytes
+    line, col = head.count("\n") + 1, len(head) - (head.rfind("\n") + 1) + 1
+    code = getattr(exc, "character", 0)
+    shown = f"U+{code:04X}" if isinstance(code, int) else repr(code)
+    return Problem("control-character", f"文件含有 YAML 不允许的控制字符 {shown}；请删除它（常见于从其他软件复制粘贴的文字）", line, col)
 
 
 def _ambiguous(node: Any, meaning: str) -> _Refused:
@@ -210,7 +225,7 @@ def parse(text: str) -> tuple[dict[str, Any] | None, list[Problem]]:
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_problem(exc)]
     except yaml.YAMLError as exc:
-        return None, [Problem("yaml-syntax", f"YAML 无法读取（{exc}）")]
+        return None, [_reader_problem(exc, text)]
     finally:
         loader.dispose()
     if node is None:
@@ -219,7 +234,10 @@ def parse(text: str) -> tuple[dict[str, Any] | None, list[Problem]]:
         line, col = _pos(node.start_mark)
         return None, [Problem("not-a-mapping", "记录的最外层必须是“字段: 值”的映射，而不是列表或单个值", line, col)]
     builder = _Builder()
-    value = builder.mapping(node)
+    try:
+        value = builder.mapping(node)
+    except RecursionError:
+        return None, [Problem("too-deep", "记录嵌套层数过多，无法读取；请检查是否有多余的括号或缩进", *_pos(node.start_mark))]
     if builder.problems:
         return None, builder.problems
     return value, []

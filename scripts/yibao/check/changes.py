@@ -1,0 +1,414 @@
+"""Gates on a change between two commits: what a pull request may and may not do to the record.
+
+A pull request is compared with its merge base, as GitHub shows it. The gates, each a small
+function named after the sentence it enforces:
+
+* no record file is deleted or renamed (a record that should go is withdrawn, and stays);
+* an ID never changes, and facts fixed at creation (``x-immutable`` in the schemas) never change;
+* a closed or withdrawn record (status in the vocabulary's ``x-closed`` / ``x-withdrawn``) changes
+  only through a new ``amendments`` entry naming the changed fields; amendments only grow;
+* an actor changes only records of contracts whose ``submitters`` list the actor; accounts in any
+  contract's ``reviewers`` are the bureau's and may change everything; contracts, records of no
+  contract and everything outside ``records/`` are the bureau's alone;
+* the changed records, and the records that reference them, pass every ``yibao validate`` check.
+
+The rules in force are those of the merge base (its schemas and contracts), so a change cannot
+loosen the rules it is judged by.
+"""
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..compute.scope import matches_scope
+from ..diagnostics import Diagnostic, sort_key
+from ..load.git_tree import Change, GitTrees, Loaded
+from ..load.repository import EXTENSION, RECORDS, SCHEMAS, Record, stem
+from ..schemas import SchemaSet
+from .findings import Findings
+from .references import REFERENCES, _refs
+from .runner import check_repository
+
+CHECKED_FOLDERS = (RECORDS, SCHEMAS)
+
+
+# -- the rules, read from the schemas ------------------------------------------------------------
+@dataclass
+class Rules:
+    """What the schemas of the merge base say about changes."""
+
+    schemas: SchemaSet
+    immutable: dict[str, list[tuple[str, ...]]]
+    final_statuses: dict[str, dict[str, str]]  # kind -> {status: "closed" | "withdrawn"}
+    amendable: set[str]
+
+    @classmethod
+    def of(cls, schemas: SchemaSet) -> "Rules":
+        immutable = {kind: list(_immutable_paths(schema)) for kind, schema in schemas.schemas.items()}
+        finals: dict[str, dict[str, str]] = {}
+        for kind in schemas.kinds:
+            info = schemas.field(kind, ("status",))
+            vocab = schemas.vocab(info.vocabulary) if info and info.vocabulary else {}
+            finals[kind] = {**{s: "withdrawn" for s in vocab.get("x-withdrawn", [])},
+                            **{s: "closed" for s in vocab.get("x-closed", [])}}
+        amendable = {kind for kind, schema in schemas.schemas.items() if "amendments" in schema.get("properties", {})}
+        return cls(schemas, immutable, finals, amendable)
+
+    def final(self, record: Record) -> str | None:
+        status = record.get("status")
+        return self.final_statuses.get(record.kind, {}).get(status) if isinstance(status, str) else None
+
+
+def _immutable_paths(node: dict, path: tuple[str, ...] = ()):
+    for name, sub in node.get("properties", {}).items():
+        if sub.get("x-immutable") is True:
+            yield path + (name,)
+        yield from _immutable_paths(sub, path + (name,))
+
+
+# -- who may change what ---------------------------------------------------------------------------
+@dataclass
+class Accounts:
+    """Contracts of the merge base: who submits for which contract, and who reviews for the bureau."""
+
+    contracts: dict[str, Record]
+    bureau: frozenset[str]
+
+    @classmethod
+    def of(cls, contracts: Iterable[Record]) -> "Accounts":
+        by_id = {c.id: c for c in contracts if c.id}
+        bureau = frozenset(a for c in by_id.values() for a in _accounts(c, "reviewers"))
+        return cls(by_id, bureau)
+
+    def submitters(self, contract_id: str) -> list[str]:
+        contract = self.contracts.get(contract_id)
+        return _accounts(contract, "submitters") if contract else []
+
+    def owners(self, record: Record) -> set[str]:
+        """The contracts a record belongs to (institutions: the contracts whose scope takes them in)."""
+        if record.kind == "institution":
+            return {cid for cid, contract in self.contracts.items() if matches_scope(contract, record)}
+        fields = [dotted for dotted, kind in REFERENCES.get(record.kind, ()) if kind == "contract"]
+        return {ident for dotted in fields for _, ident in _refs(record, dotted)}
+
+
+def _accounts(contract: Record, key: str) -> list[str]:
+    value = contract.get(key)
+    return [a for a in value if isinstance(a, str)] if isinstance(value, list) else []
+
+
+# -- one change, before and after ---------------------------------------------------------------
+@dataclass
+class Step:
+    change: Change
+    before: Loaded | None
+    after: Loaded | None
+
+    @property
+    def old(self) -> Record | None:
+        return self.before.record if self.before else None
+
+    @property
+    def new(self) -> Record | None:
+        return self.after.record if self.after else None
+
+    @property
+    def record(self) -> Record | None:
+        return self.new or self.old
+
+    @property
+    def where(self) -> tuple[str, str | None]:
+        """The file to report on: the head file, or the base file for a deletion."""
+        if self.after is not None:
+            return self.after.path, self.after.text
+        return self.before.path, self.before.text
+
+
+@dataclass
+class Context:
+    rules: Rules
+    accounts: Accounts
+    actors: tuple[str, ...]
+    out: dict[str, Findings] = field(default_factory=dict)
+
+    def findings(self, step: Step) -> Findings:
+        path, text = step.where
+        if path not in self.out:
+            self.out[path] = Findings(path, text)
+        return self.out[path]
+
+    def label(self, record: Record | None, path: str) -> str:
+        kind = record.kind if record else path.split("/")[1] if path.count("/") >= 2 else ""
+        ident = record.id if record and record.id else stem(path)
+        return f"{self.rules.schemas.kind_label(kind) if kind in self.rules.schemas.kinds else '记录'} {ident}"
+
+
+# -- the gates ---------------------------------------------------------------------------------
+def no_record_is_deleted(step: Step, ctx: Context) -> None:
+    if step.change.status == "D":
+        ctx.findings(step).error(
+            "record-deleted",
+            f"{ctx.label(step.old, step.change.path)} 的记录文件被删除了；记录不能删除。"
+            "需要作废时请保留文件，把状态改为“已撤回”并填写 withdrawal（撤回日期、原因、提出人）",
+            pos=(1, 1))
+
+
+def no_record_is_renamed(step: Step, ctx: Context) -> None:
+    if step.change.status == "R":
+        ctx.findings(step).error(
+            "record-renamed",
+            f"记录文件被改名或移动了（原为 {step.change.old_path}）；文件名就是编号，已提交的记录不能改名或移动。"
+            "如编号或位置有误，请撤回原记录，再用 yibao new 新建一条",
+            pos=(1, 1))
+
+
+def id_never_changes(step: Step, ctx: Context) -> None:
+    old, new = step.old, step.new
+    if old and new and old.id != new.id:
+        ctx.findings(step).error(
+            "id-changed",
+            f"编号从 {old.id} 改成了 {new.id}；编号一经提交不能修改。如编号有误，请撤回原记录，再用 yibao new 新建一条",
+            ("id",))
+
+
+def fixed_facts_never_change(step: Step, ctx: Context) -> None:
+    old, new = step.old, step.new
+    if not (old and new):
+        return
+    for path in ctx.rules.immutable.get(old.kind, []):
+        if path == ("id",):
+            continue  # id_never_changes says it better
+        dotted = ".".join(path)
+        before, after = old.get(dotted), new.get(dotted)
+        if before is not None and before != after:
+            title = ctx.rules.schemas.title(old.kind, path)
+            ctx.findings(step).error(
+                "fixed-field-changed",
+                f"{title}（{dotted}）是创建记录时确定的事实，不能修改（原为“{_shown(before)}”，现为“{_shown(after)}”）；"
+                "如原来填错了，请撤回本记录，再用 yibao new 新建一条",
+                path)
+
+
+def amendments_only_grow(step: Step, ctx: Context) -> None:
+    old, new = step.old, step.new
+    if not (old and new):
+        return
+    before, after = _amendments(old), _amendments(new)
+    for i, entry in enumerate(before):
+        if i >= len(after) or after[i] != entry:
+            ctx.findings(step).error(
+                "amendment-altered",
+                f"第 {i + 1} 条更正记录被修改或删除了；已有的更正记录不能改动，只能在末尾追加新的一条",
+                ("amendments", i) if i < len(after) else ("amendments",))
+
+
+def closed_records_change_only_by_amendment(step: Step, ctx: Context) -> None:
+    old, new = step.old, step.new
+    if not (old and new):
+        return
+    state = ctx.rules.final(old)
+    if state is None:
+        return
+    changed = changed_paths(old.data, new.data, skip=("amendments",))
+    if not changed:
+        return
+    status = old.get("status")
+    what = "、".join(".".join(map(str, p)) for p in changed)
+    findings = ctx.findings(step)
+    if old.kind not in ctx.rules.amendable:
+        findings.error(
+            "withdrawn-record-changed",
+            f"{ctx.label(old, step.change.path)} 的状态是“{status}”，已撤回的记录不能再修改（本次改动了：{what}）；"
+            "如撤回有误，请联系医保局审核人员",
+            changed[0])
+        return
+    before = _amendments(old)
+    added = _amendments(new)[len(before):]
+    if not added:
+        state_word = "已办结" if state == "closed" else "已撤回"
+        findings.error(
+            "closed-record-changed",
+            f"{ctx.label(old, step.change.path)} 的状态是“{status}”（{state_word}），修改它必须在 amendments 末尾追加一条更正记录，"
+            f"写明日期、原因、提出人和所改字段；本次改动了：{what}",
+            changed[0])
+        return
+    named = [f for entry in added if isinstance(entry, dict) for f in entry.get("fields") or [] if isinstance(f, str)]
+    missing = [p for p in changed if not any(_covers(name, p) for name in named)]
+    if missing:
+        listing = "、".join(".".join(map(str, p)) for p in missing)
+        findings.error(
+            "amendment-fields-missing",
+            f"新增的更正记录没有列出这些被修改的字段：{listing}；请把它们写进更正记录的 fields",
+            ("amendments", len(before)))
+    for name in named:
+        if not any(_covers(name, p) for p in changed):
+            findings.warning(
+                "amendment-field-unchanged",
+                f"更正记录列出了字段 {name}，但本次没有改动它；请核对 fields",
+                ("amendments", len(before)))
+
+
+def actor_may_change(step: Step, ctx: Context) -> None:
+    for actor in ctx.actors:
+        problem = _refusal(step, ctx, actor)
+        if problem:
+            ctx.findings(step).error(problem[0], problem[1], pos=(1, 1))
+
+
+def _refusal(step: Step, ctx: Context, actor: str) -> tuple[str, str] | None:
+    accounts = ctx.accounts
+    if actor in accounts.bureau:
+        return None
+    record = step.record
+    label = ctx.label(record, step.change.path)
+    if record is None:
+        return "actor-not-bureau", f"无法读取 {step.change.path}，只有医保局审核账号可以提交这样的改动；账号 {actor} 不是审核账号"
+    before = accounts.owners(step.old) if step.old else set()
+    after = accounts.owners(step.new) if step.new else set()
+    owners = before or after
+    if record.kind == "contract" or not owners:
+        reviewers = "、".join(sorted(accounts.bureau)) or "（尚无）"
+        return "actor-not-bureau", f"{label} 不属于任何第三方项目，只能由医保局审核账号修改（{reviewers}）；账号 {actor} 不是审核账号"
+    if not any(actor in accounts.submitters(c) for c in owners):
+        listing = "、".join(sorted(owners))
+        return "actor-not-submitter", f"账号 {actor} 不在项目 {listing} 的可提交账号（submitters）中，不能修改 {label}；请确认项目编号，或请医保局审核人员处理"
+    foreign = sorted(c for c in after - before if before and actor not in accounts.submitters(c))
+    if foreign:
+        return "actor-not-submitter", f"账号 {actor} 不在项目 {'、'.join(foreign)} 的可提交账号中，不能把 {label} 加入该项目"
+    return None
+
+
+GATES = (no_record_is_deleted, no_record_is_renamed, id_never_changes, fixed_facts_never_change,
+         amendments_only_grow, closed_records_change_only_by_amendment, actor_may_change)
+
+
+def outside_records_only_by_bureau(change: Change, ctx: Context) -> Diagnostic | None:
+    """Files outside records/ (schemas, workflows, code) are the bureau's alone."""
+    for actor in ctx.actors:
+        if actor not in ctx.accounts.bureau:
+            return Diagnostic(change.path, 1, 1, "protected-path",
+                              f"账号 {actor} 不是医保局审核账号，只能提交 records/ 下的记录；{change.path} 只能由医保局修改")
+    return None
+
+
+# -- comparing values ------------------------------------------------------------------------------
+def changed_paths(before: Any, after: Any, skip: tuple[str, ...] = (), path: tuple = ()) -> list[tuple]:
+    """Dotted paths whose values differ (mappings are compared key by key, lists as a whole)."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        out: list[tuple] = []
+        for key in list(before) + [k for k in after if k not in before]:
+            if not path and key in skip:
+                continue
+            out += changed_paths(before.get(key), after.get(key), skip, path + (key,))
+        return out
+    return [] if _same(before, after) else [path]
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b if isinstance(a, bool) or isinstance(b, bool) else a == b
+
+
+def _covers(name: str, path: tuple) -> bool:
+    dotted = ".".join(map(str, path))
+    return name == dotted or dotted.startswith(name + ".") or name.startswith(dotted + ".")
+
+
+def _amendments(record: Record) -> list:
+    value = record.get("amendments")
+    return value if isinstance(value, list) else []
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "空"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return "（已修改）"
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+# -- the whole check ------------------------------------------------------------------------------
+@dataclass
+class ChangeReport:
+    diagnostics: list[Diagnostic]
+    files: int
+    changes: list[Change]
+    base: str
+    head: str
+    actor_checked: bool
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.severity == "error" for d in self.diagnostics)
+
+
+def check_changes(root: Path, base_ref: str, head_ref: str = "HEAD", actors: Iterable[str] = ()) -> ChangeReport:
+    """Run every gate on the change from the merge base of ``base_ref`` and ``head_ref`` to ``head_ref``."""
+    trees = GitTrees(root)
+    head = trees.resolve(head_ref)
+    base = trees.merge_base(trees.resolve(base_ref), head)
+    changes = trees.changes(base, head)
+    actors = tuple(dict.fromkeys(a for a in actors if a))
+    with tempfile.TemporaryDirectory(prefix="yibao-changes-") as tmp:
+        head_root = root if trees.is_checked_out(head, CHECKED_FOLDERS) else trees.materialise(head, Path(tmp) / "head", CHECKED_FOLDERS)
+        head_schemas = SchemaSet.load(head_root / SCHEMAS)
+        base_schemas = _schemas_at(trees, base, Path(tmp) / "base") or head_schemas
+        rules = Rules.of(base_schemas)
+        accounts = Accounts.of(trees.records(base, rules.schemas.kinds, f"{RECORDS}/contract"))
+        ctx = Context(rules, accounts, actors)
+        steps = _steps(trees, base, head, changes, rules.schemas.kinds)
+        for step in steps:
+            for gate in GATES:
+                gate(step, ctx)
+        diagnostics = [d for findings in ctx.out.values() for d in findings.diagnostics()]
+        for change in changes:
+            if not change.is_record:
+                found = outside_records_only_by_bureau(change, ctx)
+                if found:
+                    diagnostics.append(found)
+        diagnostics += _validate(trees, head, head_root, head_schemas, steps)
+    diagnostics.sort(key=sort_key)
+    return ChangeReport(_unique(diagnostics), len(steps), changes, base, head, bool(actors))
+
+
+def _schemas_at(trees: GitTrees, commit: str, dest: Path) -> SchemaSet | None:
+    if not trees.files(commit, SCHEMAS):
+        return None
+    return SchemaSet.load(trees.materialise(commit, dest, (SCHEMAS,)) / SCHEMAS)
+
+
+def _steps(trees: GitTrees, base: str, head: str, changes: list[Change], kinds: list[str]) -> list[Step]:
+    before_files = trees.files(base) if any(c.old_path for c in changes) else {}
+    after_files = trees.files(head)
+    steps = []
+    for change in changes:
+        if not change.is_record:
+            continue
+        before = trees.load(change.old_path, before_files[change.old_path], kinds) if change.old_path in before_files else None
+        after = trees.load(change.path, after_files[change.path], kinds) if change.status != "D" and change.path in after_files else None
+        steps.append(Step(change, before, after))
+    return steps
+
+
+def _validate(trees: GitTrees, head: str, head_root: Path, schemas: SchemaSet, steps: list[Step]) -> list[Diagnostic]:
+    """``yibao validate`` on the changed records and on the records that mention their IDs."""
+    present = [s.change.path for s in steps if s.after is not None and s.change.path.endswith(EXTENSION)]
+    if not present and not steps:
+        return []
+    ids = sorted({stem(s.change.path) for s in steps} | {stem(s.change.old_path) for s in steps if s.change.old_path})
+    referencing = trees.grep(head, ids) if ids else []
+    paths = list(dict.fromkeys(present + [p for p in referencing if p.endswith(EXTENSION)]))
+    if not paths:
+        return []
+    return check_repository(head_root, schemas, paths).diagnostics
+
+
+def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    return list(dict.fromkeys(diagnostics))
+
+
+__all__ = ["Accounts", "ChangeReport", "Rules", "changed_paths", "check_changes"]

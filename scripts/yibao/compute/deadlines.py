@@ -1,0 +1,206 @@
+"""Deadlines: each contract's rules (``deadlines``) and stage dates (``milestones``), as of a date.
+
+A rule reads like the contract sentence it encodes: *for every {applies_to} of {institution
+types}, {ends} is due {days} {day_type} after {starts}*. Examples (seed 000 and 003):
+
+* report due 3 natural days after a medical institution's investigation ends
+  (``starts: end_date, ends: report.submitted_on, days: 3, day_type: 自然日``);
+* violations handled within 20 working days after the on-site inspection ends
+  (``applies_to: case, starts: inspection.end_date, ends: timeline.decided_on, days: 20,
+  day_type: 工作日, on_site_only: true``). For a case, ``inspection.<field>`` is read from its
+  related inspections that fit the rule, and the earliest such date starts the clock.
+
+As of a date each applicable item is one of:
+
+* 按时 — done on or before the due date;
+* 逾期完成 — done after the due date: accepted and flagged, with how late (natural days, and
+  working days for a working-day rule). A late record is a fact; refusing it would lose data;
+* 已逾期 — not done and the due date has passed (overdue by N natural days);
+* 即将到期 — not done and due within the next ``due_soon_days`` days (today included);
+* 未到期 — not done and due later.
+
+Items whose start date is missing or after ``as_of`` have not started and are not listed. A
+working-day rule that needs a year with no calendar record yields a
+:class:`~yibao.compute.calendar.CalendarYearMissing` error value instead of a guess.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import asdict, dataclass
+from typing import Iterator
+
+from ..load.repository import Record
+from .calendar import NATURAL_DAYS, WORKING_DAYS, CalendarYearMissing, to_date
+from .view import ContractView
+
+ON_TIME, LATE, OVERDUE, DUE_SOON, OPEN = "按时", "逾期完成", "已逾期", "即将到期", "未到期"
+STATUSES = (ON_TIME, LATE, OVERDUE, DUE_SOON, OPEN)
+DUE_SOON_DAYS = 7
+INSPECTION_PREFIX = "inspection."
+
+
+@dataclass(frozen=True)
+class Deadline:
+    contract: str
+    rule: str  # the rule's id, or the milestone's id
+    name: str
+    kind: str  # inspection | case | milestone
+    record: str  # the record the deadline is about (the contract itself for a milestone)
+    path: str
+    institution: str | None
+    institution_type: str | None
+    starts_on: _dt.date | None
+    due: _dt.date
+    done_on: _dt.date | None
+    days: int | None
+    day_type: str
+    status: str
+    days_late: int | None = None  # natural days after the due date (done late, or overdue as of)
+    workdays_late: int | None = None  # working days late, for a working-day rule done late
+
+    @property
+    def decided(self) -> bool:
+        """Done, or past due: counts in an on-time rate."""
+        return self.status in (ON_TIME, LATE, OVERDUE)
+
+    def as_json(self) -> dict:
+        out = asdict(self)
+        for key in ("starts_on", "due", "done_on"):
+            out[key] = out[key].isoformat() if out[key] else None
+        return out
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One entry of a contract's ``deadlines``."""
+
+    raw: dict
+
+    @property
+    def id(self) -> str:
+        return self.raw.get("id")
+
+    @property
+    def name(self) -> str:
+        return self.raw.get("name") or self.raw.get("id")
+
+    @property
+    def applies_to(self) -> str:
+        return self.raw.get("applies_to")
+
+    def fits_institution_type(self, itype: str | None) -> bool:
+        wanted = self.raw.get("institution_types")
+        return not wanted or itype in wanted
+
+    def fits_inspection(self, inspection: Record) -> bool:
+        types = self.raw.get("inspection_types")
+        if types and inspection.get("type") not in types:
+            return False
+        return not self.raw.get("on_site_only") or inspection.get("on_site") is True
+
+
+def status_of(due: _dt.date, done: _dt.date | None, as_of: _dt.date, due_soon_days: int = DUE_SOON_DAYS) -> str:
+    if done is not None:
+        return ON_TIME if done <= due else LATE
+    if as_of > due:
+        return OVERDUE
+    return DUE_SOON if (due - as_of).days <= due_soon_days else OPEN
+
+
+def _done(record: Record, field: str, as_of: _dt.date) -> _dt.date | None:
+    """The completion date if it is on or before ``as_of`` (a later one has not happened yet)."""
+    done = to_date(record.get(field))
+    return done if done is not None and done <= as_of else None
+
+
+def _case_start(view: ContractView, rule: Rule, case: Record) -> _dt.date | None:
+    starts = rule.raw.get("starts", "")
+    related = [view.inspection(i) for i in case.get("related_inspections") or []]
+    related = [r for r in related if r is not None and rule.fits_inspection(r)]
+    if starts.startswith(INSPECTION_PREFIX):
+        field = starts[len(INSPECTION_PREFIX):]
+        dates = [d for d in (to_date(r.get(field)) for r in related) if d is not None]
+        return min(dates) if dates else None
+    if (rule.raw.get("inspection_types") or rule.raw.get("on_site_only")) and not related:
+        return None
+    return to_date(case.get(starts))
+
+
+def _subjects(view: ContractView, rule: Rule) -> Iterator[tuple[Record, str | None, str | None, _dt.date | None]]:
+    """(record, institution, institution type, start date) for each record the rule applies to."""
+    if rule.applies_to == "inspection":
+        for inspection in view.started_inspections:
+            institution = inspection.get("institution")
+            itype = view.institution_type(institution)
+            if rule.fits_institution_type(itype) and rule.fits_inspection(inspection):
+                yield inspection, institution, itype, to_date(inspection.get(rule.raw.get("starts", "")))
+    elif rule.applies_to == "case":
+        for case in view.all_cases:
+            itype = case.get("subject.type")
+            if rule.fits_institution_type(itype):
+                yield case, case.get("subject.institution"), itype, _case_start(view, rule, case)
+
+
+def _evaluate_rule(view: ContractView, rule: Rule, due_soon_days: int, errors: list[CalendarYearMissing]) -> list[Deadline]:
+    out = []
+    days, day_type = int(rule.raw.get("days", 0)), rule.raw.get("day_type", NATURAL_DAYS)
+    for record, institution, itype, start in _subjects(view, rule):
+        if start is None or start > view.as_of:
+            continue
+        needed_for = f"项目 {view.id} 的时限规则“{rule.name}”（{rule.id}）对 {record.id} 从 {start} 起算 {days} 个{day_type}"
+        try:
+            due = view.calendar.add_days(start, days, day_type, needed_for)
+            done = _done(record, rule.raw.get("ends", ""), view.as_of)
+            status = status_of(due, done, view.as_of, due_soon_days)
+            days_late = workdays_late = None
+            if status == LATE:
+                days_late = (done - due).days
+                if day_type == WORKING_DAYS:
+                    workdays_late = view.calendar.workdays_between(due, done, needed_for)
+            elif status == OVERDUE:
+                days_late = (view.as_of - due).days
+        except CalendarYearMissing as missing:
+            errors.append(missing)
+            continue
+        out.append(Deadline(view.id, rule.id, rule.name, rule.applies_to, record.id, record.path, institution, itype,
+                            start, due, done, days, day_type, status, days_late, workdays_late))
+    return out
+
+
+def _milestones(view: ContractView, due_soon_days: int) -> list[Deadline]:
+    out = []
+    for item in view.contract.get("milestones") or []:
+        due = to_date(item.get("due"))
+        if due is None:
+            continue
+        done = to_date(item.get("completed_on"))
+        done = done if done is not None and done <= view.as_of else None
+        status = status_of(due, done, view.as_of, due_soon_days)
+        days_late = (done - due).days if status == LATE else (view.as_of - due).days if status == OVERDUE else None
+        out.append(Deadline(view.id, item.get("id"), item.get("name") or item.get("id"), "milestone", view.id,
+                            view.contract.path, None, None, None, due, done, None, NATURAL_DAYS, status, days_late))
+    return out
+
+
+def evaluate(view: ContractView, due_soon_days: int = DUE_SOON_DAYS) -> tuple[list[Deadline], list[CalendarYearMissing]]:
+    """Every deadline item of the contract as of ``view.as_of``, and the calendar years missing."""
+    errors: list[CalendarYearMissing] = []
+    items: list[Deadline] = []
+    for raw in view.contract.get("deadlines") or []:
+        if isinstance(raw, dict):
+            items.extend(_evaluate_rule(view, Rule(raw), due_soon_days, errors))
+    items.extend(_milestones(view, due_soon_days))
+    items.sort(key=lambda d: (d.due, d.rule, d.record))
+    return items, errors
+
+
+def overdue(items: list[Deadline]) -> list[Deadline]:
+    return sorted((d for d in items if d.status == OVERDUE), key=lambda d: (d.due, d.record))
+
+
+def due_soon(items: list[Deadline]) -> list[Deadline]:
+    return sorted((d for d in items if d.status == DUE_SOON), key=lambda d: (d.due, d.record))
+
+
+def late(items: list[Deadline]) -> list[Deadline]:
+    return sorted((d for d in items if d.status == LATE), key=lambda d: (d.due, d.record))

@@ -1,0 +1,626 @@
+"""KPIs: what the bureau pays for, computed from one contract's records as of a date.
+
+Each contract target (``targets[]``) names a ``metric`` from the vocabulary; :data:`METRICS` maps
+every metric to one small function that returns the KPI and its breakdowns (per institution type,
+per institution, per topic …). Targets and filters come from the target entry; nothing here knows
+Karamay, Shapingba or Chengjiang. Descriptive statistics the bureau also reads — cases by source,
+status and violation type, money by violation type and subject type, stage milestones, on-time
+rates for deadline rules no target mentions — are added for every contract.
+
+Every KPI has: ``id`` (``metric[/qualifier]``, stable across commits), ``name``, ``definition``
+(Chinese, including how the status is decided), ``numerator``, ``denominator``, ``value``,
+``target``, ``status`` and ``records`` (the IDs behind it), plus ``unit`` (rate, count, yuan).
+
+Status (:func:`judge`): 无数据 when there is nothing to compute from (denominator 0, no records);
+达标 when the value reaches the target; otherwise 进行中 while the statistics date is before the
+end of the contract period, 未达标 after. Descriptive KPIs have no target: their status is 无数据
+without records and None (shown as —) otherwise.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Callable, Iterable
+
+import pandas as pd
+
+from ..load.repository import Record
+from .calendar import to_date
+from .deadlines import Deadline
+from .view import ContractView
+
+MET, NOT_MET, IN_PROGRESS, NO_DATA = "达标", "未达标", "进行中", "无数据"
+STATUSES = (MET, NOT_MET, IN_PROGRESS, NO_DATA)
+RATE, COUNT, YUAN = "rate", "count", "yuan"
+
+STATUS_RULE = ("状态：没有可计算的记录（分母为 0）时为“无数据”；达到目标为“达标”；未达到目标时，"
+               "统计日早于服务期结束日为“进行中”，否则为“未达标”。")
+DESCRIPTIVE_RULE = "描述性统计，不设目标：没有记录时状态为“无数据”，有记录时不判断达标（显示为 —）。"
+AS_OF_RULE = "只计统计日当天及以前发生的事实；已撤回的记录不计。"
+
+
+@dataclass
+class Kpi:
+    id: str
+    name: str
+    definition: str
+    value: Any
+    target: Any
+    status: str | None
+    numerator: Any = None
+    denominator: Any = None
+    records: list[str] = field(default_factory=list)
+    unit: str = RATE
+
+
+def judge(view: ContractView, value: Any, target: Any, has_data: bool) -> str | None:
+    """The status sentence of :data:`STATUS_RULE` (None for a descriptive KPI with data)."""
+    if not has_data or value is None:
+        return NO_DATA
+    if target is None:
+        return None
+    if Fraction(value) >= Fraction(target):
+        return MET
+    return IN_PROGRESS if view.running else NOT_MET
+
+
+def rate(view: ContractView, id_: str, name: str, definition: str, numerator: int, denominator: int | None,
+         target: Any, records: Iterable[str]) -> Kpi:
+    value = Fraction(numerator, denominator) if denominator else None
+    return Kpi(id_, name, definition, value, target, judge(view, value, target, bool(denominator)),
+               numerator, denominator, sorted(set(records)))
+
+
+def count(view: ContractView, id_: str, name: str, definition: str, value: int, target: Any,
+          records: Iterable[str], has_data: bool, denominator: int | None = None) -> Kpi:
+    return Kpi(id_, name, definition, value, target, judge(view, value, target, has_data),
+               value, denominator, sorted(set(records)), COUNT)
+
+
+# -- target helpers --------------------------------------------------------------------------
+def target_name(view: ContractView, target: dict) -> str:
+    return target.get("name") or view.schemas.label("metric", target.get("metric", ""))
+
+
+def target_value(target: dict) -> Any:
+    return target.get("target")
+
+
+def sub_name(name: str, qualifier: str) -> str:
+    return f"{name}（{qualifier}）"
+
+
+def institution_kpi_name(view: ContractView, ident: str, metric_id: str) -> str:
+    return f"{view.institution_name(ident)}：{view.schemas.label('metric', metric_id)}"
+
+
+def eligible_institutions(view: ContractView, target: dict) -> list[Record]:
+    """In-scope institutions of the target's types (and with inpatient service, if required)."""
+    types = target.get("institution_types")
+    out = [i for i in view.scope if not types or i.get("type") in types]
+    if target.get("inpatient_only"):
+        out = [i for i in out if i.get("inpatient_service") is True]
+    return out
+
+
+def counted_inspections(view: ContractView, target: dict, institutions: list[Record]) -> list[Record]:
+    """Ended inspections of the given institutions, of the target's inspection types if any."""
+    ids = {i.id for i in institutions}
+    types = target.get("inspection_types")
+    return [r for r in view.inspections
+            if r.get("institution") in ids and (not types or r.get("type") in types)]
+
+
+def types_clause(target: dict, default: list[str] | None = None) -> str:
+    types = target.get("inspection_types") or default
+    return f"只计检查类型为{'、'.join(types)}的检查；" if types else ""
+
+
+def inspection_frame(inspections: list[Record]) -> pd.DataFrame:
+    """One row per inspection: its institution, on-site flag and record sampling."""
+    rows = [{
+        "id": r.id, "institution": r.get("institution"), "type": r.get("type"), "on_site": r.get("on_site") is True,
+        "basis": r.get("sampling.basis"), "population": r.get("sampling.population"),
+        "sampled": r.get("sampling.sampled"), "problems": r.get("sampling.problem_records"),
+    } for r in inspections]
+    columns = ["id", "institution", "type", "on_site", "basis", "population", "sampled", "problems"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def sampling_totals(frame: pd.DataFrame, basis: str | None) -> pd.DataFrame:
+    """Per institution: sums of population, sampled and problem records for one sampling basis."""
+    if basis is not None:
+        frame = frame[frame["basis"] == basis]
+    else:
+        frame = frame[frame["basis"].notna()]
+    if frame.empty:
+        return pd.DataFrame(columns=["population", "sampled", "problems", "ids"])
+    grouped = frame.groupby("institution")
+    out = grouped[["population", "sampled", "problems"]].sum().astype(int)
+    out["ids"] = grouped["id"].agg(list)
+    return out
+
+
+def with_inspections(frame: pd.DataFrame) -> dict[str, list[str]]:
+    if frame.empty:
+        return {}
+    return {k: list(v) for k, v in frame.groupby("institution")["id"].agg(list).items()}
+
+
+# -- metrics ---------------------------------------------------------------------------------
+MetricFn = Callable[[ContractView, dict, list[Deadline]], list[Kpi]]
+METRICS: dict[str, MetricFn] = {}
+
+
+def metric(name: str):
+    def register(fn: MetricFn) -> MetricFn:
+        METRICS[name] = fn
+        return fn
+    return register
+
+
+@metric("onsite_coverage")
+def onsite_coverage(view: ContractView, target: dict, deadlines: list[Deadline]) -> list[Kpi]:
+    institutions = eligible_institutions(view, target)
+    frame = inspection_frame(counted_inspections(view, target, institutions))
+    covered = with_inspections(frame[frame["on_site"]])
+    order = view.schemas.terms("institution_type")
+    types = target.get("institution_types") or [t for t in order if any(i.get("type") == t for i in institutions)]
+    name, goal = target_name(view, target), target_value(target)
+    definition = ("现场检查覆盖率 = 截至统计日已结束现场检查（on_site: true）的范围内机构数 ÷ 范围内机构数。"
+                  "范围内机构按合同 scope 圈定，剔除统计日（不晚于服务期结束日）协议状态为“解除”的机构；"
+                  + types_clause(target) + AS_OF_RULE + STATUS_RULE)
+    out, total_num, total_den, total_records = [], 0, 0, []
+    for itype in types:
+        members = [i.id for i in institutions if i.get("type") == itype]
+        hit = [m for m in members if m in covered]
+        records = [r for m in hit for r in covered[m]]
+        out.append(rate(view, f"onsite_coverage/{itype}", sub_name(name, itype), definition, len(hit), len(members), goal, records))
+        total_num, total_den = total_num + len(hit), total_den + len(members)
+        total_records += records
+    out.insert(0, rate(view, "onsite_coverage", name, definition, total_num, total_den, goal, total_records))
+    return out
+
+
+def denominator_years(view: ContractView, target: dict) -> list[int] | None:
+    """Years whose volumes form a sampling denominator, counted back from the contract's start year.
+
+    ``lookback_years: 2`` in a 2024 contract is 2022–2023 (近两年); ``denominator_year_offset: 1``
+    in a 2020 contract is 2019 (以2019年实发住院人次为基数). Neither: None (use the population
+    recorded with each sampling instead).
+    """
+    lookback, offset = target.get("lookback_years"), target.get("denominator_year_offset")
+    start = view.period[0]
+    if start is None or (lookback is None and offset is None):
+        return None
+    last = start.year - (offset if offset is not None else 1)
+    return list(range(last - (lookback or 1) + 1, last + 1))
+
+
+def volume_sum(institution: Record | None, volume_field: str, years: list[int]) -> int | None:
+    """Sum of one volume over the given years; None when any year is missing (never a guess)."""
+    if institution is None:
+        return None
+    by_year = {v.get("year"): v for v in institution.get("volumes") or [] if isinstance(v, dict)}
+    values = [by_year.get(y, {}).get(volume_field) for y in years]
+    return None if any(v is None for v in values) else sum(values)
+
+
+def _sampling_rate(view: ContractView, target: dict, metric_id: str, default_basis: str, default_types: list[str]) -> list[Kpi]:
+    target = {"institution_types": default_types, **target}
+    basis = target.get("sampling_basis") or default_basis
+    volume_field = view.schemas.vocab("sampling_basis").get("x-volume-field", {}).get(basis)
+    years = denominator_years(view, target)
+    institutions = eligible_institutions(view, target)
+    frame = inspection_frame(counted_inspections(view, target, institutions))
+    inspected = with_inspections(frame)
+    totals = sampling_totals(frame, basis)
+    name, goal = target_name(view, target), target_value(target)
+    if years is not None:
+        span = f"{years[0]}年" if len(years) == 1 else f"{years[0]}—{years[-1]}年"
+        field_label = view.schemas.title("institution", ("volumes", volume_field)) if volume_field else basis
+        base = f"该机构{span}的{field_label}之和（机构记录 volumes）；缺少任一年业务量的机构记为“无数据”，不计入合计"
+    else:
+        base = "各次抽审记录的期间总数之和（sampling.population）"
+    definition = (f"抽审比例 = 截至统计日已结束检查中抽审的{basis}份数之和 ÷ {base}。只统计截至统计日已接受检查的范围内机构；"
+                  f"合计 = 各机构抽审数之和 ÷ 各机构分母之和。{types_clause(target)}{AS_OF_RULE}{STATUS_RULE}")
+    out, all_num, all_den, all_records = [], 0, 0, []
+    for ident in sorted(inspected):
+        sampled = int(totals.loc[ident, "sampled"]) if ident in totals.index else 0
+        if years is not None:
+            den = volume_sum(view.institution(ident), volume_field, years)
+        else:
+            den = int(totals.loc[ident, "population"]) if ident in totals.index else None
+        records = inspected[ident]
+        out.append(rate(view, f"{metric_id}/{ident}", institution_kpi_name(view, ident, metric_id), definition, sampled, den, goal, records))
+        if den:
+            all_num, all_den = all_num + sampled, all_den + den
+            all_records += records
+    out.insert(0, rate(view, metric_id, name, definition, all_num, all_den, goal, all_records))
+    return out
+
+
+@metric("record_sampling_rate")
+def record_sampling_rate(view: ContractView, target: dict, deadlines: list[Deadline]) -> list[Kpi]:
+    return _sampling_rate(view, target, "record_sampling_rate", "病历", ["定点医疗机构"])
+
+
+@metric("claim_sampling_rate")
+def claim_sampling_rate(view: ContractView, target: dict, deadlines: list[Deadline]) -> list[Kpi]:
+    return _sampling_rate(view, target, "claim_sampling_rate", "手工报销申报材料", ["医保经办机构"])
+
+
+@metric("problem_discovery_rate")
+def problem_discovery_rate(view: ContractView, target: dict, deadlines: list[Deadline]) -> list[Kpi]:
+    target = {"institution_types": ["定点医疗机构"], **target}
+    basis = target.get("sampling_basis") or "病历"
+    institutions = eligible_institutions(view, target)
+    frame = inspection_frame(counted_inspections(view, target, institutions))
+    inspected = with_inspections(frame)
+    totals = sampling_totals(frame, basis)
+    name, goal = target_name(view, target), target_value(target)
+    definition = (f"问题病历发现率 = 问题{basis}数 ÷ 抽审{basis}数（截至统计日已结束检查的抽审记录）；"
+                  f"合计 = 各机构问题数之和 ÷ 各机构抽审数之和。{types_clause(target)}{AS_OF_RULE}{STATUS_RULE}")
+    out = []
+    for ident in sorted(inspected):
+        row = totals.loc[ident] if ident in totals.index else None
+        problems, sampled = (int(row["problems"]), int(row["sampled"])) if row is not None else (0, 0)
+        out.append(rate(view, f"problem_discovery_rate/{ident}", institution_kpi_name(view, ident, "problem_discovery_rate"),
+                        definition, problems, sampled, goal, row["ids"] if row is not None else inspected[ident]))
+    all_problems = int(totals["problems"].sum()) if not totals.empty else 0
+    all_sampled = int(totals["sampled"].sum()) if not totals.empty else 0
+    all_records = [r for ids in totals["ids"] for r in ids] if not totals.empty else []
+    out.insert(0, rate(view, "problem_discovery_rate", name, definition, all_problems, all_sampled, goal, all_records))
+    return out
+
+
+def rule_sentence(view: ContractView, rule: dict) -> str:
+    kind = view.schemas.kind_label(rule.get("applies_to", ""))
+    types = "、".join(rule.get("institution_types") or []) or "全部机构"
+    starts = rule.get("starts", "")
+    return (f"时限规则“{rule.get('name')}”（{rule.get('id')}）：{types}的{kind}，{starts} 之后 "
+            f"{rule.get('days')} 个{rule.get('day_type')}内完成 {rule.get('ends')}")
+
+
+def _rules(view: ContractView, kind: str) -> list[dict]:
+    return [r for r in view.contract.get("deadlines") or [] if isinstance(r, dict) and r.get("applies_to") == kind]
+
+
+def on_time_kpi(view: ContractView, id_: str, name: str, rules: list[dict], items: list[Deadline], goal: Any) -> Kpi:
+    decided = [d for d in items if d.decided]
+    on_time = [d for d in decided if d.status == "按时"]
+    what = "按时完成数 ÷（已完成数 + 已逾期未完成数）；截至统计日尚未到期且未完成的不计入；逾期完成的照常计入并标为逾期完成。"
+    definition = f"按时率 = {what}" + "；".join(rule_sentence(view, r) for r in rules) + "。" + AS_OF_RULE
+    definition += STATUS_RULE if goal is not None else DESCRIPTIVE_RULE
+    return rate(view, id_, name, definition, len(on_time), len(decided), goal, [d.record for d in decided])
+
+
+def _on_time(view: ContractView, target: dict, deadlines: list[Deadline], metric_id: str, kind: str) -> list[Kpi]:
+    rules = [r for r in _rules(view, kind) if not target.get("deadline") or r.get("id") == target.get("deadline")]
+    ids = {r.get("id") for r in rules}
+    items = [d for d in deadlines if d.kind == kind and d.rule in ids]
+    name, goal = target_name(view, target), target_value(target)
+    types = target.get("institution_types")
+    if not types:
+        suffix = f"/{target['deadline']}" if target.get("deadline") else ""
+        return [on_time_kpi(view, metric_id + suffix, name, rules, items, goal)]
+    qualify = len(types) > 1
+    return [on_time_kpi(view, f"{metric_id}/{t}", sub_name(name, t) if qualify else name, rules,
+                        [d for d in items if d.institution_type == t], goal) for t in types]
+
+
+@metric("reports_on_time")
+def reports_on_time(view: ContractView, target: dict, deadlines: list[Deadline]) -> list[Kpi]:
+    return _on_time(view, target, deadlines, "reports_on_time", "inspection")
+
+
+@metric("cases_on_time")
+def cases_on_time(view: ContractView, target: dict, deadlines: list[Deadline]) -> list[Kpi]:
+    return _on_time(view, target, deadlines, "cases_on_time", "case")
+
+
+def trainings_of(view: ContractView, target: dict) -> list[Record]:
+    kind = target.get("training_kind")
+    return [t for t in view.trainings if not kind or t.get("kind") == kind]
+
+
+@metric("trainings_held")
+def trainings_held(view: ContractView, target: dict, deadlines: list[Deadline]) -> list[Kpi]:
+    held = trainings_of(view, target)
+    kind = target.get("training_kind") or "培训"
+    definition = f"截至统计日已结束的{kind}场次。{AS_OF_RULE}{STATUS_RULE}"
+    return [count(view, "trainings_held", target_name(view, target), definition, len(held), target_value(target),
+                  [t.id for t in held], bool(held))]
+
+
+@metric("training_topics_covered")
+def training_topics_covered(view: ContractView, target: dict, deadlines: list[Deadline]) -> list[Kpi]:
+    held = trainings_of(view, target)
+    required = list(target.get("topics") or [])
+    by_topic = {topic: [t.id for t in held if topic in (t.get("topics") or [])] for topic in required}
+    covered = [topic for topic in required if by_topic[topic]]
+    labels = "；".join(view.schemas.label("training_topic", t) for t in required)
+    kind = target.get("training_kind") or "培训"
+    definition = f"截至统计日已结束的{kind}覆盖的必训主题数（必训主题：{labels}）。{AS_OF_RULE}{STATUS_RULE}"
+    name = target_name(view, target)
+    out = [count(view, "training_topics_covered", name, definition, len(covered), target_value(target),
+                 [i for ids in by_topic.values() for i in ids], bool(held), len(required))]
+    topic_definition = f"截至统计日已结束、内容包含该主题的{kind}场次，至少 1 场。{AS_OF_RULE}{STATUS_RULE}"
+    for topic in required:
+        out.append(count(view, f"training_topics_covered/{topic}", sub_name("必训主题", view.schemas.label("training_topic", topic)),
+                         topic_definition, len(by_topic[topic]), 1, by_topic[topic], bool(held)))
+    return out
+
+
+@metric("study_trips")
+def study_trips(view: ContractView, target: dict, deadlines: list[Deadline]) -> list[Kpi]:
+    scope = target.get("place_scope")
+    minimum = target.get("min_bureau_staff") or 0
+    trips = [t for t in trainings_of(view, {"training_kind": target.get("training_kind") or "以干代训"})
+             if not scope or t.get("place.scope") == scope]
+    qualifying = [t for t in trips if (t.get("bureau_staff") or 0) >= minimum]
+    where = f"地点范围为“{scope}”、" if scope else ""
+    definition = (f"截至统计日已结束、{where}医保局参加人数不少于 {minimum} 人的以干代训次数；人数不足的不计入。"
+                  f"{AS_OF_RULE}{STATUS_RULE}")
+    return [count(view, f"study_trips/{scope}" if scope else "study_trips", target_name(view, target), definition,
+                  len(qualifying), target_value(target), [t.id for t in qualifying], bool(trips))]
+
+
+def _institutions_with(view: ContractView, target: dict, metric_id: str, default_types: list[str] | None) -> list[Kpi]:
+    if default_types and not target.get("inspection_types"):
+        target = {**target, "inspection_types": default_types}
+    institutions = eligible_institutions(view, target)
+    inspections = counted_inspections(view, target, institutions)
+    audited = {r.get("institution") for r in inspections}
+    kinds = "、".join(target.get("institution_types") or []) or "机构"
+    definition = (f"截至统计日已结束检查的范围内{kinds}数，同一机构多次检查计 1 家；{types_clause(target)}"
+                  f"{AS_OF_RULE}{STATUS_RULE}")
+    return [count(view, metric_id, target_name(view, target), definition, len(audited), target_value(target),
+                  [r.id for r in inspections], bool(inspections))]
+
+
+@metric("institutions_audited")
+def institutions_audited(view: ContractView, target: dict, deadlines: list[Deadline]) -> list[Kpi]:
+    return _institutions_with(view, target, "institutions_audited", None)
+
+
+@metric("special_inspection_institutions")
+def special_inspection_institutions(view: ContractView, target: dict, deadlines: list[Deadline]) -> list[Kpi]:
+    return _institutions_with(view, target, "special_inspection_institutions", ["专项检查"])
+
+
+@metric("records_reviewed")
+def records_reviewed(view: ContractView, target: dict, deadlines: list[Deadline]) -> list[Kpi]:
+    basis = target.get("sampling_basis")
+    institutions = eligible_institutions(view, target)
+    sampled = [r for r in counted_inspections(view, target, institutions)
+               if r.get("sampling.sampled") is not None and (not basis or r.get("sampling.basis") == basis)]
+    total = sum(r.get("sampling.sampled") for r in sampled)
+    what = basis or "病历（任何抽审对象）"
+    definition = f"截至统计日已结束检查中抽审（审核）的{what}份数之和。{types_clause(target)}{AS_OF_RULE}{STATUS_RULE}"
+    return [count(view, "records_reviewed", target_name(view, target), definition, total, target_value(target),
+                  [r.id for r in sampled], bool(sampled))]
+
+
+# -- team ------------------------------------------------------------------------------------
+def _rank(view: ContractView, vocab: str, term: str | None) -> int:
+    return view.schemas.vocab(vocab).get("x-rank", {}).get(term, -1)
+
+
+def team_checks(view: ContractView, requirements: dict) -> list[tuple[str, str, int, int, list[str]]]:
+    """(qualifier, name, have, need, staff IDs) for each requirement of ``team_requirements``."""
+    staff = view.staff
+    checks = []
+    if requirements.get("min_total") is not None:
+        checks.append(("min_total", "团队总人数", len(staff), requirements["min_total"], [s.id for s in staff]))
+    if requirements.get("min_education"):
+        floor = _rank(view, "education", requirements["min_education"])
+        short = [s.id for s in staff if _rank(view, "education", s.get("education")) < floor]
+        ok = [s.id for s in staff if s.id not in short]
+        checks.append(("min_education", f"学历不低于{requirements['min_education']}的人数（须全员）", len(ok), len(staff), ok))
+    if requirements.get("flight_inspection_experience") is not None:
+        ok = [s.id for s in staff if s.get("flight_inspection_experience") is True]
+        checks.append(("flight_inspection_experience", "有飞行检查经验的人数", len(ok), requirements["flight_inspection_experience"], ok))
+    for role in requirements.get("roles") or []:
+        quals = role.get("qualifications")
+        members = [s for s in staff if s.get("role") == role.get("role")
+                   and (not quals or set(quals) & set(s.get("qualifications") or []))]
+        label = role.get("role") + (f"（具备{'或'.join(quals)}之一）" if quals else "")
+        checks.append((role.get("role"), f"{label}人数", len(members), role.get("min", 0), [s.id for s in members]))
+        if role.get("min_title") and role.get("min_with_title") is not None:
+            floor = _rank(view, "staff_title", role["min_title"])
+            titled = [s.id for s in members if _rank(view, "staff_title", s.get("title")) >= floor]
+            checks.append((f"{role.get('role')}-title", f"{role.get('role')}中{role['min_title']}及以上职称人数",
+                           len(titled), role["min_with_title"], titled))
+    return checks
+
+
+@metric("team_composition")
+def team_composition(view: ContractView, target: dict, deadlines: list[Deadline]) -> list[Kpi]:
+    requirements = view.contract.get("team_requirements") or {}
+    checks = team_checks(view, requirements)
+    has_data = bool(view.staff) and bool(checks)
+    met = [c for c in checks if c[2] >= c[3]]
+    base = "人员按统计日在项计算（入项日期不晚于统计日、尚未离项、未撤回）。"
+    definition = f"团队配备 = 已满足的团队要求项数 ÷ 合同 team_requirements 的要求项数。{base}{STATUS_RULE}"
+    value = Fraction(len(met), len(checks)) if has_data else None
+    goal = target_value(target)
+    out = [Kpi("team_composition", target_name(view, target), definition, value, goal, judge(view, value, goal, has_data),
+               len(met), len(checks) or None, sorted(s.id for s in view.staff))]
+    item_definition = f"满足该项要求的在项人数，不少于合同要求。{base}{STATUS_RULE}"
+    for qualifier, name, have, need, ids in checks:
+        out.append(count(view, f"team_composition/{qualifier}", name, item_definition, have, need, ids,
+                         bool(view.staff), None))
+    return out
+
+
+# -- descriptive: cases and money ------------------------------------------------------------
+TIMELINE_STATUS = (("timeline.closed_on", "已结案"), ("timeline.decided_on", "已决定"), ("timeline.notified_on", "已告知"),
+                   ("timeline.investigation_ended_on", "调查中"), ("timeline.filed_on", "已立案"),
+                   ("timeline.registered_on", "已登记"))
+
+
+def case_status_as_of(case: Record, as_of: _dt.date) -> str | None:
+    """The case's status on ``as_of``: its recorded status once every timeline date has passed,
+    else the stage of the latest timeline date on or before ``as_of``."""
+    dates = [(to_date(case.get(f)), term) for f, term in TIMELINE_STATUS]
+    if all(d is None or d <= as_of for d, _ in dates):
+        return case.get("status")
+    for day, term in dates:
+        if day is not None and day <= as_of:
+            return term
+    return None
+
+
+MONEY_FIELDS = ("involved", "refused", "recovered", "fined")
+
+
+def money_counts_from(case: Record, money_field: str) -> _dt.date | None:
+    """When a money amount becomes a fact: involved on registration; refused, recovered and fined
+    on the decision (else closing, else registration when the case records no such date)."""
+    if money_field == "involved":
+        return to_date(case.get("timeline.registered_on"))
+    for dotted in ("timeline.decided_on", "timeline.closed_on", "timeline.registered_on"):
+        day = to_date(case.get(dotted))
+        if day is not None:
+            return day
+    return None
+
+
+def case_frame(view: ContractView) -> pd.DataFrame:
+    """One row per (case, violation type), with the case's status as of the date and its money."""
+    rows = []
+    for case in view.cases:
+        status = case_status_as_of(case, view.as_of)
+        money = {}
+        for name in MONEY_FIELDS:
+            amount = case.get(f"money.{name}")
+            counts_from = money_counts_from(case, name)
+            ok = amount is not None and counts_from is not None and counts_from <= view.as_of
+            money[name] = Decimal(str(amount)) if ok else None
+        for violation in case.get("violation_types") or [None]:
+            rows.append({"id": case.id, "source": case.get("source"), "status": status,
+                         "subject": case.get("subject.type"), "violation": violation, **money})
+    columns = ["id", "source", "status", "subject", "violation", *MONEY_FIELDS]
+    return pd.DataFrame(rows, columns=columns).astype({m: object for m in MONEY_FIELDS})
+
+
+def case_counts(view: ContractView, frame: pd.DataFrame) -> list[Kpi]:
+    cases = frame.drop_duplicates("id") if not frame.empty else frame
+    ids = sorted(cases["id"]) if not cases.empty else []
+    base = f"截至统计日已登记的案件线索（按登记日期）。{AS_OF_RULE}{DESCRIPTIVE_RULE}"
+    out = [count(view, "cases_total", "案件线索总数", base, len(ids), None, ids, bool(ids))]
+    dimensions = (("source", "cases_by_source", "线索来源", view.schemas.terms("case_source"), cases),
+                  ("status", "cases_by_status", "案件状态", view.schemas.terms("case_status"), cases),
+                  ("violation", "cases_by_violation_type", "违规类型", None, frame))
+    for column, prefix, label, terms, data in dimensions:
+        groups = {k: sorted(set(v)) for k, v in data.groupby(column)["id"].agg(list).items()} if not data.empty else {}
+        keys = terms if terms is not None else [t for t in view.schemas.terms("violation_type") if t in groups]
+        extra = "状态按统计日的时间节点推算。" if column == "status" else "涉及多种违规类型的案件在每一类型下各计 1 件。" if column == "violation" else ""
+        definition = f"按{label}分列的案件线索数。{extra}{base}"
+        for key in keys:
+            found = groups.get(key, [])
+            out.append(count(view, f"{prefix}/{key}", sub_name("案件线索数", key), definition, len(found), None, found, bool(found)))
+    return out
+
+
+def exact_sum(values: Iterable[Decimal]) -> Decimal:
+    return sum(values, Decimal("0"))
+
+
+def money_by(frame: pd.DataFrame, name: str, column: str) -> dict[str, tuple[Decimal, list[str]]]:
+    """Per term of ``column``: the exact sum of one amount over the cases, and their IDs."""
+    present = frame[frame[name].notna() & frame[column].notna()].drop_duplicates(["id", column])
+    if present.empty:
+        return {}
+    grouped = present.groupby(column)
+    sums, ids = grouped[name].agg(exact_sum), grouped["id"].agg(sorted)
+    return {key: (sums[key], list(ids[key])) for key in sums.index}
+
+
+def money_kpis(view: ContractView, frame: pd.DataFrame) -> list[Kpi]:
+    labels = {name: view.schemas.title("case", ("money", name)).replace("（元）", "") for name in MONEY_FIELDS}
+    rule = ("涉及金额自登记日起计入；拒付、追回和罚款金额自决定日（无决定日则结案日、再无则登记日）起计入。"
+            "金额按元精确求和（到分）。")
+    dimensions = (("subject", "by_subject", "对象类型", view.schemas.terms("subject_type"), ""),
+                  ("violation", "by_violation", "违规类型", view.schemas.terms("violation_type"),
+                   "涉及多种违规类型的案件，金额在每一类型下全额计入，各类型之和可能大于合计。"))
+    out = []
+    for name in MONEY_FIELDS:
+        cases = frame[frame[name].notna()].drop_duplicates("id")
+        total = exact_sum(cases[name]) if not cases.empty else None
+        definition = f"案件{labels[name]}合计。{rule}{AS_OF_RULE}{DESCRIPTIVE_RULE}"
+        out.append(Kpi(f"money_{name}", f"{labels[name]}合计", definition, total, None,
+                       judge(view, total, None, total is not None), total, None, sorted(cases["id"]), YUAN))
+        for column, dimension, what, order, note in dimensions:
+            sums = money_by(frame, name, column)
+            sub_definition = f"按{what}分列的案件{labels[name]}。{note}{rule}{AS_OF_RULE}{DESCRIPTIVE_RULE}"
+            for key in [k for k in order if k in sums]:
+                amount, ids = sums[key]
+                out.append(Kpi(f"money_{name}/{dimension}/{key}", sub_name(labels[name], key), sub_definition, amount, None,
+                               judge(view, amount, None, True), amount, None, ids, YUAN))
+    return out
+
+
+# -- descriptive: milestones and deadline rules without a target -----------------------------
+def milestone_kpis(view: ContractView, deadlines: list[Deadline]) -> list[Kpi]:
+    items = [d for d in deadlines if d.kind == "milestone"]
+    definition = ("阶段节点在截止日期当天或以前完成（completed_on）为达标；已完成但晚于截止日期、或截止日期已过仍未完成为未达标；"
+                  "截止日期未到且未完成为进行中。合计 = 按时完成的节点数 ÷ 节点总数：全部按时为达标，"
+                  "仍有未到期节点为进行中，否则为未达标。只计统计日当天及以前的完成日期。")
+    met = [d for d in items if d.status == "按时"]
+    still_open = [d for d in items if d.status in ("即将到期", "未到期")]
+    status = NO_DATA if not items else MET if len(met) == len(items) else IN_PROGRESS if still_open else NOT_MET
+    out = [Kpi("milestones", "阶段节点按时完成", definition, Fraction(len(met), len(items)) if items else None, 1,
+               status, len(met), len(items) or None, [view.id] if items else [])]
+    for d in items:
+        status = MET if d.status == "按时" else NOT_MET if d.status in ("逾期完成", "已逾期") else IN_PROGRESS
+        out.append(Kpi(f"milestones/{d.rule}", f"{d.name}（{d.due.isoformat()} 前）", definition,
+                       1 if status == MET else 0, 1, status, 1 if status == MET else 0, 1, [view.id], COUNT))
+    return out
+
+
+def untargeted_on_time(view: ContractView, deadlines: list[Deadline], targets: list[dict]) -> list[Kpi]:
+    """On-time rates for deadline rules no target refers to; 无数据 when a kind has no rule at all."""
+    out = []
+    for metric_id, kind, label in (("reports_on_time", "inspection", "调查报告按时率"), ("cases_on_time", "case", "案件按时办结率")):
+        targeted = [t for t in targets if t.get("metric") == metric_id]
+        if any(not t.get("deadline") for t in targeted):
+            continue  # a target without a rule reference already covers every rule of the kind
+        referenced = {t.get("deadline") for t in targeted}
+        rules = [r for r in _rules(view, kind) if r.get("id") not in referenced]
+        if not rules and not targeted:
+            definition = f"本项目合同未约定该类时限（deadlines 中没有 applies_to: {kind} 的规则），无法计算。"
+            out.append(Kpi(metric_id, label, definition, None, None, NO_DATA))
+        for rule in rules:
+            items = [d for d in deadlines if d.kind == kind and d.rule == rule.get("id")]
+            out.append(on_time_kpi(view, f"{metric_id}/{rule.get('id')}", rule.get("name") or label, [rule], items, None))
+    return out
+
+
+# -- all KPIs of a contract ------------------------------------------------------------------
+def unique_ids(kpis: list[Kpi]) -> list[Kpi]:
+    seen: dict[str, int] = defaultdict(int)
+    for kpi in kpis:
+        seen[kpi.id] += 1
+        if seen[kpi.id] > 1:
+            kpi.id = f"{kpi.id}#{seen[kpi.id]}"
+    return kpis
+
+
+def contract_kpis(view: ContractView, deadlines: list[Deadline]) -> list[Kpi]:
+    targets = [t for t in view.contract.get("targets") or [] if isinstance(t, dict)]
+    out: list[Kpi] = []
+    for target in targets:
+        fn = METRICS.get(target.get("metric"))
+        if fn is not None:
+            out.extend(fn(view, target, deadlines))
+    out.extend(untargeted_on_time(view, deadlines, targets))
+    out.extend(milestone_kpis(view, deadlines))
+    frame = case_frame(view)
+    out.extend(case_counts(view, frame))
+    out.extend(money_kpis(view, frame))
+    return unique_ids(out)

@@ -1,0 +1,324 @@
+"""The contract report: KPIs and deadlines as of a date, as JSON-shaped dicts and as tables.
+
+:func:`build_report` is the one entry point other modules use (``yibao report``, the portal home
+page, the pull-request summary), so they all show the same numbers::
+
+    from yibao.compute.report import build_report
+    reports = build_report(records, schemas, as_of=date(2024, 10, 15))          # every contract
+    [report] = build_report(records, schemas, as_of, contract_id="HT-2024-KLMY")
+
+Each report is::
+
+    {"as_of": "2024-10-15",
+     "contract": {"id", "name", "bureau", "contractor", "period": {"start", "end"}},
+     "kpis": [{"id", "name", "definition", "value", "target", "status", "numerator",
+               "denominator", "records", "unit"}, …],
+     "deadlines": {"overdue": [item, …], "due_soon": [item, …], "late": [item, …]}}
+
+Values are JSON numbers: rates as fractions rounded to 6 places (0.025 is 2.5%), counts as
+integers, money (unit ``yuan``) in yuan rounded to the fen; ``status`` is 达标 / 未达标 / 进行中 /
+无数据, or None for a descriptive KPI that has data. A deadline item is
+``{"rule", "name", "kind", "record", "path", "institution", "institution_type", "starts_on",
+"due", "done_on", "days", "day_type", "status", "days_late", "workdays_late"}``.
+
+A working-day deadline that needs a year without a calendar record raises
+:class:`~yibao.compute.calendar.MissingCalendarYears` after every contract was evaluated, so all
+missing years are named at once. The table writers (terminal, CSV, Excel) work from the same
+dicts, with pandas.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import json
+from decimal import ROUND_DOWN, Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from ..load.repository import Record
+from ..schemas import SchemaSet
+from . import deadlines as dl
+from .calendar import MissingCalendarYears
+from .kpis import COUNT, RATE, YUAN, Kpi, contract_kpis
+from .view import ContractView, RecordIndex
+
+KPI_KEYS = ("id", "name", "definition", "value", "target", "status", "numerator", "denominator", "records", "unit")
+DEADLINE_KEYS = ("rule", "name", "kind", "record", "path", "institution", "institution_type", "starts_on", "due",
+                 "done_on", "days", "day_type", "status", "days_late", "workdays_late")
+
+
+class UnknownContract(LookupError):
+    def __init__(self, contract_id: str, known: list[str]) -> None:
+        self.contract_id, self.known = contract_id, known
+        listed = "、".join(known) if known else "（仓库中没有项目记录）"
+        super().__init__(f"没有编号为 {contract_id} 的项目；现有项目：{listed}")
+
+
+# -- building ----------------------------------------------------------------------------------
+def build_report(records: Iterable[Record], schemas: SchemaSet, as_of: _dt.date, contract_id: str | None = None,
+                 due_soon_days: int = dl.DUE_SOON_DAYS) -> list[dict]:
+    """One JSON-shaped report per contract (or for ``contract_id`` only), as of ``as_of``.
+
+    Invalid records (``Record.valid`` False) are left out.
+    """
+    index = RecordIndex.build(records, schemas)
+    contracts = index.contracts
+    if contract_id is not None:
+        contracts = [c for c in contracts if c.id == contract_id]
+        if not contracts:
+            raise UnknownContract(contract_id, [c.id for c in index.contracts])
+    reports, missing = [], []
+    for contract in contracts:
+        view = ContractView(contract, index, as_of, schemas)
+        items, errors = dl.evaluate(view, due_soon_days)
+        missing.extend(errors)
+        if not errors:
+            reports.append(report_dict(view, contract_kpis(view, items), items))
+    if missing:
+        raise MissingCalendarYears(missing)
+    return reports
+
+
+def report_dict(view: ContractView, kpis: list[Kpi], items: list[dl.Deadline]) -> dict:
+    contract = view.contract
+    return {
+        "as_of": view.as_of.isoformat(),
+        "contract": {
+            "id": view.id, "name": contract.get("name"), "bureau": contract.get("bureau"),
+            "contractor": contract.get("contractor"),
+            "period": {"start": contract.get("period.start"), "end": contract.get("period.end")},
+        },
+        "kpis": [kpi_json(k) for k in kpis],
+        "deadlines": {
+            "overdue": [deadline_json(d) for d in dl.overdue(items)],
+            "due_soon": [deadline_json(d) for d in dl.due_soon(items)],
+            "late": [deadline_json(d) for d in dl.late(items)],
+        },
+    }
+
+
+def number(value: Any, unit: str = RATE) -> Any:
+    """A JSON number: fractions rounded to 6 places, money to the fen, integers as they are."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, Decimal):
+        return float(value.quantize(Decimal("0.01"))) if unit == YUAN else _float(value)
+    if isinstance(value, Fraction):
+        return value.numerator if value.denominator == 1 and unit == COUNT else round(float(value), 6)
+    if isinstance(value, float):
+        return round(value, 6)
+    return int(value)
+
+
+def _float(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def kpi_json(kpi: Kpi) -> dict:
+    return {
+        "id": kpi.id, "name": kpi.name, "definition": kpi.definition,
+        "value": number(kpi.value, kpi.unit), "target": number(kpi.target, kpi.unit),
+        "status": kpi.status, "numerator": number(kpi.numerator, kpi.unit),
+        "denominator": number(kpi.denominator, COUNT), "records": list(kpi.records), "unit": kpi.unit,
+    }
+
+
+def deadline_json(item: dl.Deadline) -> dict:
+    data = item.as_json()
+    return {key: data[key] for key in DEADLINE_KEYS}
+
+
+# -- display -----------------------------------------------------------------------------------
+def display(value: Any, unit: str) -> str:
+    """How a KPI value reads in a table: 2.50%, 4, 12,480.50."""
+    if value is None:
+        return "—"
+    if unit == RATE:
+        percent = (Decimal(str(value)) * 100).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+        return f"{percent}%"
+    if unit == YUAN:
+        return f"{Decimal(str(value)).quantize(Decimal('0.01')):,}"
+    return str(value)
+
+
+def family(kpi_id: str) -> str:
+    return kpi_id.split("/", 1)[0]
+
+
+def qualifier(kpi_id: str) -> str:
+    return kpi_id.split("/", 1)[1] if "/" in kpi_id else ""
+
+
+def _is_institution(code: str) -> bool:
+    return len(code) == 12 and code[:1] in "HPJ" and code[1:].isdigit()
+
+
+def table_of(kpi_id: str) -> str:
+    """Which table a KPI is shown in."""
+    name = family(kpi_id)
+    if name.startswith("cases_") and name != "cases_on_time":
+        return "案件统计"
+    if name.startswith("money_"):
+        return "金额统计"
+    if name == "milestones":
+        return "阶段节点"
+    if _is_institution(qualifier(kpi_id).split("#")[0]):
+        return "机构明细"
+    return "考核指标"
+
+
+def _records_text(records: list[str], limit: int = 30000) -> str:
+    text = " ".join(records)
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + f" …（共 {len(records)} 条）"
+
+
+def kpi_rows(reports: list[dict], table: str) -> list[dict]:
+    rows = []
+    for report in reports:
+        for kpi in report["kpis"]:
+            if table_of(kpi["id"]) != table:
+                continue
+            rows.append({
+                "项目编号": report["contract"]["id"], "指标编码": kpi["id"], "指标": kpi["name"],
+                "数值": display(kpi["value"], kpi["unit"]), "目标": display(kpi["target"], kpi["unit"]),
+                "状态": kpi["status"] or "—",
+                "分子": "—" if kpi["numerator"] is None else display(kpi["numerator"], COUNT if kpi["unit"] == RATE else kpi["unit"]),
+                "分母": "—" if kpi["denominator"] is None else str(kpi["denominator"]),
+                "依据记录数": len(kpi["records"]), "依据记录": _records_text(kpi["records"]),
+            })
+    return rows
+
+
+KPI_COLUMNS = ["项目编号", "指标编码", "指标", "数值", "目标", "状态", "分子", "分母", "依据记录数", "依据记录"]
+MONEY_NAMES = {"involved": "涉及金额", "refused": "拒付金额", "recovered": "追回金额", "fined": "罚款金额"}
+DIMENSIONS = {"": "合计", "by_subject": "对象类型", "by_violation": "违规类型"}
+
+
+def money_frame(reports: list[dict]) -> pd.DataFrame:
+    """Money by dimension (合计, 对象类型, 违规类型) and term, one column per kind of amount."""
+    rows = []
+    for report in reports:
+        for kpi in report["kpis"]:
+            if table_of(kpi["id"]) != "金额统计":
+                continue
+            field = family(kpi["id"])[len("money_"):]
+            dimension, _, term = qualifier(kpi["id"]).partition("/")
+            rows.append({"项目编号": report["contract"]["id"], "分类": DIMENSIONS.get(dimension, dimension),
+                         "类别": term or "全部案件", "amount": MONEY_NAMES.get(field, field),
+                         "value": display(kpi["value"], YUAN)})
+    columns = ["项目编号", "分类", "类别", *MONEY_NAMES.values()]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(rows)
+    order = {name: i for i, name in enumerate(DIMENSIONS.values())}
+    wide = frame.pivot_table(index=["项目编号", "分类", "类别"], columns="amount", values="value", aggfunc="first", sort=False)
+    wide = wide.reindex(columns=list(MONEY_NAMES.values())).fillna("—").reset_index()
+    wide["_order"] = wide["分类"].map(order)
+    return wide.sort_values(["项目编号", "_order"], kind="stable").drop(columns="_order")[columns]
+
+
+def case_frame(reports: list[dict]) -> pd.DataFrame:
+    labels = {"cases_total": "合计", "cases_by_source": "线索来源", "cases_by_status": "案件状态",
+              "cases_by_violation_type": "违规类型"}
+    rows = [{"项目编号": r["contract"]["id"], "分类": labels.get(family(k["id"]), family(k["id"])),
+             "类别": qualifier(k["id"]) or "全部案件", "案件数": k["value"], "依据记录": _records_text(k["records"])}
+            for r in reports for k in r["kpis"] if table_of(k["id"]) == "案件统计"]
+    return pd.DataFrame(rows, columns=["项目编号", "分类", "类别", "案件数", "依据记录"])
+
+
+DEADLINE_COLUMNS = {"项目编号": None, "规则": "rule", "名称": "name", "记录": "record", "机构": "institution",
+                    "起算日": "starts_on", "截止日": "due", "完成日": "done_on", "期限": None, "状态": "status",
+                    "逾期天数": "days_late", "逾期工作日数": "workdays_late", "文件": "path"}
+
+
+def deadline_frame(reports: list[dict], which: str) -> pd.DataFrame:
+    rows = []
+    for report in reports:
+        for item in report["deadlines"][which]:
+            row = {label: item.get(key) if key else None for label, key in DEADLINE_COLUMNS.items()}
+            row["项目编号"] = report["contract"]["id"]
+            row["期限"] = f"{item['days']} 个{item['day_type']}" if item.get("days") is not None else "阶段节点"
+            rows.append({k: ("—" if v is None else v) for k, v in row.items()})
+    return pd.DataFrame(rows, columns=list(DEADLINE_COLUMNS))
+
+
+def definitions_frame(reports: list[dict]) -> pd.DataFrame:
+    rows = [{"项目编号": r["contract"]["id"], "指标编码": k["id"], "指标": k["name"], "定义": k["definition"]}
+            for r in reports for k in r["kpis"]]
+    return pd.DataFrame(rows, columns=["项目编号", "指标编码", "指标", "定义"])
+
+
+def tables(reports: list[dict]) -> dict[str, pd.DataFrame]:
+    """Every table of the report, by its Chinese title (one Excel sheet each)."""
+    out = {name: pd.DataFrame(kpi_rows(reports, name), columns=KPI_COLUMNS) for name in ("考核指标", "机构明细", "阶段节点")}
+    out["案件统计"] = case_frame(reports)
+    out["金额统计"] = money_frame(reports)
+    out["已逾期"] = deadline_frame(reports, "overdue")
+    out["7日内到期"] = deadline_frame(reports, "due_soon")
+    out["逾期完成"] = deadline_frame(reports, "late")
+    out["指标说明"] = definitions_frame(reports)
+    order = ["考核指标", "机构明细", "阶段节点", "案件统计", "金额统计", "已逾期", "7日内到期", "逾期完成", "指标说明"]
+    return {name: out[name] for name in order}
+
+
+# -- writers -----------------------------------------------------------------------------------
+def write_json(reports: list[dict], single: bool) -> str:
+    return json.dumps(reports[0] if single and reports else reports, ensure_ascii=False, indent=2)
+
+
+def write_csv(reports: list[dict]) -> str:
+    """All KPIs of all reports, one row each, with the JSON keys as headers."""
+    rows = [{"as_of": r["as_of"], "contract": r["contract"]["id"],
+             **{k: (" ".join(kpi[k]) if k == "records" else kpi[k]) for k in KPI_KEYS}}
+            for r in reports for kpi in r["kpis"]]
+    frame = pd.DataFrame(rows, columns=["as_of", "contract", *KPI_KEYS])
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()
+
+
+TERMINAL_COLUMNS = {"考核指标": ["指标", "数值", "目标", "状态", "分子", "分母"],
+                    "机构明细": ["指标", "数值", "目标", "状态", "分子", "分母"],
+                    "阶段节点": ["指标", "状态"],
+                    "案件统计": ["分类", "类别", "案件数"],
+                    "金额统计": ["分类", "类别", *MONEY_NAMES.values()],
+                    "已逾期": ["规则", "记录", "机构", "截止日", "逾期天数"],
+                    "7日内到期": ["规则", "记录", "机构", "截止日"],
+                    "逾期完成": ["规则", "记录", "机构", "截止日", "完成日", "逾期天数", "逾期工作日数"]}
+
+
+def write_table(reports: list[dict]) -> str:
+    """Readable tables for the terminal, contract by contract."""
+    parts = []
+    with pd.option_context("display.unicode.east_asian_width", True, "display.max_rows", None,
+                           "display.max_columns", None, "display.width", 200, "display.max_colwidth", 60):
+        for report in reports:
+            contract = report["contract"]
+            period = contract["period"]
+            parts.append(f"项目 {contract['id']}  {contract['name']}\n服务期 {period['start']} 至 {period['end']}，"
+                         f"统计日 {report['as_of']}")
+            for title, frame in tables([report]).items():
+                if title not in TERMINAL_COLUMNS:
+                    continue
+                shown = frame[TERMINAL_COLUMNS[title]]
+                if shown.empty:
+                    parts.append(f"【{title}】无")
+                else:
+                    parts.append(f"【{title}】{len(shown)} 项\n" + shown.to_string(index=False))
+            parts.append("")
+    return "\n\n".join(parts).rstrip() + "\n"
+
+
+def write_xlsx(reports: list[dict], path: Path) -> None:
+    """An Excel workbook with one sheet per table and Chinese headers, for bureau staff."""
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for title, frame in tables(reports).items():
+            frame.to_excel(writer, sheet_name=title, index=False)
+            sheet = writer.sheets[title]
+            sheet.freeze_panes = "A2"
+            for column_cells in sheet.columns:
+                longest = max((len(str(c.value)) if c.value is not None else 0) for c in column_cells[:200])
+                sheet.column_dimensions[column_cells[0].column_letter].width = min(60, max(8, longest * 1.8 + 2))

@@ -1,0 +1,62 @@
+"""Which institutions a contract covers, on a given day.
+
+An institution is covered when it is listed in ``scope.institutions`` or matches every criterion
+of ``scope.rule`` (region codes, institution types, levels), and — on the day asked about — it is
+a designated institution: its latest ``protocol_history`` entry on or before that day exists and is
+not 解除 (terminated). 暂停 and 中止 (suspended) institutions stay in scope: they are still under
+agreement and still to be inspected. A terminated institution drops out from the date of the
+termination, together with its inspections, so coverage is neither inflated nor blamed for an
+institution that can no longer be inspected.
+
+The day used is ``as_of``, but never later than the end of the contract period: a termination
+after the contract ended does not change what the contract covered.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Iterable
+
+from ..load.repository import Record
+from .calendar import to_date
+
+TERMINATED = "解除"
+WITHDRAWN = "已撤回"
+
+
+def protocol_status(institution: Record, day: _dt.date) -> str | None:
+    """The protocol status in force on ``day`` (None before the first entry)."""
+    status = None
+    for entry in institution.get("protocol_history") or []:
+        since = to_date(entry.get("since")) if isinstance(entry, dict) else None
+        if since is not None and since <= day:
+            status = entry.get("status")
+    return status
+
+
+def matches_scope(contract: Record, institution: Record) -> bool:
+    """Listed by ID, or matching every criterion of the scope rule."""
+    listed = contract.get("scope.institutions") or []
+    if institution.id in listed:
+        return True
+    rule = contract.get("scope.rule")
+    if not isinstance(rule, dict) or not rule:
+        return False
+    checks = (("region_codes", "region_code"), ("institution_types", "type"), ("levels", "level"))
+    return all(institution.get(field) in rule[key] for key, field in checks if key in rule)
+
+
+def scope_day(contract: Record, as_of: _dt.date) -> _dt.date:
+    end = to_date(contract.get("period.end"))
+    return min(as_of, end) if end else as_of
+
+
+def in_scope(contract: Record, institution: Record, as_of: _dt.date) -> bool:
+    if institution.get("status") == WITHDRAWN or not matches_scope(contract, institution):
+        return False
+    status = protocol_status(institution, scope_day(contract, as_of))
+    return status is not None and status != TERMINATED
+
+
+def institutions_in_scope(contract: Record, institutions: Iterable[Record], as_of: _dt.date) -> list[Record]:
+    """The contract's institutions on ``as_of``, sorted by ID."""
+    return sorted((i for i in institutions if in_scope(contract, i, as_of)), key=lambda r: r.id or "")

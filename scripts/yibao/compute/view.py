@@ -1,0 +1,165 @@
+"""One contract's records as they stood on a date ("as of").
+
+Only facts dated on or before ``as_of`` count: an inspection counts once it has ended, a case once
+it is registered, a training once it has ended, a staff member while on the team. Withdrawn
+records (status 已撤回) never count: withdrawal voids a record's facts, it is kept only as history.
+Records that failed validation (``Record.valid`` False) are left out by the caller.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Iterable
+
+from ..load.repository import Record
+from ..schemas import SchemaSet
+from .calendar import WorkCalendar, to_date
+from .scope import institutions_in_scope
+
+PLANNED = "计划中"  # inspection_status: not carried out yet, its dates are plans
+
+
+@dataclass
+class RecordIndex:
+    """Valid records by kind and ID, and the terms that mean "withdrawn" for each kind."""
+
+    by_kind: dict[str, list[Record]]
+    by_id: dict[str, dict[str, Record]]
+    withdrawn: dict[str, frozenset[str]]
+    calendar: WorkCalendar
+
+    @classmethod
+    def build(cls, records: Iterable[Record], schemas: SchemaSet) -> "RecordIndex":
+        by_kind: dict[str, list[Record]] = {kind: [] for kind in schemas.kinds}
+        by_id: dict[str, dict[str, Record]] = {kind: {} for kind in schemas.kinds}
+        for record in records:
+            if not record.valid or record.kind not in by_kind:
+                continue
+            by_kind[record.kind].append(record)
+            if record.id is not None:
+                by_id[record.kind].setdefault(record.id, record)
+        withdrawn = {}
+        for kind in schemas.kinds:
+            info = schemas.field(kind, ("status",))
+            terms = schemas.vocab(info.vocabulary).get("x-withdrawn", []) if info and info.vocabulary else []
+            withdrawn[kind] = frozenset(terms)
+        for kind in by_kind:
+            by_kind[kind].sort(key=lambda r: r.id or r.path)
+        return cls(by_kind, by_id, withdrawn, WorkCalendar.from_records(by_kind.get("calendar", [])))
+
+    def live(self, kind: str) -> list[Record]:
+        """Records of a kind that are not withdrawn."""
+        out = self.withdrawn.get(kind, frozenset())
+        return [r for r in self.by_kind.get(kind, []) if r.get("status") not in out]
+
+    def get(self, kind: str, ident: str | None) -> Record | None:
+        return self.by_id.get(kind, {}).get(ident) if ident else None
+
+    @property
+    def contracts(self) -> list[Record]:
+        return self.by_kind.get("contract", [])
+
+
+def _on_or_before(value, day: _dt.date) -> bool:
+    date = to_date(value)
+    return date is not None and date <= day
+
+
+@dataclass
+class ContractView:
+    contract: Record
+    index: RecordIndex
+    as_of: _dt.date
+    schemas: SchemaSet
+    _type_prefix: dict = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.contract.id or ""
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        return self.index.calendar
+
+    @cached_property
+    def period(self) -> tuple[_dt.date | None, _dt.date | None]:
+        return to_date(self.contract.get("period.start")), to_date(self.contract.get("period.end"))
+
+    @property
+    def running(self) -> bool:
+        """True while ``as_of`` is before the end of the contract period."""
+        end = self.period[1]
+        return end is None or self.as_of < end
+
+    def _own(self, kind: str) -> list[Record]:
+        return [r for r in self.index.live(kind) if r.get("contract") == self.id]
+
+    # -- institutions ------------------------------------------------------------------------
+    @cached_property
+    def scope(self) -> list[Record]:
+        return institutions_in_scope(self.contract, self.index.live("institution"), self.as_of)
+
+    @cached_property
+    def scope_ids(self) -> frozenset[str]:
+        return frozenset(r.id for r in self.scope)
+
+    def institution(self, ident: str | None) -> Record | None:
+        return self.index.get("institution", ident)
+
+    def institution_type(self, ident: str | None) -> str | None:
+        """The type recorded for an institution, else the one its code prefix (H/P/J) stands for."""
+        record = self.institution(ident)
+        if record is not None and record.get("type"):
+            return record.get("type")
+        if not self._type_prefix:
+            prefixes = self.schemas.vocab("institution_type").get("x-id-prefix", {})
+            self._type_prefix.update({prefix: kind for kind, prefix in prefixes.items()})
+        return self._type_prefix.get(ident[:1]) if ident else None
+
+    def institution_name(self, ident: str | None) -> str:
+        record = self.institution(ident)
+        return (record.get("name") if record is not None else None) or (ident or "")
+
+    # -- what has happened by as_of ----------------------------------------------------------
+    @cached_property
+    def started_inspections(self) -> list[Record]:
+        """This contract's inspections that were carried out (not planned, not withdrawn)."""
+        return [r for r in self._own("inspection") if r.get("status") != PLANNED]
+
+    @cached_property
+    def inspections(self) -> list[Record]:
+        """Inspections that had ended by ``as_of``."""
+        return [r for r in self.started_inspections if _on_or_before(r.get("end_date"), self.as_of)]
+
+    @cached_property
+    def all_cases(self) -> list[Record]:
+        return self._own("case")
+
+    @cached_property
+    def cases(self) -> list[Record]:
+        """Cases registered by ``as_of``."""
+        return [r for r in self.all_cases if _on_or_before(r.get("timeline.registered_on"), self.as_of)]
+
+    @cached_property
+    def trainings(self) -> list[Record]:
+        """Trainings and study trips that had ended by ``as_of``."""
+        return [r for r in self._own("training") if _on_or_before(r.get("end_date"), self.as_of)]
+
+    @cached_property
+    def staff(self) -> list[Record]:
+        """Team members on this contract on ``as_of`` (joined on or before it, not yet left)."""
+        out = []
+        for person in self.index.live("staff"):
+            if self.id not in (person.get("contracts") or []):
+                continue
+            joined, left = to_date(person.get("joined_on")), to_date(person.get("left_on"))
+            if (joined is None or joined <= self.as_of) and (left is None or left > self.as_of):
+                out.append(person)
+        return out
+
+    def inspection(self, ident: str | None) -> Record | None:
+        record = self.index.get("inspection", ident)
+        if record is None or record.get("status") in self.index.withdrawn.get("inspection", ()) or record.get("status") == PLANNED:
+            return None
+        return record

@@ -1,0 +1,391 @@
+"""The audit trail: every version of every record, read from git in one pass.
+
+One ``git log`` over the whole history (``--raw -z --no-abbrev -M -c``) names, for each commit,
+the record files it added, changed, renamed or deleted together with the blob ids before and
+after. The blobs are then read in one batch through gitpython's persistent ``git cat-file
+--batch`` process and parsed with the strict loader. Nothing here calls git once per file.
+
+A version belongs to the commit that produced it (author, date, message). Its pull request is
+read from the commit's own subject (``… (#12)`` for squash merges) or from the merge commit that
+brought it into the main line (``Merge pull request #12 from …``, ``See merge request g/p!12``);
+each commit is assigned to its merge by one walk over the first-parent chain.
+
+Field-level changes compare a version with the blob its commit replaced (the raw line's "before"
+blob), so they are exact even when branches interleave.
+
+A shallow clone lacks the old commits: it is refused with ``error[shallow-clone]`` rather than
+showing a history that silently starts in the middle.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from . import strict_yaml
+from .repository import EXTENSION, RECORDS
+
+ZERO = "0" * 40
+_RS, _US, _GS = "\x1e", "\x1f", "\x1d"
+_FORMAT = f"--format={_RS}%H{_US}%P{_US}%an{_US}%aI{_US}%cn{_US}%cI{_US}%B{_GS}"
+_PR_PATTERNS = (
+    re.compile(r"^Merge pull request #(\d+)"),  # GitHub merge commit
+    re.compile(r"^Merge pull request '.*' \(#(\d+)\)"),  # Gitea / Forgejo
+    re.compile(r"\(#(\d+)\)\s*$"),  # squash merge: "Subject (#12)"
+)
+_MR_PATTERN = re.compile(r"See merge request \S*!(\d+)")  # GitLab merge commit body
+
+
+class HistoryError(Exception):
+    """The git history cannot be read as an audit trail (code + Chinese message)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(f"error[{code}] {message}")
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    sha: str
+    parents: tuple[str, ...]
+    author: str
+    date: str  # author date, ISO 8601 with offset
+    committer: str
+    committed: str
+    message: str
+
+    @property
+    def subject(self) -> str:
+        return self.message.split("\n", 1)[0].strip()
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+    @property
+    def short(self) -> str:
+        return self.sha[:8]
+
+
+def pr_reference(message: str) -> str | None:
+    """``#12`` (GitHub/Gitea pull request) or ``!12`` (GitLab merge request), if the message names one."""
+    subject = message.split("\n", 1)[0].strip()
+    for pattern in _PR_PATTERNS:
+        found = pattern.search(subject)
+        if found:
+            return f"#{found[1]}"
+    found = _MR_PATTERN.search(message)
+    return f"!{found[1]}" if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One field that differs between two versions. ``MISSING`` marks an absent field."""
+
+    path: tuple
+    old: Any
+    new: Any
+
+
+class _Missing:
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+MISSING = _Missing()
+
+
+def flatten(value: Any, prefix: tuple = ()) -> dict[tuple, Any]:
+    """Leaf values by path; lists of mappings are indexed, lists of plain values stay whole."""
+    out: dict[tuple, Any] = {}
+    if isinstance(value, dict):
+        for key, item in value.items():
+            out.update(flatten(item, prefix + (key,)))
+    elif isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
+        for index, item in enumerate(value):
+            out.update(flatten(item, prefix + (index,)))
+    else:
+        out[prefix] = value
+    return out
+
+
+def field_changes(old: dict | None, new: dict | None) -> list[Change]:
+    """What changed from ``old`` to ``new``, field by field, in the new version's order."""
+    before = flatten(old or {})
+    after = flatten(new or {})
+    changes = [Change(path, before.get(path, MISSING), value) for path, value in after.items()
+               if path not in before or not _same(before[path], value)]
+    changes += [Change(path, value, MISSING) for path, value in before.items() if path not in after]
+    return changes
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    data: dict | None
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Version:
+    """One version of one record file: what a commit made of it."""
+
+    commit: Commit
+    path: str  # the file's path in this version (repository-root relative)
+    status: str  # A added, M modified, R renamed, D deleted
+    blob: str
+    before_blob: str  # the blob this commit replaced (ZERO when added)
+    before_path: str
+    merge: Commit | None = None  # the merge commit that brought this commit into the main line
+    history: "History | None" = field(default=None, repr=False)
+
+    @property
+    def pr(self) -> str | None:
+        own = pr_reference(self.commit.message)
+        if own:
+            return own
+        return pr_reference(self.merge.message) if self.merge else None
+
+    @property
+    def parsed(self) -> Parsed:
+        return self.history.parsed(self.blob) if self.history else Parsed(None)
+
+    @property
+    def before(self) -> Parsed:
+        return self.history.parsed(self.before_blob) if self.history else Parsed(None)
+
+    def changes(self, redact: Callable[[dict], dict] | None = None) -> list[Change]:
+        """Field-level changes against the replaced version; ``redact`` drops what must not show."""
+        old, new = self.before.data, self.parsed.data
+        if redact is not None:
+            old = redact(old) if old is not None else None
+            new = redact(new) if new is not None else None
+        return field_changes(old, new)
+
+
+@dataclass
+class History:
+    """All versions of all record files, oldest first, keyed by the file's current path."""
+
+    root_prefix: str  # the records repository's path inside the git work tree ('' or 'sub/dir/')
+    commits: list[Commit]  # newest first, every commit reachable from HEAD
+    versions: dict[str, list[Version]]
+    blobs: dict[str, Parsed] = field(default_factory=dict)
+    touched: dict[str, list[Version]] = field(default_factory=dict)  # commit sha -> its versions
+    head: str | None = None
+
+    def of(self, relpath: str) -> list[Version]:
+        return self.versions.get(relpath, [])
+
+    def parsed(self, blob: str) -> Parsed:
+        if blob == ZERO:
+            return Parsed(None)
+        return self.blobs.get(blob, Parsed(None, ("无法读取该版本",)))
+
+    def changed_by(self, sha: str) -> list[Version]:
+        return self.touched.get(sha, [])
+
+    def record_commits(self) -> list[Commit]:
+        """Commits that changed at least one record, newest first."""
+        return [c for c in self.commits if c.sha in self.touched]
+
+
+def blob_id(data: bytes) -> str:
+    """The id git gives a file's content (to tell whether the work tree matches a version)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+# -- reading git -----------------------------------------------------------------------------------
+
+def _open(root: Path):
+    import git  # gitpython; imported lazily so that `yibao validate` never needs it
+
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise HistoryError("not-a-git-repo", f"{root} 不是 git 仓库，无法从 git 历史生成审计记录；请在记录仓库的克隆中运行") from None
+    except git.GitCommandNotFound:
+        raise HistoryError("git-missing", "没有找到 git 命令；请先安装 git") from None
+    return repo
+
+
+def _is_shallow(repo) -> bool:
+    if (Path(repo.git_dir) / "shallow").is_file():
+        return True
+    return repo.git.rev_parse("--is-shallow-repository").strip() == "true"
+
+
+def read_history(root: Path, records_dir: str = RECORDS) -> History:
+    """Read the whole history of ``records/`` with one ``git log`` and one blob batch."""
+    repo = _open(root)
+    if _is_shallow(repo):
+        raise HistoryError(
+            "shallow-clone",
+            "这是浅克隆（shallow clone），缺少早期提交，审计记录会不完整；请先运行 git fetch --unshallow 取回完整历史"
+            "（GitHub Actions 的 actions/checkout 请设置 fetch-depth: 0）",
+        )
+    toplevel = Path(repo.working_tree_dir).resolve()
+    prefix = Path(root).resolve().relative_to(toplevel).as_posix()
+    prefix = "" if prefix == "." else prefix + "/"
+    try:
+        head = repo.head.commit.hexsha
+    except ValueError:  # no commit yet
+        return History(prefix, [], {}, head=None)
+    # the whole history, not a pathspec: path limiting would rewrite parents and hide merges
+    raw = repo.git.log("HEAD", "--topo-order", "--reverse", "-z", "--raw", "--no-abbrev", "-M", "-c", _FORMAT)
+    commits, entries = _parse_log(raw, prefix + records_dir + "/")
+    merges = _merge_of(commits, head)
+    history = _assemble(commits, entries, merges, prefix)
+    history.head = head
+    _read_blobs(repo, history)
+    return history
+
+
+def _parse_log(raw: str, wanted: str) -> tuple[list[Commit], dict[str, list[tuple]]]:
+    """Commits (oldest first) and, per commit, its raw entries for record files."""
+    commits: list[Commit] = []
+    entries: dict[str, list[tuple]] = {}
+    for chunk in raw.split(_RS):
+        if not chunk.strip("\0\n"):
+            continue
+        header, _, tail = chunk.partition(_GS)
+        sha, parents, author, date, committer, committed, message = header.split(_US, 6)
+        commit = Commit(sha, tuple(parents.split()), author, date, committer, committed, message.strip())
+        commits.append(commit)
+        found = [e for e in _raw_entries(tail) if _is_record(e[-1], wanted) or _is_record(e[-2], wanted)]
+        if found:
+            entries[sha] = found
+    return commits, entries
+
+
+def _is_record(path: str | None, wanted: str) -> bool:
+    return bool(path) and path.startswith(wanted) and path.endswith(EXTENSION)
+
+
+def _raw_entries(tail: str) -> Iterable[tuple[str, str, str, str | None, str]]:
+    """(status, before_blob, after_blob, before_path, path) from ``--raw -z`` output."""
+    tokens = tail.lstrip("\n").split("\0")
+    i = 0
+    while i < len(tokens):
+        token = tokens[i].lstrip("\n")
+        i += 1
+        if not token.startswith(":"):
+            continue
+        colons = len(token) - len(token.lstrip(":"))
+        fields = token[colons:].split()
+        parents = colons  # one column of modes and blobs per parent
+        blobs = fields[parents + 1: parents + 1 + parents + 1]
+        status = fields[-1]
+        before, after = blobs[0], blobs[-1]
+        if status[0] in "RC" and colons == 1:
+            before_path, path = tokens[i], tokens[i + 1]
+            i += 2
+        else:
+            before_path = path = tokens[i]
+            i += 1
+        yield status[0] if colons == 1 else _combined_status(status), before, after, before_path, path
+
+
+def _combined_status(status: str) -> str:
+    if all(s == "A" for s in status):
+        return "A"
+    if all(s == "D" for s in status):
+        return "D"
+    return "M"
+
+
+def _merge_of(commits: list[Commit], head: str) -> dict[str, Commit]:
+    """For each commit that reached the main line through a merge, that merge commit."""
+    by_sha = {c.sha: c for c in commits}
+    chain = []
+    sha: str | None = head
+    while sha in by_sha:
+        chain.append(by_sha[sha])
+        parents = by_sha[sha].parents
+        sha = parents[0] if parents else None
+    merges: dict[str, Commit] = {}
+    seen: set[str] = set()
+    for main in reversed(chain):  # oldest first: everything behind the previous main commit is seen
+        if main.is_merge:
+            stack = [p for p in main.parents[1:] if p not in seen]
+            while stack:
+                sha = stack.pop()
+                if sha in seen or sha not in by_sha:
+                    continue
+                seen.add(sha)
+                merges[sha] = main
+                stack.extend(p for p in by_sha[sha].parents if p not in seen)
+        seen.add(main.sha)
+    return merges
+
+
+def _assemble(commits: list[Commit], entries: dict[str, list[tuple]], merges: dict[str, Commit], prefix: str) -> History:
+    """Follow each file through renames, oldest commit first, keyed by its latest path."""
+    history = History(prefix, list(reversed(commits)), {})
+    lines: dict[str, list[Version]] = {}
+    strip = len(prefix)
+    for commit in commits:
+        for status, before, after, before_path, path in entries.get(commit.sha, ()):
+            path, before_path = path[strip:], before_path[strip:]
+            version = Version(commit, path, status, after if status != "D" else ZERO, before, before_path,
+                              merges.get(commit.sha), history)
+            if status == "R" and before_path in lines:
+                lines[path] = lines.pop(before_path) + [version]
+            else:
+                lines.setdefault(path, []).append(version)
+            history.touched.setdefault(commit.sha, []).append(version)
+    history.versions = lines
+    return history
+
+
+def _read_blobs(repo, history: History) -> None:
+    """Read every distinct blob once — one ``git cat-file --batch`` fed all ids — and parse it."""
+    wanted: dict[str, None] = {}
+    for versions in history.versions.values():
+        for v in versions:
+            for blob in (v.blob, v.before_blob):
+                if blob != ZERO:
+                    wanted[blob] = None
+    if not wanted:
+        return
+    for blob, data in _cat_file_batch(repo, list(wanted)):
+        if data is None:
+            history.blobs[blob] = Parsed(None, ("无法读取该版本（git 对象缺失）",))
+            continue
+        value, problems, _ = strict_yaml.load_bytes(data)
+        history.blobs[blob] = Parsed(value, tuple(p.message for p in problems))
+
+
+def _cat_file_batch(repo, blobs: list[str]) -> Iterable[tuple[str, bytes | None]]:
+    """(id, content) for each id, from one ``cat-file --batch`` process started by gitpython."""
+    import subprocess
+
+    process = repo.git.cat_file("--batch", as_process=True, istream=subprocess.PIPE)
+    out, _ = process.proc.communicate(("\n".join(blobs) + "\n").encode("ascii"))
+    pos = 0
+    for blob in blobs:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        pos = end + 1
+        if len(header) < 3 or header[1] == b"missing":
+            yield blob, None
+            continue
+        size = int(header[2])
+        yield blob, out[pos:pos + size]
+        pos += size + 1  # content and its trailing newline

@@ -1,0 +1,847 @@
+"""The portal's pages generated from records, as Markdown files holding raw HTML blocks.
+
+Each page function returns ``(docs path, Markdown text)``. Every page starts with front matter
+that turns macros off (``render_macros: false``); record values reach the text only through
+:mod:`yibao.publish.html` (escaped, braces neutralised) and only after
+:class:`~yibao.publish.visible.Visibility` dropped confidential fields. Section headings are
+our own labels, written as Markdown so that the table of contents and search sections work.
+
+Record pages are reached from tables and search, not from the navigation (a nav with thousands
+of entries makes Material's build quadratic).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Iterable
+
+from ..check.references import REFERENCES
+from ..compute import deadlines as dl_rules
+from ..compute import kpis as kpis_mod
+from ..compute import report as report_mod
+from ..compute.calendar import to_date
+from ..compute.view import PLANNED, ContractView, RecordIndex
+from ..load.history import MISSING, History, Version, blob_id
+from ..load.repository import Record
+from ..schemas import SchemaSet
+from . import charts
+from .html import (EMPTY, Markup, block, dl, esc, esc_text, fmt, join, link, percent, relative, table, tag,
+                   title_text, yuan)
+from .visible import Visibility
+
+PAGE_DIRS = {"contract": "contracts", "institution": "institutions", "inspection": "inspections",
+             "case": "cases", "training": "trainings"}
+CHANGELOG_LIMIT = 200
+STATUS_CLASS = {"ok": "yb-status-ok", "bad": "yb-status-bad", "warn": "yb-status-warn", "na": ""}
+DEADLINE_CLASS = {dl_rules.ON_TIME: "ok", dl_rules.LATE: "warn", dl_rules.OVERDUE: "bad", dl_rules.DUE_SOON: "warn",
+                  dl_rules.OPEN: "na"}
+
+
+# -- the site being generated ----------------------------------------------------------------------
+
+@dataclass
+class Site:
+    """Everything page functions read: records, schemas, history, the report, the as-of date."""
+
+    schemas: SchemaSet
+    records: list[Record]
+    reports: list[dict]
+    as_of: _dt.date
+    history: History | None = None
+    work_tree: dict[str, bytes] = field(default_factory=dict)  # current file bytes, to spot uncommitted edits
+    index: RecordIndex = field(init=False)
+    vis: Visibility = field(init=False)
+    views: dict[str, ContractView] = field(init=False)
+    deadlines: dict[str, list[dl_rules.Deadline]] = field(init=False)  # by record ID
+    refs: dict[tuple[str, tuple], str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.index = RecordIndex.build(self.records, self.schemas)
+        self.vis = Visibility(self.schemas)
+        self.views = {c.id: ContractView(c, self.index, self.as_of, self.schemas) for c in self.index.contracts}
+        self.deadlines = defaultdict(list)
+        for view in self.views.values():
+            items, _missing = dl_rules.evaluate(view)
+            for item in items:
+                self.deadlines[item.record].append(item)
+        self.refs = {(kind, tuple(dotted.split("."))): target
+                     for kind, pairs in REFERENCES.items() for dotted, target in pairs}
+
+    # where pages are
+    def all(self, kind: str) -> list[Record]:
+        return self.index.by_kind.get(kind, [])
+
+    def get(self, kind: str, ident: Any) -> Record | None:
+        return self.index.get(kind, ident) if isinstance(ident, str) else None
+
+    @staticmethod
+    def page_of(kind: str, ident: str) -> str:
+        return f"{PAGE_DIRS[kind]}/{ident}.md"
+
+    def href(self, page: str, kind: str, ident: Any) -> str | None:
+        if kind not in PAGE_DIRS or self.get(kind, ident) is None:
+            return None
+        return relative(page, self.page_of(kind, ident))
+
+    def ref(self, page: str, kind: str, ident: Any, with_name: bool = True) -> Markup:
+        """A link to a record's page, with the institution's name where it helps."""
+        record = self.get(kind, ident)
+        text = fmt(ident)
+        if with_name and record is not None and kind in ("institution", "contract"):
+            text = f"{ident} {record.get('name') or ''}".strip()
+        return link(text, self.href(page, kind, ident))
+
+    # labels
+    def label(self, kind: str, path: tuple) -> str:
+        parts = []
+        for i, step in enumerate(path):
+            if isinstance(step, int):
+                parts.append(f"第 {step + 1} 项")
+            else:
+                parts.append(self.schemas.title(kind, path[: i + 1]))
+        return " › ".join(parts) if parts else self.schemas.kind_label(kind)
+
+    def term(self, kind: str, path: tuple, value: Any) -> str:
+        info = self.schemas.field(kind, path)
+        if info is not None and info.vocabulary and isinstance(value, str):
+            return self.schemas.label(info.vocabulary, value)
+        return fmt(value)
+
+
+def front_matter(title: str, **extra: Any) -> str:
+    """YAML front matter: JSON strings are valid YAML; macros are always off for generated pages."""
+    lines = ["---", f"title: {json.dumps(title_text(title), ensure_ascii=False)}", "render_macros: false"]
+    for key, value in extra.items():
+        lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
+    lines.append("---")
+    return "\n".join(lines) + "\n\n"
+
+
+def section(heading: str, *parts: Any) -> str:
+    """A Markdown heading (our own label) followed by one raw HTML block."""
+    return f"## {heading}\n\n" + block(*parts) + "\n"
+
+
+# -- values ----------------------------------------------------------------------------------------
+
+def scalar(site: Site, kind: str, path: tuple, value: Any, page: str) -> Markup:
+    names = tuple(p for p in path if isinstance(p, str))
+    target = site.refs.get((kind, names))
+    if target and isinstance(value, str):
+        return site.ref(page, target, value)
+    info = site.schemas.field(kind, names)
+    if info is not None and info.x_format == "yuan":
+        return esc(yuan(value))
+    if isinstance(value, str) and "\n" in value:
+        return esc_text(value)
+    return esc(site.term(kind, names, value))
+
+
+def value_html(site: Site, kind: str, path: tuple, value: Any, page: str) -> Markup:
+    if isinstance(value, dict):
+        return dl([(site.schemas.title(kind, path + (k,)), value_html(site, kind, path + (k,), value[k], page))
+                   for k in ordered(site, kind, path, value)])
+    if isinstance(value, list):
+        if any(isinstance(item, dict) for item in value):
+            return records_table(site, kind, path, value, page)
+        if not value:
+            return esc(EMPTY)
+        return join((scalar(site, kind, path + (i,), item, page) for i, item in enumerate(value)), "、")
+    return scalar(site, kind, path, value, page)
+
+
+def records_table(site: Site, kind: str, path: tuple, items: list, page: str) -> Markup:
+    """A list of mappings (findings, protocol history, volumes …) as a table, one column per field."""
+    keys: list[str] = []
+    for name in site.schemas.field_names(kind, path):
+        if any(isinstance(item, dict) and name in item for item in items):
+            keys.append(name)
+    headers = [site.schemas.title(kind, path + (k,)) for k in keys]
+    rows = []
+    for i, item in enumerate(items):
+        item = item if isinstance(item, dict) else {}
+        rows.append([value_html(site, kind, path + (i, k), item[k], page) if k in item else EMPTY for k in keys])
+    return table(headers, rows, sortable=False)
+
+
+def ordered(site: Site, kind: str, path: tuple, data: dict) -> list[str]:
+    known = site.schemas.field_names(kind, path)
+    return [k for k in known if k in data] + [k for k in data if k not in known]
+
+
+def fields_block(site: Site, record: Record, page: str, skip: Iterable[str] = ()) -> Markup:
+    """Every field the portal may show, with its Chinese label from the schema.
+
+    Scalars and small mappings form a label/value list; lists of mappings (findings, protocol
+    history, targets …) follow as full-width tables under their own label.
+    """
+    shown = site.vis.redact(record.kind, record.data)
+    skip = set(skip)
+    keys = [k for k in ordered(site, record.kind, (), shown) if k not in skip]
+    wide = [k for k in keys if isinstance(shown[k], list) and any(isinstance(i, dict) for i in shown[k])]
+    parts = [dl([(site.schemas.title(record.kind, (k,)), value_html(site, record.kind, (k,), shown[k], page))
+                 for k in keys if k not in wide])]
+    for k in wide:
+        parts.append(tag("h3", site.schemas.title(record.kind, (k,)), class_="yb-field-table"))
+        parts.append(value_html(site, record.kind, (k,), shown[k], page))
+    return join(parts)
+
+
+def status_badge(site: Site, record: Record) -> Markup:
+    status = record.get("status")
+    if not isinstance(status, str):
+        return Markup("")
+    info = site.schemas.field(record.kind, ("status",))
+    vocab = site.schemas.vocab(info.vocabulary) if info and info.vocabulary else {}
+    if status in vocab.get("x-withdrawn", []):
+        cls = ""
+    elif status in vocab.get("x-closed", []) or status == "有效":
+        cls = STATUS_CLASS["ok"]
+    else:
+        cls = STATUS_CLASS["warn"]
+    return tag("span", status, class_=f"yb-badge {cls}".strip())
+
+
+def plain(site: Site, kind: str, path: tuple, value: Any) -> str:
+    """A value as text for the audit trail (money as 12,480.00, absent as （无）)."""
+    if value is MISSING:
+        return "（无）"
+    names = tuple(p for p in path if isinstance(p, str))
+    info = site.schemas.field(kind, names)
+    if info is not None and info.x_format == "yuan":
+        return yuan(value)
+    if isinstance(value, list):
+        return "、".join(site.term(kind, names, v) for v in value) if value else "（空）"
+    return site.term(kind, names, value)
+
+
+# -- audit trail -----------------------------------------------------------------------------------
+
+def _when(iso: str) -> str:
+    try:
+        moment = _dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def audit_trail(site: Site, record: Record, page: str) -> str:
+    if site.history is None:
+        return section("审计记录", tag("p", "本次构建没有读取 git 历史。", class_="yb-note"))
+    versions = site.history.of(record.path)
+    notes = []
+    current = site.work_tree.get(record.path)
+    if not versions:
+        notes.append(tag("p", "该记录尚未提交到 git，没有历史版本。", class_="yb-note"))
+    elif current is not None and blob_id(current) != versions[-1].blob:
+        notes.append(tag("p", "当前显示的内容包含尚未提交的修改；下面的历史只到最近一次提交。", class_="yb-note"))
+    redact = lambda data: site.vis.redact(record.kind, data)  # noqa: E731
+    items = [version_html(site, record.kind, v, n, redact) for n, v in reversed(list(enumerate(versions, 1)))]
+    summary = tag("p", f"共 {len(versions)} 个版本（最新在前）。每个版本列出提交日期、作者、提交说明、合并请求编号，以及与上一版本相比变化的字段。", class_="yb-note")
+    return section("审计记录", summary, *notes, *items)
+
+
+def version_html(site: Site, kind: str, version: Version, number: int, redact) -> Markup:
+    commit = version.commit
+    head = [tag("strong", f"第 {number} 版"), esc(" · "), esc(_when(commit.date)), esc(" · 作者 "), tag("span", commit.author, class_="yb-author")]
+    pr = version.pr
+    if pr:
+        head += [esc(" · 合并请求 "), tag("span", pr, class_="yb-pr")]
+    head += [esc(" · "), tag("span", f"提交 {commit.short}", class_="yb-sha")]
+    lines = [Markup(f'<div class="yb-version-head">{join(head)}</div>'),
+             tag("div", commit.message, class_="yb-version-msg")]
+    if version.merge is not None:
+        merge = version.merge
+        lines.append(tag("div", f"由 {merge.author} 于 {_when(merge.date)} 合并（合并提交 {merge.short}：{merge.subject}）", class_="yb-note"))
+    if version.status == "R" and version.before_path != version.path:
+        lines.append(tag("div", f"文件改名：{version.before_path} → {version.path}", class_="yb-note"))
+    if version.status == "D":
+        lines.append(tag("div", "该版本删除了文件。", class_="yb-note"))
+    problems = version.parsed.problems
+    if problems:
+        lines.append(tag("div", "该版本无法按记录格式读取：" + "；".join(problems), class_="yb-note"))
+    else:
+        changes = version.changes(redact)
+        rows = [[site.label(kind, c.path), Markup(f'<span class="yb-old">{esc(plain(site, kind, c.path, c.old))}</span>') if c.old is not MISSING else "（无）",
+                 Markup(f'<span class="yb-new">{esc(plain(site, kind, c.path, c.new))}</span>') if c.new is not MISSING else "（删除）"]
+                for c in changes]
+        if version.before.data is None and version.status != "D":
+            inner = table(["字段", "原值", "新值"], rows, sortable=False, cls="yb-changes")
+            lines.append(Markup(f"<details><summary>新建记录（{len(rows)} 个字段）</summary>{inner}</details>"))
+        elif rows:
+            lines.append(table(["字段", "修改前", "修改后"], rows, sortable=False, cls="yb-changes"))
+        else:
+            lines.append(tag("div", "字段内容没有变化（仅格式、注释或文件位置不同）。", class_="yb-note"))
+    return Markup(f'<div class="yb-version">{join(lines)}</div>')
+
+
+# -- record pages ----------------------------------------------------------------------------------
+
+def record_title(site: Site, record: Record) -> str:
+    """ID plus what a reader recognises: the name, or the institution and the kind of work."""
+    if record.kind == "inspection":
+        inst = site.get("institution", record.get("institution"))
+        return f"{record.id} {inst.get('name') if inst else record.get('institution')} {record.get('type') or ''}".strip()
+    if record.kind == "case":
+        inst = site.get("institution", record.get("subject.institution"))
+        who = inst.get("name") if inst else record.get("subject.person_code") or record.get("subject.type") or ""
+        return f"{record.id} {who}".strip()
+    for key in ("name", "title"):
+        if isinstance(record.get(key), str):
+            return f"{record.id} {record.get(key)}"
+    return record.id or record.path
+
+
+def record_page(site: Site, record: Record) -> tuple[str, str]:
+    page = site.page_of(record.kind, record.id)
+    extra = EXTRA.get(record.kind, lambda *_: "")(site, record, page)
+    head = Markup(f'<p class="yb-note">{esc(site.schemas.kind_label(record.kind))} · 文件 {esc(record.path)} '
+                  f"{status_badge(site, record)}</p>")
+    text = (front_matter(record_title(site, record))
+            + block(head)
+            + "\n" + section("基本信息", fields_block(site, record, page))
+            + extra
+            + audit_trail(site, record, page))
+    return page, text
+
+
+def deadline_dict(d: dl_rules.Deadline | dict) -> dict:
+    """A deadline item as the report writes it (the record pages evaluate the same rules)."""
+    return report_mod.deadline_json(d) if isinstance(d, dl_rules.Deadline) else d
+
+
+def _deadline_rows(site: Site, items: list, page: str, with_record: bool = False) -> tuple[list, list]:
+    rows, classes = [], []
+    for d in map(deadline_dict, items):
+        late = ""
+        if d.get("days_late") is not None:
+            late = f"{d['days_late']} 天" + (f"（{d['workdays_late']} 个工作日）" if d.get("workdays_late") is not None else "")
+        status = d.get("status")
+        badge = tag("span", status, class_=f"yb-badge {STATUS_CLASS[DEADLINE_CLASS.get(status, 'na')]}".strip())
+        term = f"{d['days']} 个{d['day_type']}" if d.get("days") is not None else "阶段节点"
+        row = [d.get("name"), fmt(d.get("starts_on")), term, fmt(d.get("due")), fmt(d.get("done_on")), badge, late or EMPTY]
+        keys = [None, d.get("starts_on"), d.get("days"), d.get("due"), d.get("done_on"), status, d.get("days_late") or 0]
+        if with_record:
+            row = [_deadline_subject(site, d, page), site.ref(page, "institution", d.get("institution"), with_name=True)
+                   if d.get("institution") else EMPTY] + row
+            keys = [d.get("record"), d.get("institution")] + keys
+        rows.append((row, keys))
+        classes.append("yb-row-alert" if status == dl_rules.OVERDUE else "yb-row-warn" if status in (dl_rules.LATE, dl_rules.DUE_SOON) else "")
+    return rows, classes
+
+
+def _deadline_subject(site: Site, d: dict, page: str) -> Markup:
+    kind = d.get("kind") if d.get("kind") in PAGE_DIRS else "contract"
+    return site.ref(page, kind, d.get("record"), with_name=False)
+
+
+DEADLINE_HEADERS = ["时限", "起算日期", "期限", "到期日", "完成日期", "状态", "逾期"]
+
+
+def deadlines_table(site: Site, items: list, page: str, with_record: bool = False) -> Markup:
+    pairs, classes = _deadline_rows(site, items, page, with_record)
+    headers = (["记录", "机构"] if with_record else []) + DEADLINE_HEADERS
+    return table(headers, [r for r, _ in pairs], sort_values=[k for _, k in pairs], row_classes=classes,
+                 empty="（没有适用的时限）", sortable=with_record)
+
+
+def inspection_rows(site: Site, inspections: list[Record], page: str, with_institution: bool = True) -> tuple[list, list, list]:
+    rows, keys = [], []
+    headers = ["检查编号"] + (["被检查机构"] if with_institution else []) + ["检查类型", "现场", "开始日期", "结束日期", "发现问题", "状态"]
+    for r in inspections:
+        row = [site.ref(page, "inspection", r.id)]
+        if with_institution:
+            row.append(site.ref(page, "institution", r.get("institution")))
+        row += [r.get("type"), fmt(r.get("on_site")), r.get("start_date"), r.get("end_date"),
+                str(len(r.get("findings") or [])), status_badge(site, r)]
+        rows.append(row)
+        keys.append([None] * (len(row) - 2) + [len(r.get("findings") or []), r.get("status")])
+    return headers, rows, keys
+
+
+def case_rows(site: Site, cases: list[Record], page: str) -> tuple[list, list, list]:
+    headers = ["案件编号", "涉事对象", "线索来源", "违规类型", "登记日期", "追回金额（元）", "状态"]
+    rows, keys = [], []
+    for r in cases:
+        subject = r.get("subject.institution")
+        who = site.ref(page, "institution", subject) if subject else esc(fmt(r.get("subject.person_code") or r.get("subject.type")))
+        recovered = r.get("money.recovered")
+        rows.append([site.ref(page, "case", r.id), who, r.get("source"), fmt(r.get("violation_types")),
+                     r.get("timeline.registered_on"), yuan(recovered) if recovered is not None else EMPTY, status_badge(site, r)])
+        keys.append([None, None, None, None, None, str(recovered) if recovered is not None else "-1", r.get("status")])
+    return headers, rows, keys
+
+
+def training_rows(site: Site, trainings: list[Record], page: str) -> tuple[list, list]:
+    headers = ["培训编号", "标题", "形式", "开始日期", "地点", "参训人数", "状态"]
+    rows = [[site.ref(page, "training", r.id), r.get("title"), r.get("kind"), r.get("start_date"),
+             r.get("place.name"), fmt(r.get("participants")), status_badge(site, r)] for r in trainings]
+    return headers, rows
+
+
+def _by(site: Site, kind: str, pred) -> list[Record]:
+    return [r for r in site.all(kind) if pred(r)]
+
+
+def institution_extra(site: Site, record: Record, page: str) -> str:
+    ident = record.id
+    inspections = sorted(_by(site, "inspection", lambda r: r.get("institution") == ident),
+                         key=lambda r: (r.get("start_date") or "", r.id), reverse=True)
+    cases = _by(site, "case", lambda r: r.get("subject.institution") == ident)
+    trainings = _by(site, "training", lambda r: ident in (r.get("participant_institutions") or []))
+    out = ""
+    h, rows, keys = inspection_rows(site, inspections, page, with_institution=False)
+    out += section("检查", table(h, rows, sort_values=keys, empty="（尚无检查记录）"))
+    out += section("病历抽审", sampling_block(site, record, inspections, page))
+    h, rows, keys = case_rows(site, cases, page)
+    out += section("案件线索", table(h, rows, sort_values=keys, empty="（无）"))
+    if trainings:
+        h, rows = training_rows(site, trainings, page)
+        out += section("参加的培训", table(h, rows))
+    return out
+
+
+def sampling_block(site: Site, institution: Record, inspections: list[Record], page: str) -> Markup:
+    rows, totals = [], Counter()
+    for r in inspections:
+        s = r.get("sampling")
+        if not isinstance(s, dict) or r.get("status") in site.index.withdrawn.get("inspection", ()):
+            continue
+        population, sampled, problems = s.get("population") or 0, s.get("sampled") or 0, s.get("problem_records") or 0
+        totals["population"] += population
+        totals["sampled"] += sampled
+        totals["problems"] += problems
+        rows.append([site.ref(page, "inspection", r.id), s.get("basis"), f"{s.get('period_start')} 至 {s.get('period_end')}",
+                     fmt(population), fmt(sampled), percent(sampled / population, 2) if population else EMPTY,
+                     fmt(problems), percent(problems / sampled, 1) if sampled else EMPTY])
+    if not rows:
+        return tag("p", "（尚无抽审记录）", class_="yb-empty")
+    rows.append([tag("strong", "合计"), "", "", fmt(totals["population"]), fmt(totals["sampled"]),
+                 percent(totals["sampled"] / totals["population"], 2) if totals["population"] else EMPTY,
+                 fmt(totals["problems"]), percent(totals["problems"] / totals["sampled"], 1) if totals["sampled"] else EMPTY])
+    note = tag("p", "抽审比例 = 抽审数 ÷ 期间总数；问题发现率 = 问题数 ÷ 抽审数。考核口径（回溯年数、分母年份）见服务项目页面。", class_="yb-note")
+    return join([table(["检查", "抽审对象", "抽审期间", "期间总数", "抽审数", "抽审比例", "问题数", "问题发现率"], rows, sortable=False), note])
+
+
+def inspection_extra(site: Site, record: Record, page: str) -> str:
+    cases = _by(site, "case", lambda r: record.id in (r.get("related_inspections") or []))
+    out = section("时限", deadlines_table(site, site.deadlines.get(record.id, []), page))
+    h, rows, keys = case_rows(site, cases, page)
+    out += section("关联案件线索", table(h, rows, sort_values=keys, empty="（无）"))
+    return out
+
+
+CASE_STEPS = ("registered_on", "filed_on", "investigation_ended_on", "notified_on", "decided_on", "closed_on")
+
+
+def case_extra(site: Site, record: Record, page: str) -> str:
+    rows = []
+    for step in CASE_STEPS:
+        day = record.get(f"timeline.{step}")
+        rows.append([site.schemas.title("case", ("timeline", step)), fmt(day)])
+    steps = table(["环节", "日期"], rows, sortable=False)
+    items = site.deadlines.get(record.id, [])
+    note = tag("p", "时限按所属服务项目记录中的时限规则计算；按工作日计算的以工作日历记录为准。逾期完成的记录照常收录并标明逾期天数。", class_="yb-note")
+    return section("办理时间线与时限", steps, deadlines_table(site, items, page), note)
+
+
+KPI_TABLES = ("考核指标", "阶段节点", "机构明细", "案件统计", "金额统计")
+
+
+def contract_extra(site: Site, record: Record, page: str) -> str:
+    report = next((r for r in site.reports if contract_id(r) == record.id), None)
+    out = ""
+    if report is not None:
+        groups: dict[str, list[dict]] = defaultdict(list)
+        for kpi in report.get("kpis", []):
+            groups[report_mod.table_of(kpi["id"])].append(kpi)
+        out += section("考核目标与完成情况", kpi_table(site, groups.get("考核指标", []), page, details=True),
+                       tag("p", f"数据截至 {report.get('as_of')}，与 yibao report --as-of {report.get('as_of')} 的结果一致。"
+                                "点击指标名称查看口径和计入的记录。", class_="yb-note"))
+        for name in KPI_TABLES[1:]:
+            if groups.get(name):
+                out += section(name, kpi_table(site, groups[name], page, details=False))
+        out += "## 指标口径与计入的记录\n\n"
+        for kpi in groups.get("考核指标", []):
+            out += kpi_detail(site, kpi, page)
+    view = site.views.get(record.id)
+    if view is not None:
+        staff = view.staff
+        if staff:
+            rows = [[s.id, s.get("role"), s.get("title"), s.get("education"), fmt(s.get("qualifications")),
+                     fmt(s.get("flight_inspection_experience"))] for s in staff]
+            out += section("项目团队", table(["化名编号", "岗位", "职称", "学历", "资质", "有飞行检查经验"], rows))
+        counts = [("范围内机构", len(view.scope)), ("检查（已结束）", len(view.inspections)),
+                  ("案件线索（已登记）", len(view.cases)), ("培训（已结束）", len(view.trainings))]
+        out += section("记录数量", dl([(k, fmt(v)) for k, v in counts]),
+                       tag("p", "范围内机构的现场检查情况见“现场检查覆盖”页面；时限见“时限提醒”页面。", class_="yb-note"))
+    return out
+
+
+def kpi_status(kpi: dict) -> str:
+    return {kpis_mod.MET: "ok", kpis_mod.NOT_MET: "bad", kpis_mod.IN_PROGRESS: "warn"}.get(kpi.get("status"), "na")
+
+
+def kpi_value_text(kpi: dict, key: str = "value") -> str:
+    """As ``yibao report`` prints it (2.50%, 4, 12,480.50)."""
+    return report_mod.display(kpi.get(key), kpi.get("unit") or kpis_mod.COUNT)
+
+
+def contract_id(report: dict) -> str:
+    contract = report.get("contract")
+    return contract.get("id") if isinstance(contract, dict) else str(contract)
+
+
+def kpi_anchor(kpi: dict) -> str:
+    return "kpi-" + "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in str(kpi.get("id")))
+
+
+def kpi_table(site: Site, kpis: list[dict], page: str, details: bool) -> Markup:
+    rows, classes, keys = [], [], []
+    for kpi in kpis:
+        cls = kpi_status(kpi)
+        name = link(kpi.get("name"), "#" + kpi_anchor(kpi)) if details else esc(kpi.get("name"))
+        ratio = (f"{fmt(kpi.get('numerator'))} / {fmt(kpi.get('denominator'))}" if kpi.get("denominator") is not None
+                 else fmt(kpi.get("numerator")))
+        refs = kpi.get("records") or []
+        shown = kpi_records(site, kpi, page, limit=None if details else 20) if refs else EMPTY
+        rows.append([name, kpi_value_text(kpi, "target"), kpi_value_text(kpi), ratio,
+                     tag("span", kpi.get("status") or EMPTY, class_=f"yb-badge {STATUS_CLASS[cls]}".strip()),
+                     str(len(refs)) if details else shown])
+        keys.append([None, kpi.get("target"), kpi.get("value"), kpi.get("numerator"), kpi.get("status"), len(refs)])
+        classes.append({"bad": "yb-row-alert", "warn": "yb-row-warn"}.get(cls, ""))
+    headers = ["指标", "目标", "实际", "分子 / 分母", "状态", "计入记录数" if details else "计入的记录"]
+    return table(headers, rows, sort_values=keys, row_classes=classes, sortable=not details, filterable=len(rows) > 20)
+
+
+def kind_of_id(site: Site, ident: str) -> str | None:
+    for kind in ("institution", "inspection", "case", "training", "contract"):
+        if site.get(kind, ident) is not None:
+            return kind
+    return None
+
+
+def kpi_records(site: Site, kpi: dict, page: str, limit: int | None = None) -> Markup:
+    refs = kpi.get("records") or []
+    if not refs:
+        return tag("p", "（没有计入的记录）", class_="yb-empty")
+    parts = []
+    for ident in refs[: limit or len(refs)]:
+        ident = ident if isinstance(ident, str) else fmt(ident)
+        kind = kind_of_id(site, ident)
+        parts.append(site.ref(page, kind, ident, with_name=False) if kind else esc(ident))
+    more = f" 等 {len(refs)} 条" if limit and len(refs) > limit else ""
+    return Markup('<span class="yb-refs">' + join(parts, "、") + esc(more) + "</span>")
+
+
+def kpi_detail(site: Site, kpi: dict, page: str) -> str:
+    items = [("指标编码", kpi.get("id")), ("口径", kpi.get("definition")), ("目标", kpi_value_text(kpi, "target")),
+             ("实际", kpi_value_text(kpi)), ("分子", fmt(kpi.get("numerator"))), ("分母", fmt(kpi.get("denominator"))),
+             ("状态", kpi.get("status") or EMPTY)]
+    refs = kpi.get("records") or []
+    body = dl(items + [(f"计入的记录（{len(refs)}）", kpi_records(site, kpi, page))])
+    return f'<h3 id="{esc(kpi_anchor(kpi))}">{esc(kpi.get("name") or kpi.get("id"))}</h3>\n\n' + block(body) + "\n"
+
+
+EXTRA = {"institution": institution_extra, "inspection": inspection_extra, "case": case_extra, "contract": contract_extra}
+
+
+# -- list and overview pages -----------------------------------------------------------------------
+
+def list_page(site: Site, kind: str) -> tuple[str, str]:
+    page = f"{PAGE_DIRS[kind]}/index.md"
+    records = site.all(kind)
+    label = site.schemas.kind_label(kind)
+    if kind == "institution":
+        headers = ["机构编码", "名称", "类型", "等级", "类别", "协议状态", "记录状态"]
+        rows = [[site.ref(page, kind, r.id, with_name=False), r.get("name"), r.get("type"), fmt(r.get("level")),
+                 fmt(r.get("category")), _protocol_now(r), status_badge(site, r) or "有效"] for r in records]
+        body = table(headers, rows, filterable=True)
+    elif kind == "inspection":
+        ordered_records = sorted(records, key=lambda r: (r.get("start_date") or "", r.id), reverse=True)
+        headers, rows, keys = inspection_rows(site, ordered_records, page)
+        body = table(headers, rows, sort_values=keys, filterable=True)
+    elif kind == "case":
+        ordered_records = sorted(records, key=lambda r: (r.get("timeline.registered_on") or "", r.id), reverse=True)
+        headers, rows, keys = case_rows(site, ordered_records, page)
+        body = table(headers, rows, sort_values=keys, filterable=True)
+    elif kind == "training":
+        headers, rows = training_rows(site, sorted(records, key=lambda r: r.get("start_date") or ""), page)
+        body = table(headers, rows, filterable=True)
+    else:
+        headers = ["项目编号", "项目名称", "采购方", "受托方", "服务期"]
+        rows = [[site.ref(page, kind, r.id, with_name=False), r.get("name"), r.get("bureau"), r.get("contractor"),
+                 f"{r.get('period.start')} 至 {r.get('period.end')}"] for r in records]
+        body = table(headers, rows)
+    intro = tag("p", f"共 {len(records)} 条{label}记录。点击表头排序，在筛选框中输入文字筛选；点击编号查看详情和审计记录。", class_="yb-note")
+    return page, front_matter(label) + block(intro, body)
+
+
+def _protocol_now(institution: Record) -> str:
+    history = [h for h in institution.get("protocol_history") or [] if isinstance(h, dict)]
+    if not history:
+        return EMPTY
+    latest = max(history, key=lambda h: h.get("since") or "")
+    return f"{latest.get('status')}（{latest.get('since')} 起）"
+
+
+def coverage_rows(site: Site, view: ContractView) -> list[dict]:
+    """Each in-scope institution with its on-site inspections (ended by as-of), not yet inspected first."""
+    onsite: dict[str, list[Record]] = defaultdict(list)
+    for r in view.inspections:
+        if r.get("on_site") is True:
+            onsite[r.get("institution")].append(r)
+    out = []
+    for inst in view.scope:
+        visits = sorted(onsite.get(inst.id, []), key=lambda r: (r.get("end_date") or "", r.id))
+        out.append({"institution": inst, "visits": visits, "last": visits[-1] if visits else None})
+    out.sort(key=lambda x: (x["last"] is not None, (x["last"].get("end_date") if x["last"] else ""), x["institution"].id))
+    return out
+
+
+def coverage_page(site: Site) -> tuple[str, str]:
+    page = "coverage.md"
+    text = front_matter("现场检查覆盖")
+    text += block(tag("p", f"数据截至 {site.as_of.isoformat()}。每个服务项目范围内的全部机构及其最近一次现场检查（已结束的检查）；尚未现场检查的机构排在最前。", class_="yb-note"))
+    for cid, view in site.views.items():
+        rows_data = coverage_rows(site, view)
+        done = sum(1 for x in rows_data if x["last"] is not None)
+        rows, keys, classes = [], [], []
+        for x in rows_data:
+            inst, last = x["institution"], x["last"]
+            rows.append([site.ref(page, "institution", inst.id, with_name=False), inst.get("name"), inst.get("type"),
+                         fmt(inst.get("level")), str(len(x["visits"])),
+                         site.ref(page, "inspection", last.id, with_name=False) if last else "尚未检查",
+                         last.get("end_date") if last else EMPTY, last.get("type") if last else EMPTY])
+            keys.append([None, None, None, None, len(x["visits"]), None, last.get("end_date") if last else "0000", None])
+            classes.append("" if last else "yb-row-alert")
+        summary = tag("p", f"范围内 {len(rows_data)} 家，已现场检查 {done} 家，尚未检查 {len(rows_data) - done} 家。", class_="yb-note")
+        name = tag("p", f"{cid} {view.contract.get('name') or ''}", class_="yb-note")
+        text += f"## 服务项目 {cid}\n\n" + block(
+            name, summary, table(["机构编码", "名称", "类型", "等级", "现场检查次数", "最近现场检查", "结束日期", "检查类型"],
+                           rows, sort_values=keys, row_classes=classes, filterable=True)) + "\n"
+    if not site.views:
+        text += block(tag("p", "（没有服务项目记录）", class_="yb-empty"))
+    return page, text
+
+
+def deadlines_page(site: Site) -> tuple[str, str]:
+    page = "deadlines.md"
+    text = front_matter("时限提醒")
+    text += block(tag("p", f"数据截至 {site.as_of.isoformat()}。已逾期未完成的事项，以及 {dl_rules.DUE_SOON_DAYS} 日内到期的事项；"
+                           "与 yibao report 的“已逾期”“7日内到期”两张表一致。", class_="yb-note"))
+    overdue, soon = [], []
+    for report in site.reports:
+        deadlines = report.get("deadlines") or {}
+        overdue += deadlines.get("overdue", [])
+        soon += deadlines.get("due_soon", [])
+    text += section(f"已逾期（{len(overdue)}）", deadlines_table(site, overdue, page, with_record=True))
+    text += section(f"{dl_rules.DUE_SOON_DAYS} 日内到期（{len(soon)}）", deadlines_table(site, soon, page, with_record=True))
+    return page, text
+
+
+def changes_page(site: Site) -> tuple[str, str]:
+    page = "changes.md"
+    text = front_matter("修改记录")
+    if site.history is None:
+        return page, text + block(tag("p", "本次构建没有读取 git 历史。", class_="yb-note"))
+    commits = site.history.record_commits()
+    rows = []
+    for commit in commits[:CHANGELOG_LIMIT]:
+        versions = site.history.changed_by(commit.sha)
+        links = []
+        for v in versions[:12]:
+            kind = v.path.split("/")[1] if v.path.count("/") >= 2 else ""
+            ident = v.path.rsplit("/", 1)[-1][: -len(".yaml")]
+            links.append(site.ref(page, kind, ident, with_name=False) if kind in PAGE_DIRS else esc(ident))
+        more = f" 等 {len(versions)} 条" if len(versions) > 12 else ""
+        pr = next((v.pr for v in versions if v.pr), None)
+        rows.append([_when(commit.date), commit.author, commit.subject, pr or EMPTY, commit.short, join(links, "、") + more])
+    intro = tag("p", f"仓库中最近 {min(len(commits), CHANGELOG_LIMIT)} 次修改记录的提交（共 {len(commits)} 次），最新在前。每条记录页面有该记录的完整审计记录和逐字段变化。", class_="yb-note")
+    return page, text + block(intro, table(["日期", "作者", "提交说明", "合并请求", "提交", "修改的记录"], rows, filterable=True))
+
+
+# -- home page parts (through macros) --------------------------------------------------------------
+
+def home_kpis(report: dict) -> list[dict]:
+    """The KPIs shown on the home page: the report's “考核指标” table (cards, then breakdowns)."""
+    return [k for k in report.get("kpis", []) if report_mod.table_of(k["id"]) == "考核指标"]
+
+
+def _kpi_attrs(kpi: dict) -> str:
+    return (f'data-kpi-id="{esc(kpi.get("id"))}" data-value="{esc(_raw(kpi.get("value")))}" '
+            f'data-target="{esc(_raw(kpi.get("target")))}" data-status="{esc(_raw(kpi.get("status")))}"')
+
+
+def kpi_cards(site: Site, report: dict) -> str:
+    """KPI cards (value, target, status colour) and a table of their breakdowns, for one contract."""
+    page = "index.md"
+    cid = contract_id(report)
+    href = site.href(page, "contract", cid)
+    cards, rows = [], []
+    for kpi in home_kpis(report):
+        cls = STATUS_CLASS[kpi_status(kpi)]
+        target = f"{href}#{kpi_anchor(kpi)}" if href else None
+        ratio = (f"{fmt(kpi.get('numerator'))} / {fmt(kpi.get('denominator'))}" if kpi.get("denominator") is not None else "")
+        if "/" in kpi["id"]:  # a breakdown (per institution type, topic …): a table row, not a card
+            rows.append(Markup(f'<tr class="yb-kpi-row" {_kpi_attrs(kpi)}><td>{esc(kpi.get("name"))}</td>'
+                               f'<td class="yb-kpi-value">{esc(kpi_value_text(kpi))}</td><td>{esc(kpi_value_text(kpi, "target"))}</td>'
+                               f'<td>{esc(ratio or EMPTY)}</td><td><span class="yb-badge {cls}">{esc(kpi.get("status") or EMPTY)}</span></td></tr>'))
+            continue
+        inner = join([
+            tag("div", kpi.get("name"), class_="yb-kpi-name"),
+            tag("div", kpi_value_text(kpi), class_="yb-kpi-value"),
+            tag("div", f"目标 {kpi_value_text(kpi, 'target')}", class_="yb-kpi-target"),
+            tag("div", ratio, class_="yb-kpi-ratio") if ratio else "",
+            tag("span", kpi.get("status") or EMPTY, class_="yb-kpi-status"),
+        ])
+        body = link(inner, target) if target else inner
+        cards.append(Markup(f'<div class="yb-kpi {cls}" {_kpi_attrs(kpi)}>{body}</div>'))
+    contract = report.get("contract") if isinstance(report.get("contract"), dict) else {}
+    period = contract.get("period") or {}
+    head = tag("p", f"{contract.get('name') or cid} · {contract.get('bureau') or ''} · 服务期 {period.get('start')} 至 "
+                    f"{period.get('end')} · 数据截至 {report.get('as_of')}", class_="yb-note")
+    more = ""
+    if rows:
+        more = (f'<details class="yb-kpi-breakdown"><summary>分类明细（{len(rows)} 项）</summary><div class="yb-table-wrap">'
+                '<table class="yb-table"><thead><tr><th>指标</th><th>实际</th><th>目标</th><th>分子 / 分母</th><th>状态</th></tr></thead>'
+                f"<tbody>{join(rows)}</tbody></table></div></details>")
+    link_html = link("查看口径和计入的记录 →", href) if href else ""
+    return (f'<div class="yb-block yb-kpi-group" data-contract="{esc(cid)}">{head}<div class="yb-kpis">{join(cards)}</div>'
+            f'{more}<p class="yb-note">{link_html}</p></div>')
+
+
+def _raw(value: Any) -> str:
+    """The report's value as text, exactly (what the home page test compares)."""
+    if value is None:
+        return ""
+    return str(value)
+
+
+def home_charts(site: Site, report: dict) -> str:
+    """The four charts of one contract: coverage by type, inspections per month, findings, money recovered."""
+    cid = contract_id(report)
+    view = site.views.get(cid)
+    if view is None:
+        return ""
+    months = contract_months(view)
+    parts = [coverage_chart(site, report, view), monthly_inspections_chart(site, view, months),
+             findings_chart(site, view), recovered_chart(site, view, months)]
+    return f'<div class="yb-block yb-charts" data-contract="{esc(cid)}">{join(parts)}</div>'
+
+
+def contract_months(view: ContractView) -> list[str]:
+    """Months of the service period, up to the as-of date."""
+    start, end = view.period
+    if start is None:
+        return []
+    last = min(end, view.as_of) if end else view.as_of
+    if last < start:
+        return []
+    return _month_range([start.strftime("%Y-%m"), last.strftime("%Y-%m")])
+
+
+def coverage_chart(site: Site, report: dict, view: ContractView) -> Markup:
+    """On-site coverage by institution type: the report's onsite_coverage/<type> when the contract has that target."""
+    bars = []
+    for kpi in report.get("kpis", []):
+        family, _, itype = kpi["id"].partition("/")
+        if family == "onsite_coverage" and itype and kpi.get("denominator"):
+            bars.append(charts.Bar(itype, float(kpi.get("numerator") or 0), float(kpi["denominator"])))
+    caption = "已结束现场检查的范围内机构数 / 范围内机构数（考核指标“现场检查覆盖率”的分类数）。"
+    if not bars:
+        rows = coverage_rows(site, view)
+        for itype in site.schemas.terms("institution_type"):
+            scoped = [x for x in rows if x["institution"].get("type") == itype]
+            if scoped:
+                bars.append(charts.Bar(itype, sum(1 for x in scoped if x["last"]), len(scoped)))
+        caption = "已结束现场检查的范围内机构数 / 范围内机构数。"
+    return charts.hbars(f"chart-coverage-{view.id}", "现场检查覆盖（按机构类型）", bars, headers=("机构类型", "已现场检查"),
+                        caption=caption)
+
+
+def monthly_inspections_chart(site: Site, view: ContractView, months: list[str]) -> Markup:
+    counts = Counter()
+    for r in view.started_inspections:
+        day = to_date(r.get("start_date"))
+        if day is not None and day <= site.as_of:
+            counts[day.strftime("%Y-%m")] += 1
+    bars = [charts.Bar(m, counts[m]) for m in months]
+    outside = sum(n for m, n in counts.items() if m not in set(months))
+    note = f"；服务期外另有 {outside} 次" if outside else ""
+    return charts.vbars(f"chart-inspections-{view.id}", "每月检查次数", bars,
+                        caption=f"服务期内按检查开始日期统计，不含计划中和已撤回的检查{note}。")
+
+
+def findings_chart(site: Site, view: ContractView, top: int = 10) -> Markup:
+    counts = Counter()
+    for r in view.inspections:
+        for f in r.get("findings") or []:
+            if isinstance(f, dict) and f.get("violation_type"):
+                counts[f["violation_type"]] += 1
+    common = counts.most_common(top)
+    rest = sum(counts.values()) - sum(n for _, n in common)
+    bars = [charts.Bar(k, n) for k, n in common] + ([charts.Bar("其余类型", rest)] if rest else [])
+    return charts.hbars(f"chart-findings-{view.id}", "检查发现问题（按违规类型）", bars, headers=("违规类型", "问题数"),
+                        caption="截至统计日已结束的检查中“发现问题”的条数，按违规类型统计。")
+
+
+def recovered_chart(site: Site, view: ContractView, months: list[str]) -> Markup:
+    monthly: dict[str, Decimal] = defaultdict(Decimal)
+    for r in view.cases:
+        amount = r.get("money.recovered")
+        if not isinstance(amount, (int, Decimal)) or isinstance(amount, bool) or not amount:
+            continue
+        day = None
+        for step in ("decided_on", "closed_on", "registered_on"):
+            day = to_date(r.get(f"timeline.{step}"))
+            if day:
+                break
+        if day is not None and day <= site.as_of:
+            monthly[day.strftime("%Y-%m")] += Decimal(amount)
+    points, total = [], Decimal(0)
+    before = sum((v for m, v in monthly.items() if months and m < months[0]), Decimal(0))
+    total += before
+    for month in months:
+        total += monthly.get(month, Decimal(0))
+        points.append(charts.Bar(month, float(total), note=yuan(monthly.get(month, Decimal(0)))))
+    if not monthly:
+        points = []
+    return charts.line(f"chart-recovered-{view.id}", "累计追回金额（元）", points,
+                       caption="案件线索“追回金额”的累计值，按决定日期（无则结案、登记日期）计入月份。")
+
+
+def _month_range(months: Iterable[str]) -> list[str]:
+    keys = sorted(months)
+    if not keys:
+        return []
+    out = []
+    year, month = int(keys[0][:4]), int(keys[0][5:])
+    last = (int(keys[-1][:4]), int(keys[-1][5:]))
+    while (year, month) <= last:
+        out.append(f"{year:04d}-{month:02d}")
+        month += 1
+        if month > 12:
+            year, month = year + 1, 1
+    return out
+
+
+# -- all pages -------------------------------------------------------------------------------------
+
+def generate(site: Site) -> dict[str, str]:
+    """Every generated page: docs path -> Markdown."""
+    pages: dict[str, str] = {}
+    for kind in PAGE_DIRS:
+        for record in site.all(kind):
+            if record.id:
+                path, text = record_page(site, record)
+                pages[path] = text
+        path, text = list_page(site, kind)
+        pages[path] = text
+    for fn in (coverage_page, deadlines_page, changes_page):
+        path, text = fn(site)
+        pages[path] = text
+    return pages

@@ -1,0 +1,344 @@
+"""Build the portal: check the records, read git history once, compute the report, write the
+pages, then run MkDocs (Material) programmatically.
+
+Layout (all under the records repository root):
+
+* ``mkdocs.yml`` — theme, plugins, navigation (hand-written, committed);
+* ``site/`` — hand-written pages and assets (copied into the docs folder) and ``site/overrides/``
+  (theme overrides, used in place);
+* ``build/portal/docs/`` — the docs folder MkDocs reads: ``site/`` plus the generated pages
+  (never committed); ``build/portal/macros.json`` feeds the macros of the hand-written pages and
+  ``build/portal/jieba_user.txt`` teaches the search segmenter the vocabulary's terms;
+* ``public/`` (or ``--output``) — the built site (ignored by git).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..diagnostics import Diagnostic
+from ..load.history import History, HistoryError, read_history
+from ..schemas import SchemaSet
+from . import pages as P
+from .macros import DATA_FILE
+from .visible import Visibility
+
+CONFIG_FILE = "mkdocs.yml"
+SITE_SRC = "site"
+OVERRIDES = "overrides"
+BUILD_DIR = Path("build") / "portal"
+DEFAULT_OUTPUT = "public"
+JIEBA_USER_DICT = "jieba_user.txt"
+#: vocabularies whose terms the search segmenter must keep whole ("重复收费", not "重复" + "收费")
+SEARCH_TERMS = ("violation_type", "inspection_type", "case_action", "case_source", "training_topic",
+                "institution_type", "case_status", "inspection_status", "subject_type", "sampling_basis")
+LEAK_MIN_LENGTH = 6
+
+
+class PortalError(Exception):
+    """The portal cannot be built: ``code`` is a stable English code, the message is Chinese."""
+
+    def __init__(self, code: str, message: str, diagnostics: list[Diagnostic] | None = None):
+        super().__init__(f"error[{code}] {message}")
+        self.code = code
+        self.message = message
+        self.diagnostics = diagnostics or []
+
+
+@dataclass
+class BuildResult:
+    output: Path
+    docs: Path
+    pages: int  # generated pages
+    records: dict[str, int]
+    timings: dict[str, float] = field(default_factory=dict)
+    as_of: str = ""
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.timings.values())
+
+
+# -- steps ----------------------------------------------------------------------------------------
+
+def load_records(root: Path, schemas: SchemaSet, cache=None, jobs: int | None = None):
+    """All records, checked; the portal is built only from a repository that validates."""
+    from ..check.runner import check_repository
+
+    result = check_repository(root, schemas, cache=cache, jobs=jobs, want_data=True)
+    if result.errors:
+        files = len({d.path for d in result.errors})
+        raise PortalError("invalid-records", f"记录校验未通过（{files} 个文件共 {len(result.errors)} 个错误），门户未生成；"
+                          "请先用 yibao validate 查看并修正", result.errors)
+    return result.records
+
+
+def compute_reports(records, schemas: SchemaSet, as_of: _dt.date) -> list[dict]:
+    """The same report ``yibao report`` prints: the home page shows exactly these values."""
+    from ..compute.calendar import MissingCalendarYears
+    from ..compute.report import build_report
+
+    try:
+        return build_report(records, schemas, as_of)
+    except MissingCalendarYears as missing:
+        from ..commands.report import missing_year_diagnostics
+
+        raise PortalError("calendar-year-missing", "按工作日计算时限需要的工作日历记录缺失，门户未生成",
+                          missing_year_diagnostics(missing)) from None
+
+
+def prepare_docs(root: Path, docs: Path, generated: dict[str, str]) -> None:
+    """``site/`` (without the theme overrides) plus the generated pages, in a fresh docs folder."""
+    if docs.exists():
+        shutil.rmtree(docs)
+    source = root / SITE_SRC
+    if source.is_dir():
+        shutil.copytree(source, docs, ignore=lambda d, names: [OVERRIDES] if Path(d) == source else [])
+    else:
+        docs.mkdir(parents=True)
+    for relpath, text in generated.items():
+        target = docs / relpath
+        if target.exists():
+            raise PortalError("page-collision", f"site/{relpath} 是手写页面，与记录生成的页面同名；请给手写页面换个名字")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+
+
+def macro_data(site: P.Site, history: History | None) -> dict:
+    """What the hand-written pages' macros show: variables, and HTML made here from escaped values."""
+    counts = {kind: len(site.all(kind)) for kind in site.schemas.kinds}
+    reports = sorted(site.reports, key=lambda r: ((r.get("contract") or {}).get("period") or {}).get("start") or "", reverse=True)
+    return {
+        "variables": {
+            "as_of": site.as_of.isoformat(),
+            "counts": counts,
+            "built_at": _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
+            "head": (history.head or "")[:8] if history else "未读取",
+            "contracts": [P.contract_id(r) for r in reports],
+        },
+        "kpi_cards": {P.contract_id(r): P.kpi_cards(site, r) for r in reports},
+        "charts": {P.contract_id(r): P.home_charts(site, r) for r in reports},
+    }
+
+
+def jieba_words(schemas: SchemaSet) -> list[str]:
+    words = []
+    for name in SEARCH_TERMS:
+        try:
+            words += schemas.terms(name)
+        except KeyError:
+            continue
+    return sorted(set(w for w in words if len(w) >= 2))
+
+
+def secret_values(site: P.Site) -> set[str]:
+    """Confidential text long enough to look for in the output without false alarms."""
+    vis = Visibility(site.schemas)
+    found = set()
+    for record in site.records:
+        for value in vis.secrets(record.kind, record.data):
+            text = value if isinstance(value, str) else None
+            if text and len(text.strip()) >= LEAK_MIN_LENGTH:
+                found.add(text.strip())
+    return found
+
+
+def check_no_leak(output: Path, secrets: set[str]) -> None:
+    """After the build: no confidential text in the search index (it holds every page's text)."""
+    index = output / "search" / "search_index.json"
+    if not secrets or not index.is_file():
+        return
+    import html
+
+    data = json.loads(index.read_text(encoding="utf-8"))
+    text = "\n".join(html.unescape(f"{d.get('title', '')}\n{d.get('text', '')}") for d in data.get("docs", []))
+    text = text.replace("\u200b", "")
+    leaked = [s for s in secrets if s in text or s.replace("\n", " ") in text]
+    if leaked:
+        raise PortalError("confidential-leak", f"生成结果中出现了保密字段的内容（{len(leaked)} 处），已中止；请报告给仓库维护人员")
+
+
+def _safe_output(root: Path, output: Path) -> Path:
+    output = output.resolve()
+    root = root.resolve()
+    if output == root or output in root.parents or root == output.parent and output.name in ("records", "schemas", "site", "scripts", "tests"):
+        raise PortalError("unsafe-output", f"输出目录 {output} 会覆盖仓库内容；请换一个目录（默认 public/）")
+    if output.exists() and any(output.iterdir()) and not (output / "search" / "search_index.json").exists() \
+            and not (output / "sitemap.xml").exists():
+        raise PortalError("unsafe-output", f"输出目录 {output} 不是空目录，也不是以前生成的门户；为免误删，请换一个目录或先清空它")
+    return output
+
+
+def _mkdocs_config(root: Path, docs: Path, output: Path, as_of: _dt.date, **overrides):
+    from mkdocs.config import load_config
+
+    config_file = root / CONFIG_FILE
+    if not config_file.is_file():
+        raise PortalError("no-mkdocs-config", f"仓库根目录没有 {CONFIG_FILE}")
+    config = load_config(config_file=str(config_file), docs_dir=str(docs), site_dir=str(output), **overrides)
+    config.extra["yibao_as_of"] = as_of.isoformat()
+    for name, plugin in config.plugins.items():
+        if name.endswith("search") and "jieba_dict_user" in plugin.config:
+            plugin.config["jieba_dict_user"] = str(docs.parent / JIEBA_USER_DICT)
+    return config
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _macro_reason(messages: list[str], code) -> str:
+    """The page and the error line of an mkdocs-macros failure (its report embeds a traceback)."""
+    import re
+
+    for message in reversed(messages):
+        page = re.search(r"_File_: `([^`]+)`", message)
+        error = re.search(r"_([A-Za-z]+(?:Error|Exception|Undefined))_: (.+)", message)
+        if page or error:
+            where = f"site/{page[1]}" if page else "手写页面"
+            return f"{where}：{error[1]}: {error[2].strip()}" if error else where
+    return f"退出码 {code}"
+
+
+def run_mkdocs(config, command: str = "build", serve_url: str | None = None) -> None:
+    from mkdocs.commands.build import build
+    from mkdocs.exceptions import MkDocsException
+
+    logging.getLogger("jieba").setLevel(logging.WARNING)  # no "Building prefix dict" chatter
+    collector = _Collect()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(collector)
+    try:
+        config.plugins.on_startup(command=command, dirty=False)
+        try:
+            build(config, serve_url=serve_url)
+        finally:
+            config.plugins.on_shutdown()
+    except SystemExit as exc:  # mkdocs-macros exits on a macro error (on_error_fail)
+        raise PortalError("macro-error", "手写页面中的宏出错，门户未生成：" + _macro_reason(collector.messages, exc.code)) from None
+    except MkDocsException as exc:
+        detail = "；".join(collector.messages[-5:])
+        raise PortalError("mkdocs-error", f"MkDocs 构建失败：{exc}" + (f"（{detail}）" if detail else "")) from None
+    finally:
+        logger.removeHandler(collector)
+
+
+# -- the whole build --------------------------------------------------------------------------------
+
+def generate_docs(root: Path, as_of: _dt.date | None = None, with_history: bool = True, cache=None,
+                  jobs: int | None = None) -> tuple[P.Site, Path, dict[str, float]]:
+    """Check, read history, compute and write the docs folder (everything before MkDocs)."""
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = now - clock
+        clock = now
+
+    schemas = SchemaSet.load(root / "schemas")
+    records = load_records(root, schemas, cache, jobs)
+    lap("check")
+    history = read_history(root) if with_history else None
+    lap("history")
+    as_of = as_of or _dt.date.today()  # as `yibao report` does
+    reports = compute_reports(records, schemas, as_of)
+    lap("report")
+    work_tree = {}
+    for record in records:
+        try:
+            work_tree[record.path] = (root / record.path).read_bytes()
+        except OSError:
+            pass
+    site = P.Site(schemas, records, reports, as_of, history, work_tree)
+    generated = P.generate(site)
+    build_dir = root / BUILD_DIR
+    docs = build_dir / "docs"
+    prepare_docs(root, docs, generated)
+    (build_dir / DATA_FILE).write_text(json.dumps(macro_data(site, history), ensure_ascii=False), encoding="utf-8")
+    (build_dir / JIEBA_USER_DICT).write_text("".join(f"{w} 100000 n\n" for w in jieba_words(schemas)), encoding="utf-8")
+    lap("generate")
+    site.generated = len(generated)  # type: ignore[attr-defined]
+    return site, docs, timings
+
+
+def build_portal(root: Path, output: Path | None = None, as_of: _dt.date | None = None,
+                 progress: Callable[[str], None] | None = None, cache=None, jobs: int | None = None) -> BuildResult:
+    """The whole build; raises :class:`PortalError` or :class:`HistoryError` with a Chinese message."""
+    root = Path(root).resolve()
+    output = _safe_output(root, Path(output) if output else root / DEFAULT_OUTPUT)
+    site, docs, timings = generate_docs(root, as_of, cache=cache, jobs=jobs)
+    if progress:
+        progress(f"已生成 {site.generated} 个页面，正在用 MkDocs 构建……")  # type: ignore[attr-defined]
+    start = time.perf_counter()
+    config = _mkdocs_config(root, docs, output, site.as_of)
+    run_mkdocs(config)
+    timings["mkdocs"] = time.perf_counter() - start
+    start = time.perf_counter()
+    check_no_leak(output, secret_values(site))
+    timings["leak-check"] = time.perf_counter() - start
+    counts = {kind: len(site.all(kind)) for kind in site.schemas.kinds}
+    return BuildResult(output, docs, site.generated, counts, timings, site.as_of.isoformat())  # type: ignore[attr-defined]
+
+
+def serve_portal(root: Path, host: str = "127.0.0.1", port: int = 8000, as_of: _dt.date | None = None,
+                 open_browser: bool = False) -> None:
+    """Build into a temporary folder and serve it; rebuild when records, schemas, site/ or mkdocs.yml change."""
+    import tempfile
+
+    from mkdocs.livereload import LiveReloadServer
+
+    root = Path(root).resolve()
+    site_dir = Path(tempfile.mkdtemp(prefix="yibao-portal-"))
+    url = f"http://{host}:{port}/"
+    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+
+    def builder(config=None) -> None:
+        started = time.perf_counter()
+        try:
+            site, docs, _ = generate_docs(root, as_of)
+            config = _mkdocs_config(root, docs, site_dir, site.as_of, site_url=url)
+            run_mkdocs(config, command="serve", serve_url=url)
+        except (PortalError, HistoryError) as exc:
+            print(f"yibao serve: {exc}")
+            for d in getattr(exc, "diagnostics", [])[:50]:
+                print(d.text())
+            return
+        print(f"yibao serve: 已更新（{time.perf_counter() - started:.1f} 秒），{url}")
+
+    server = LiveReloadServer(builder=builder, host=host, port=port, root=str(site_dir))
+    try:
+        builder()
+        for watched in ("records", "schemas", SITE_SRC, CONFIG_FILE):
+            if (root / watched).exists():
+                server.watch(str(root / watched))
+        print(f"yibao serve: 预览地址 {url}（修改记录、schemas、site/ 或 mkdocs.yml 后自动重新生成；Ctrl+C 退出）")
+        try:
+            server.serve(open_in_browser=open_browser)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.shutdown()
+    finally:
+        shutil.rmtree(site_dir, ignore_errors=True)
+
+
+def relpath_for_display(path: Path) -> str:
+    """A path relative to the current directory when it is inside it, else absolute."""
+    try:
+        return Path(path).resolve().relative_to(Path.cwd()).as_posix() or "."
+    except ValueError:
+        return str(path)

@@ -1,0 +1,79 @@
+/* 医保基金监管门户：表格排序与筛选。无依赖，不访问网络。 */
+(function () {
+  "use strict";
+
+  function cellKey(cell) {
+    var raw = cell.getAttribute("data-sort");
+    if (raw === null) raw = cell.textContent.trim();
+    var num = Number(String(raw).replace(/,/g, "").replace(/%$/, ""));
+    return raw !== "" && !isNaN(num) ? { n: num } : { s: String(raw) };
+  }
+
+  function compare(a, b) {
+    if ("n" in a && "n" in b) return a.n - b.n;
+    if ("n" in a) return -1;
+    if ("n" in b) return 1;
+    return a.s.localeCompare(b.s, "zh-CN");
+  }
+
+  function makeSortable(table) {
+    var heads = table.tHead ? table.tHead.rows[0].cells : [];
+    Array.prototype.forEach.call(heads, function (th, column) {
+      th.setAttribute("tabindex", "0");
+      th.title = "点击排序";
+      function sort() {
+        var ascending = th.getAttribute("aria-sort") !== "ascending";
+        Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (r1, r2) {
+          var d = compare(cellKey(r1.cells[column]), cellKey(r2.cells[column]));
+          return ascending ? d : -d;
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
+      }
+      th.addEventListener("click", sort);
+      th.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); sort(); }
+      });
+    });
+  }
+
+  function makeFilterable(wrap) {
+    var table = wrap.querySelector("table");
+    if (!table) return;
+    var box = document.createElement("div");
+    box.className = "yb-filter";
+    var input = document.createElement("input");
+    input.type = "search";
+    input.placeholder = "筛选：输入编码、名称、类型、日期……";
+    input.setAttribute("aria-label", "筛选表格");
+    var count = document.createElement("span");
+    count.className = "yb-count";
+    var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+    count.textContent = "共 " + rows.length + " 行";
+    input.addEventListener("input", function () {
+      var words = input.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+      var shown = 0;
+      rows.forEach(function (row) {
+        var text = row.textContent.toLowerCase();
+        var ok = words.every(function (w) { return text.indexOf(w) >= 0; });
+        row.hidden = !ok;
+        if (ok) shown += 1;
+      });
+      count.textContent = words.length ? "显示 " + shown + " / " + rows.length + " 行" : "共 " + rows.length + " 行";
+    });
+    box.appendChild(input);
+    box.appendChild(count);
+    wrap.parentNode.insertBefore(box, wrap);
+  }
+
+  function init() {
+    document.querySelectorAll("table.yb-sortable").forEach(makeSortable);
+    document.querySelectorAll(".yb-table-wrap[data-filter]").forEach(makeFilterable);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();

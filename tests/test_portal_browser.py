@@ -1,0 +1,179 @@
+"""The built demo portal in a real headless Chromium (Debian's /usr/bin/chromium, driven by
+Playwright; no browser is downloaded). The site is served from 127.0.0.1 by the standard
+library's HTTP server; any request to another host is blocked and fails the test.
+
+Screenshots of the home page and a case page are saved in test-artifacts/.
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from portal_demo import CASE_ID, INSPECTION_ID, PROJECT, built_demo
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = PROJECT / "test-artifacts"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+
+def _require_browser():
+    """Fail (never skip) when the browser is missing: CI installs it (apt-get install chromium)."""
+    if not CHROMIUM.is_file() and not shutil.which("chromium"):
+        pytest.fail("没有找到 Chromium（/usr/bin/chromium）：请安装 Debian 的 chromium 包（apt-get install chromium），"
+                    "浏览器测试不会自行下载浏览器", pytrace=False)
+    try:
+        from playwright.sync_api import sync_playwright  # noqa: F401
+    except ImportError:
+        pytest.fail("没有安装 playwright（pip install playwright；不需要 playwright install）", pytrace=False)
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory):
+    demo = built_demo(tmp_path_factory)
+    assert demo.rc == 0, demo.stdout + demo.stderr
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(demo.output)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM if CHROMIUM.is_file() else shutil.which("chromium")),
+                                     args=ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+class Watched:
+    """A page that records console errors, page errors, dialogs and requests to other hosts."""
+
+    def __init__(self, browser, base: str):
+        self.page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        self.base = base
+        self.errors: list[str] = []
+        self.foreign: list[str] = []
+        self.dialogs: list[str] = []
+        self.failed: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.on("requestfailed", lambda r: self.failed.append(r.url))
+        self.page.route("**/*", self._route)
+
+    def _route(self, route) -> None:
+        host = urlsplit(route.request.url).hostname
+        if route.request.url.startswith(("data:", "blob:")) or host == "127.0.0.1":
+            route.continue_()
+        else:
+            self.foreign.append(route.request.url)
+            route.abort()
+
+    def open(self, path: str) -> None:
+        self.page.goto(self.base + path)
+        self.page.wait_for_load_state("networkidle")
+
+    def clean(self) -> None:
+        assert self.foreign == [], f"requests to other hosts: {self.foreign}"
+        assert self.errors == [], self.errors
+        assert self.dialogs == [], f"record text ran as script: {self.dialogs}"
+        assert self.failed == [], f"failed requests: {self.failed}"
+
+
+@pytest.fixture
+def watched(browser, site_url):
+    page = Watched(browser, site_url)
+    yield page
+    page.page.close()
+
+
+def test_home_page_renders_charts_without_console_errors(watched):
+    watched.open("index.html")
+    page = watched.page
+    assert "数据截至" in page.inner_text("article")
+    charts = page.locator("figure.yb-chart")
+    assert charts.count() >= 4
+    drawn = 0
+    for i in range(charts.count()):
+        chart = charts.nth(i)
+        svg = chart.locator("svg.yb-svg")
+        if svg.count():
+            box = svg.first.bounding_box()
+            assert box and box["width"] > 200 and box["height"] > 20
+            bars = chart.locator("rect.yb-bar, circle.yb-dot")
+            widths = [bars.nth(j).bounding_box()["width"] for j in range(bars.count())]
+            drawn += any(w > 0 for w in widths)
+    assert drawn >= 4, "at least four charts draw bars or points"
+    cards = page.locator(".yb-kpi")
+    assert cards.count() >= 3 and cards.first.is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "portal-home.png"), full_page=True)
+    watched.clean()
+
+
+def test_search_finds_a_chinese_violation_term(watched):
+    watched.open("index.html")
+    page = watched.page
+    box = page.locator("input.md-search__input")
+    box.click()
+    page.keyboard.type("重复收费")
+    page.keyboard.press("End")  # Material searches on key events; typed CJK text arrives as input only
+    page.wait_for_function("document.querySelector('.md-search-result__meta').textContent.includes('符合条件')", timeout=20000)
+    links = page.locator(".md-search-result__item a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert any(f"cases/{CASE_ID}.html" in h for h in links), links
+    assert any(f"inspections/{INSPECTION_ID}.html" in h for h in links), links
+    watched.clean()
+
+
+def test_case_page_shows_history_with_field_changes(watched):
+    watched.open(f"cases/{CASE_ID}.html")
+    page = watched.page
+    article = page.inner_text("article")
+    assert "审计记录" in article and "共 2 个版本" in article
+    assert re.search(r"合并请求\s*#12", article) and "Bob" in article
+    changes = page.locator("table.yb-changes").first
+    rows = changes.locator("tbody tr").all_inner_texts()
+    assert any(re.search(r"状态\s+调查中\s+已结案", r) for r in rows), rows
+    assert any(re.search(r"追回金额（元）\s+0\.00\s+12,480\.00", r) for r in rows), rows
+    assert "{{ 7*7 }}" in article and "<script>alert(1)</script>" in article
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "portal-case.png"), full_page=True)
+    watched.clean()
+
+
+def test_tables_sort_and_filter(watched):
+    watched.open("institutions/index.html")
+    page = watched.page
+    rows = page.locator("table.yb-table tbody tr")
+    total = rows.count()
+    assert total > 10
+    first_id = rows.first.locator("td").first.inner_text()
+    page.locator(".yb-filter input").fill(first_id)
+    visible = [i for i in range(total) if rows.nth(i).is_visible()]
+    assert len(visible) == 1
+    page.locator(".yb-filter input").fill("")
+    header = page.locator("table.yb-table thead th").first
+    header.click()
+    header.click()  # descending
+    ids = rows.locator("td:first-child").all_inner_texts()
+    assert ids == sorted(ids, reverse=True)
+    watched.clean()

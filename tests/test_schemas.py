@@ -1,0 +1,722 @@
+"""Every schema and every vocabulary, exercised from the schema files themselves.
+
+The cases are generated from ``schemas/*.schema.json``: a new kind, field, required field or term
+is covered without editing this file (a new field only needs a value in the full record of its
+kind, which ``test_full_records_fill_every_field`` asks for). Checks run through
+``check_text`` -- the real per-file pipeline: strict loader, schema, personal data, record rules.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+
+from yibao.check.codes import make_uscc
+from yibao.check.references import Index, check_references
+from yibao.check.runner import check_text
+from yibao.load import strict_yaml
+from yibao.load.repository import Record
+from yibao.schemas import SchemaSet
+
+from conftest import CJK, RECORDS, SCHEMAS, make_repo
+
+VOCAB = json.loads((SCHEMAS / "vocabulary.schema.json").read_text(encoding="utf-8"))
+DEFS = VOCAB["$defs"]
+KIND_FILES = sorted(p for p in SCHEMAS.glob("*.schema.json") if p.name != "vocabulary.schema.json")
+KIND_SCHEMAS = {p.name.removesuffix(".schema.json"): json.loads(p.read_text(encoding="utf-8")) for p in KIND_FILES}
+KINDS = sorted(KIND_SCHEMAS)
+ENUMS = {name: d["enum"] for name, d in DEFS.items() if "enum" in d}
+
+# -- one record of every kind with every optional field filled ------------------------------------------
+# They refer to each other (inspection -> institution, staff; case -> inspection; staff -> contract), so a
+# broken value in one of them is also seen by the cross-record rules of the others.
+FULL = {
+    "contract": ("records/contract/HT-2024-FULL.yaml", """\
+id: HT-2024-FULL
+name: 全字段测试项目
+bureau: 测试区医疗保障局
+contractor: 测试医保咨询有限公司
+region_code: "650203"
+source_document: 采购需求方案
+period:
+  start: 2024-03-01
+  end: 2024-11-20
+budget: 350000.00
+scope:
+  institutions: [H65020300001, P65020300002, J65020300003]
+  rule:
+    region_codes: ["650203"]
+    institution_types: [定点医疗机构, 定点零售药店]
+    levels: [一级, 二级]
+  expected_counts:
+    定点医疗机构: 17
+    定点零售药店: 143
+    医保经办机构: 1
+    合计: 161
+targets:
+  - metric: record_sampling_rate
+    name: 病历抽审比例
+    target: 0.025
+    institution_types: [定点医疗机构]
+    inspection_types: [日常巡查, 病历审核]
+    sampling_basis: 病历
+    lookback_years: 2
+    denominator_year_offset: 1
+    topics: [常见违规行为]
+    training_kind: 线下培训
+    place_scope: 省内
+    min_bureau_staff: 2
+    inpatient_only: true
+    deadline: report-medical
+deadlines:
+  - id: report-medical
+    name: 医疗机构调查结束后三日内形成调查报告
+    applies_to: inspection
+    starts: end_date
+    ends: report.submitted_on
+    days: 3
+    day_type: 自然日
+    institution_types: [定点医疗机构]
+    inspection_types: [日常巡查]
+    on_site_only: true
+    source: 采购需求方案 二（一）1（3）
+milestones:
+  - id: midterm
+    name: 中期报告
+    due: 2024-07-31
+    completed_on: 2024-07-30
+    evidence: 测医保〔2024〕5号
+team_requirements:
+  min_total: 4
+  min_education: 本科
+  flight_inspection_experience: 1
+  roles:
+    - role: 医学
+      min: 1
+      min_title: 中级
+      min_with_title: 1
+      qualifications: [执业医师]
+submitters: [test-user]
+reviewers: [test-reviewer]
+notes: 全部字段都填写的合同
+"""),
+    "institution": ("records/institution/H65020300004.yaml", f"""\
+id: H65020300004
+name: 测试区第二人民医院
+type: 定点医疗机构
+level: 二级
+category: 公立医院
+inpatient_service: true
+region_code: "650203"
+uscc: "{make_uscc('12650203MB0000004')}"
+protocol_history:
+  - status: 正常
+    since: 2020-01-01
+    document: 测医保协〔2020〕1号
+    note: 首次签订
+  - status: 暂停
+    since: 2024-03-01
+volumes:
+  - year: 2022
+    medical_records: 12000
+    inpatient_stays: 3000
+    manual_claims: 0
+status: 已撤回
+withdrawal:
+  date: 2024-06-01
+  reason: 重复录入
+  requested_by: 项目组
+notes: 全字段机构
+"""),
+    "staff": ("records/staff/RY-A00003.yaml", """\
+id: RY-A00003
+contractor: 测试医保咨询有限公司
+contracts: [HT-2024-TEST, HT-2024-FULL]
+role: 药学
+title: 高级
+education: 硕士研究生
+qualifications: [执业药师]
+flight_inspection_experience: true
+years_experience: 8
+joined_on: 2024-03-01
+left_on: 2024-10-31
+status: 已撤回
+withdrawal:
+  date: 2024-11-01
+  reason: 录入错误
+  requested_by: 项目负责人
+notes: 全字段人员
+"""),
+    "inspection": ("records/inspection/2024/JC-2024-000002.yaml", """\
+id: JC-2024-000002
+contract: HT-2024-TEST
+institution: H65020300004
+type: 专项检查
+on_site: true
+start_date: 2024-06-03
+end_date: 2024-06-05
+inspectors: [RY-A00001, RY-A00002, RY-A00003]
+bureau_staff: 1
+sampling:
+  basis: 住院病历
+  period_start: 2023-01-01
+  period_end: 2023-12-31
+  population: 3000
+  sampled: 75
+  problem_records: 20
+findings:
+  - violation_type: 不合理诊疗
+    description: 无指征检查
+    amount: 1200.50
+    evidence: 病历号（内部）
+report:
+  submitted_on: 2024-06-06
+  document: 测医保查〔2024〕2号
+  accepted_on: 2024-06-10
+status: 已撤回
+summary: 专项检查
+withdrawal:
+  date: 2024-06-20
+  reason: 重复录入
+  requested_by: 医保局
+amendments:
+  - date: 2024-06-12
+    reason: 更正金额
+    requested_by: 医保局
+    fields: [findings]
+notes: 全字段检查
+"""),
+    "case": ("records/case/2024/AJ-2024-000002.yaml", """\
+id: AJ-2024-000002
+contract: HT-2024-TEST
+source: 举报投诉
+subject:
+  type: 医保医师
+  institution: H65020300004
+  person_code: YS-A0000001
+related_inspections: [JC-2024-000002]
+violation_types: [不合理诊疗]
+summary: 医师不合理诊疗
+lead_text: 举报原文（保密）
+whistleblower_reward: 500.00
+money:
+  involved: 12000.00
+  refused: 1000.00
+  recovered: 11000.00
+  fined: 2000.00
+actions: [责令退回, 罚款]
+legal_basis: [《医疗保障基金使用监督管理条例》第三十八条]
+timeline:
+  registered_on: 2024-06-11
+  filed_on: 2024-06-15
+  investigation_ended_on: 2024-07-15
+  notified_on: 2024-07-20
+  decided_on: 2024-08-01
+  closed_on: 2024-08-10
+status: 已撤回
+disclosed: true
+withdrawal:
+  date: 2024-08-20
+  reason: 重复录入
+  requested_by: 医保局
+amendments:
+  - date: 2024-08-12
+    reason: 更正金额
+    requested_by: 医保局
+    fields: [money.recovered]
+notes: 全字段案件
+"""),
+    "training": ("records/training/2024/PX-2024-000002.yaml", """\
+id: PX-2024-000002
+contract: HT-2024-TEST
+kind: 以干代训
+title: 飞行检查以干代训
+start_date: 2024-09-02
+end_date: 2024-09-06
+topics: [飞行检查实务]
+place:
+  name: 乌鲁木齐市
+  scope: 省内
+  region_code: "650100"
+trainers: [RY-A00003]
+participants: 3
+participant_institutions: [H65020300004]
+bureau_staff: 2
+host: 自治区医疗保障局
+status: 已撤回
+summary: 参与飞行检查
+withdrawal:
+  date: 2024-09-20
+  reason: 重复录入
+  requested_by: 医保局
+notes: 全字段培训
+"""),
+    "calendar": ("records/calendar/RL-2025.yaml", """\
+id: RL-2025
+year: 2025
+source: 国务院办公厅关于2025年部分节假日安排的通知
+holidays:
+  - {name: 春节, start: 2025-01-28, end: 2025-02-04}
+makeup_workdays:
+  - {date: 2025-01-26, name: 春节}
+  - {date: 2025-02-08, name: 春节}
+notes: 全字段日历
+"""),
+}
+MINIMAL = {path.split("/")[1]: (path, text) for path, text in RECORDS.items() if path.split("/")[1] != "institution" or "H65" in path}
+
+
+# -- helpers ------------------------------------------------------------------------------------------------------
+class _Dumper(yaml.CSafeDumper):
+    pass
+
+
+_Dumper.add_representer(Decimal, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:float", str(value)))
+
+
+def dump(data: dict) -> str:
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False)
+
+
+def loaded(kind: str) -> dict:
+    value, problems, _ = strict_yaml.load_bytes(FULL[kind][1].encode("utf-8"))
+    assert not problems, problems
+    return value
+
+
+def run_check(schemas, kind: str, data: dict):
+    relpath = FULL[kind][0]
+    text = dump(data)
+    return text, check_text(relpath, kind, text.encode("utf-8"), schemas).diagnostics
+
+
+def resolve(node: dict) -> dict:
+    """A schema node with its ``$ref`` into the vocabulary merged in (the node's own keys win)."""
+    while "$ref" in node:
+        name = node["$ref"].rsplit("/", 1)[-1]
+        node = {**DEFS[name], **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
+def walk(node: dict, data, path: tuple = ()):
+    """Schema objects found in ``data``: ``(path, node)`` for each object, first list items only."""
+    node = resolve(node)
+    if isinstance(data, dict) and ("properties" in node or node.get("type") == "object"):
+        yield path, node
+        for name, sub in node.get("properties", {}).items():
+            if name in data:
+                yield from walk(sub, data[name], path + (name,))
+    elif isinstance(data, list) and data and isinstance(node.get("items"), dict):
+        yield from walk(node["items"], data[0], path + (0,))
+
+
+def get(data, path: tuple):
+    for step in path:
+        data = data[step]
+    return data
+
+
+def line_of(text: str, path: tuple) -> int:
+    """Line of the key (or list item) at ``path``, found with PyYAML's own composer."""
+    node, line = yaml.compose(text, Loader=yaml.SafeLoader), 1
+    for step in path:
+        if isinstance(step, int):
+            node = node.value[step]
+            line = node.start_mark.line + 1
+        else:
+            key, node = next(pair for pair in node.value if pair[0].value == step)
+            line = key.start_mark.line + 1
+    return line
+
+
+def field_paths(schemas: SchemaSet, kind: str) -> list[tuple]:
+    return list(schemas.fields[kind])
+
+
+def values_at(data, path: tuple) -> list:
+    """Values at an item-agnostic field path (lists on the way are expanded)."""
+    if isinstance(data, list):
+        return [v for item in data for v in values_at(item, path)]
+    if not path:
+        return [data]
+    if isinstance(data, dict) and path[0] in data:
+        return values_at(data[path[0]], path[1:])
+    return []
+
+
+def required_cases():
+    for kind in KINDS:
+        data = loaded(kind)
+        for path, node in walk(KIND_SCHEMAS[kind], data):
+            for name in node.get("required", []):
+                yield pytest.param(kind, path, name, id=f"{kind}:{'.'.join(map(str, path + (name,)))}")
+
+
+def object_cases():
+    for kind in KINDS:
+        data = loaded(kind)
+        for path, node in walk(KIND_SCHEMAS[kind], data):
+            if node.get("additionalProperties") is False:
+                yield pytest.param(kind, path, id=f"{kind}:{'.'.join(map(str, path)) or '(top)'}")
+
+
+# -- kinds and files -----------------------------------------------------------------------------------------
+def test_record_kinds_are_the_schema_files():
+    assert sorted(ENUMS["record_kind"]) == KINDS
+    assert sorted(FULL) == KINDS, "add a full record for the new kind to FULL"
+    assert sorted(MINIMAL) == KINDS, "add a minimal record for the new kind to conftest.RECORDS"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_schema_is_well_formed(kind):
+    schema = KIND_SCHEMAS[kind]
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert CJK.search(schema["title"])
+    assert schema.get("additionalProperties") is False
+    for path, node in walk(schema, loaded(kind)):
+        missing = set(node.get("required", [])) - set(node.get("properties", {}))
+        assert not missing, f"{kind} {path}: required but not defined: {missing}"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("which", ["minimal", "full"])
+def test_valid_records(schemas, kind, which):
+    relpath, text = (MINIMAL if which == "minimal" else FULL)[kind]
+    result = check_text(relpath, kind, text.encode("utf-8"), schemas)
+    assert result.diagnostics == []
+    assert result.record.valid
+
+
+def test_full_records_are_valid_together(tmp_path, yibao):
+    repo = make_repo(tmp_path, {**RECORDS, **dict(FULL.values())})
+    run = yibao("validate", cwd=repo.root)
+    assert run.rc == 0, run.out
+    assert f"检查通过：{len(RECORDS) + len(FULL)} 个记录文件" in run.out
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_full_records_fill_every_field(schemas, kind):
+    data = loaded(kind)
+    empty = [p for p in field_paths(schemas, kind) if not values_at(data, p)]
+    assert not empty, f"give these fields a value in FULL[{kind!r}]: {empty}"
+
+
+# -- required and unknown fields, from the schema files ------------------------------------------------------
+@pytest.mark.parametrize("kind, parent, name", list(required_cases()))
+def test_missing_required_field(schemas, kind, parent, name):
+    data = loaded(kind)
+    del get(data, parent)[name]
+    text, diagnostics = run_check(schemas, kind, data)
+    hits = [d for d in diagnostics if d.code == "missing-field" and f"缺少必填字段 {name}（" in d.message]
+    assert len(hits) == 1, diagnostics
+    assert CJK.search(hits[0].message)
+    assert hits[0].line == (line_of(text, parent) if parent else 1)
+    assert not [d for d in diagnostics if d.code == "internal-error"]
+
+
+@pytest.mark.parametrize("kind, path", list(object_cases()))
+def test_unknown_field(schemas, kind, path):
+    data = loaded(kind)
+    get(data, path)["bogus_field"] = "x"
+    text, diagnostics = run_check(schemas, kind, data)
+    hits = [d for d in diagnostics if d.code == "unknown-field"]
+    assert len(hits) == 1, diagnostics
+    assert "bogus_field" in hits[0].message
+    assert hits[0].line == line_of(text, path + ("bogus_field",))
+
+
+# -- vocabularies ----------------------------------------------------------------------------------------------------
+def _referenced_defs() -> set[str]:
+    names: set[str] = set()
+    for schema in KIND_SCHEMAS.values():
+        names |= set(re.findall(r'"\$ref":\s*"vocabulary\.schema\.json#/\$defs/([A-Za-z_]+)"', json.dumps(schema)))
+    # definitions used inside other definitions (withdrawal uses date and text, …)
+    for name in list(names):
+        names |= set(re.findall(r'"\$ref":\s*"#/\$defs/([A-Za-z_]+)"', json.dumps(DEFS[name])))
+    return names
+
+
+def test_no_orphan_vocabularies():
+    orphans = set(ENUMS) - _referenced_defs()
+    # record_kind lists the kinds themselves (checked against the schema files above)
+    assert orphans == {"record_kind"}
+
+
+def _usage(schemas: SchemaSet, name: str) -> tuple[str, tuple]:
+    """The first field (kind, path) that takes its values from vocabulary ``name``."""
+    for kind in KINDS:
+        for path, info in schemas.fields[kind].items():
+            if info.vocabulary == name:
+                return kind, path
+    raise AssertionError(f"vocabulary {name} is used by no field")
+
+
+def _set_term(data: dict, path: tuple, value) -> tuple:
+    """Put ``value`` in the field (the first item of lists on the way); returns its data path."""
+    node, at = data, ()
+    for step in path[:-1]:
+        node, at = node[step], at + (step,)
+        if isinstance(node, list):
+            node, at = node[0], at + (0,)
+    if isinstance(node[path[-1]], list):
+        node[path[-1]][0] = value
+        return at + (path[-1], 0)
+    node[path[-1]] = value
+    return at + (path[-1],)
+
+
+def _shown(at: tuple) -> str:
+    return "".join(f"[{s}]" if isinstance(s, int) else (f".{s}" if i else s) for i, s in enumerate(at))
+
+
+@pytest.mark.parametrize("name", sorted(set(ENUMS) - {"record_kind"}))
+def test_every_term_is_accepted_and_a_non_term_refused(schemas, name):
+    kind, path = _usage(schemas, name)
+    for term in ENUMS[name]:
+        data = loaded(kind)
+        at = _set_term(data, path, term)
+        _, diagnostics = run_check(schemas, kind, data)
+        schema_errors = [d for d in diagnostics if d.field == _shown(at) and d.code in ("unknown-term", "wrong-type", "schema")]
+        assert not schema_errors, (term, schema_errors)
+        assert not [d for d in diagnostics if d.code == "internal-error"]
+
+        data = loaded(kind)
+        wrong = term + "X"
+        at = _set_term(data, path, wrong)
+        text, diagnostics = run_check(schemas, kind, data)
+        hits = [d for d in diagnostics if d.code == "unknown-term"]
+        assert len(hits) == 1, (wrong, diagnostics)
+        assert hits[0].field == _shown(at)
+        assert f"最接近的是“{term}”" in hits[0].message and name in hits[0].message
+        assert hits[0].line == line_of(text, at)
+
+
+@pytest.mark.parametrize("name", sorted(set(ENUMS) - {"record_kind"}))
+def test_every_vocabulary_field_reports_its_vocabulary(schemas, name):
+    """Each field whose schema refers to a vocabulary knows it (used in messages and the portal)."""
+    for kind in KINDS:
+        text = json.dumps(KIND_SCHEMAS[kind])
+        if f"#/$defs/{name}\"" in text:
+            assert any(info.vocabulary == name for info in schemas.fields[kind].values()), (kind, name)
+
+
+def test_terms_are_unique_and_plain():
+    for name, terms in ENUMS.items():
+        assert len(terms) == len(set(terms)), name
+        assert all(isinstance(t, str) and t == t.strip() and t for t in terms), name
+
+
+def test_annotations_name_only_terms():
+    """Every ``x-…`` map or list in a vocabulary names terms of that vocabulary only."""
+    seen = 0
+    for name, d in DEFS.items():
+        if "enum" not in d:
+            continue
+        for key, value in d.items():
+            if key.startswith("x-") and isinstance(value, (dict, list)):
+                seen += 1
+                unknown = set(value) - set(d["enum"])
+                assert not unknown, f"{name}.{key}: not terms: {unknown}"
+    assert seen >= 10
+
+
+#: which enum the values of each ``x-applies-to`` map are terms of
+APPLIES_TO = {"inspection_type": "institution_type", "violation_type": "subject_type"}
+
+
+def test_applies_to_maps_cover_every_term_with_known_types():
+    with_map = {name for name, d in DEFS.items() if "x-applies-to" in d}
+    assert with_map == set(APPLIES_TO), "say which enum a new x-applies-to map's values belong to"
+    for name, target in APPLIES_TO.items():
+        mapping = DEFS[name]["x-applies-to"]
+        assert set(mapping) == set(ENUMS[name]), f"{name}: terms without x-applies-to: {set(ENUMS[name]) - set(mapping)}"
+        for term, types in mapping.items():
+            assert types and len(types) == len(set(types)), (name, term)
+            assert set(types) <= set(ENUMS[target]), f"{name}.{term}: {set(types) - set(ENUMS[target])}"
+    # every institution type can be inspected, every subject type can violate something
+    assert set().union(*DEFS["inspection_type"]["x-applies-to"].values()) == set(ENUMS["institution_type"])
+    assert set().union(*DEFS["violation_type"]["x-applies-to"].values()) == set(ENUMS["subject_type"])
+
+
+def test_institution_types_are_subject_types():
+    assert set(ENUMS["institution_type"]) <= set(ENUMS["subject_type"])
+    assert set(DEFS["subject_type"]["x-person"]) == set(ENUMS["subject_type"]) - set(ENUMS["institution_type"])
+
+
+def test_labels_and_ranks():
+    for name, d in DEFS.items():
+        labels = d.get("x-labels", {})
+        assert all(isinstance(v, str) and v for v in labels.values()), name
+        ranks = d.get("x-rank")
+        if ranks is not None:
+            assert [ranks[t] for t in d["enum"]] == sorted(set(ranks.values())), f"{name}: ranks follow the enum order"
+    assert set(DEFS["record_kind"]["x-labels"]) == set(KINDS)
+    assert all(CJK.search(v) for v in DEFS["record_kind"]["x-labels"].values())
+
+
+def test_volume_fields_exist_on_institutions():
+    volume_fields = set(KIND_SCHEMAS["institution"]["properties"]["volumes"]["items"]["properties"]) - {"year"}
+    mapping = DEFS["sampling_basis"]["x-volume-field"]
+    assert set(mapping) == set(ENUMS["sampling_basis"])
+    assert set(mapping.values()) <= volume_fields
+
+
+def test_id_prefixes_match_id_patterns():
+    for kind, prefix in DEFS["record_kind"]["x-id-prefix"].items():
+        pattern = resolve(KIND_SCHEMAS[kind]["properties"]["id"])["pattern"]
+        assert pattern.startswith(f"^{prefix}-"), (kind, pattern)
+    assert set(KINDS) - set(DEFS["record_kind"]["x-id-prefix"]) == {"institution"}  # national codes, no prefix
+    institution_id = DEFS["institution_id"]["pattern"]
+    prefixes = DEFS["institution_type"]["x-id-prefix"]
+    assert set(prefixes) == set(ENUMS["institution_type"])
+    assert len(set(prefixes.values())) == len(prefixes)
+    for prefix in prefixes.values():
+        assert re.fullmatch(institution_id.strip("^$"), f"{prefix}65020300001"), prefix
+
+
+def test_closed_and_withdrawn_states():
+    for name, d in DEFS.items():
+        for key in ("x-closed", "x-withdrawn"):
+            assert set(d.get(key, [])) <= set(d.get("enum", [])), (name, key)
+    # every kind that can be withdrawn has a withdrawn state in its status vocabulary
+    for kind, schema in KIND_SCHEMAS.items():
+        if "withdrawal" in schema["properties"]:
+            status = resolve(schema["properties"]["status"])
+            assert status.get("x-withdrawn"), kind
+
+
+# -- titles: the portal's labels --------------------------------------------------------------------------------------
+def _properties(node: dict, path: tuple = ()):
+    node = resolve(node)
+    for name, sub in node.get("properties", {}).items():
+        yield path + (name,), sub
+        yield from _properties(sub, path + (name,))
+    if isinstance(node.get("items"), dict):
+        yield from _properties(node["items"], path)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_property_has_a_chinese_title(schemas, kind):
+    untitled = []
+    for path, sub in _properties(KIND_SCHEMAS[kind]):
+        title = resolve(sub).get("title")
+        if title is None and CJK.search(path[-1]):
+            continue  # a property named in Chinese (expected_counts.定点医疗机构) is its own label
+        if not (title and CJK.search(title)):
+            untitled.append(path)
+    assert not untitled, f"{kind}: properties without a Chinese title: {untitled}"
+    for path in schemas.fields[kind]:
+        assert CJK.search(schemas.title(kind, path)), (kind, path)
+
+
+# -- the fast validator agrees with the reference, and no value crashes a check --------------------------------------
+BAD_VALUES = [None, [], {}, -1, "x", True, [{}], ["x"], Decimal("30.0"), "650203\n"]
+
+
+def _data_paths(data, path: tuple = ()):
+    if path:
+        yield path
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _data_paths(value, path + (key,))
+    elif isinstance(data, list) and data:  # the first item stands for all (same schema)
+        yield from _data_paths(data[0], path + (0,))
+
+
+def _all_records() -> list[Record]:
+    """The minimal and the full records, all valid together."""
+    records = []
+    for relpath, text in [*RECORDS.items(), *FULL.values()]:
+        records.append(Record(relpath.split("/")[1], relpath, strict_yaml.load_bytes(text.encode())[0]))
+    return records
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_wrongly_typed_values_never_crash_and_both_validators_agree(schemas, kind):
+    base = loaded(kind)
+    others = [r for r in _all_records() if r.path != FULL[kind][0]]
+    found = []
+    check_references(others + [Record(kind, FULL[kind][0], base)], Index.build(others + [Record(kind, FULL[kind][0], base)]),
+                     schemas, lambda *args: found.append(args))
+    assert found == [], "the records are valid together: a crash below is the bad value's doing"
+
+    for path in list(_data_paths(base)):
+        for bad in BAD_VALUES:
+            data = copy.deepcopy(base)
+            get(data, path[:-1])[path[-1]] = bad
+            if not schemas.errors(kind, data):  # the fast validator said valid: so must the reference
+                assert not schemas.slow_errors(kind, data), (path, bad)
+            text, diagnostics = run_check(schemas, kind, data)
+            assert not [d for d in diagnostics if d.code == "internal-error"], (path, bad, diagnostics)
+            assert all("\n" not in d.text() for d in diagnostics)
+            record = Record(kind, FULL[kind][0], strict_yaml.load_bytes(text.encode())[0])
+            records = others + [record]
+            found = []
+            check_references(records, Index.build(records), schemas, lambda *args: found.append(args))
+
+
+@pytest.mark.parametrize(
+    "kind, path, value, code",
+    [
+        ("inspection", ("sampling", "sampled"), Decimal("30.0"), "wrong-type"),  # a count is a whole number
+        ("calendar", ("year",), Decimal("2025.0"), "wrong-type"),
+        ("contract", ("region_code",), "650203\n", "invalid-format"),  # a pattern's $ is the very end
+        ("staff", ("contracts", 0), "HT-2024-TEST\n", "invalid-format"),
+        ("case", ("subject", "person_code"), "YS-A0000001\n", "invalid-format"),
+    ],
+)
+def test_values_the_fast_validator_could_miss(schemas, kind, path, value, code):
+    data = loaded(kind)
+    get(data, path[:-1])[path[-1]] = value
+    assert schemas.errors(kind, data) and schemas.slow_errors(kind, data)
+    _, diagnostics = run_check(schemas, kind, data)
+    assert code in [d.code for d in diagnostics], diagnostics
+
+
+# -- calendar rules ------------------------------------------------------------------------------------------------------
+CAL = "records/calendar/RL-2024.yaml"
+CAL_HEAD = "id: RL-2024\nyear: 2024\nsource: 国务院办公厅关于2024年部分节假日安排的通知\n"
+
+
+@pytest.mark.parametrize(
+    "body, code, needle, words",
+    [
+        ("holidays: []\nmakeup_workdays:\n  - {date: 2024-02-05, name: 春节}\n", "makeup-not-weekend", "2024-02-05", ("星期一",)),
+        ("holidays:\n  - {name: 春节, start: 2024-02-10, end: 2024-02-17}\n  - {name: 元宵, start: 2024-02-17, end: 2024-02-18}\n"
+         "makeup_workdays: []\n", "overlapping-holidays", "元宵", ("2024-02-17",)),
+        ("holidays:\n  - {name: 春节, start: 2024-02-10, end: 2024-02-17}\nmakeup_workdays:\n  - {date: 2024-02-11, name: 春节}\n",
+         "overlapping-holidays", "2024-02-11", ("调休上班日",)),
+        ("holidays:\n  - {name: 元旦, start: 2024-12-31, end: 2025-01-01}\nmakeup_workdays: []\n", "date-outside-year", "元旦", ("2025-01-01", "2024 年")),
+        ("holidays: []\nmakeup_workdays:\n  - {date: 2023-12-31, name: 元旦}\n", "date-outside-year", "2023-12-31", ("2024 年",)),
+        ("holidays:\n  - {name: 春节, start: 2024-02-17, end: 2024-02-10}\nmakeup_workdays: []\n", "date-order", "春节", ("放假止",)),
+    ],
+    ids=["makeup-on-a-weekday", "overlapping-holidays", "makeup-inside-a-holiday", "holiday-outside-the-year",
+         "makeup-outside-the-year", "holiday-ends-before-it-starts"],
+)
+def test_calendar_rules(tmp_path, yibao, body, code, needle, words):
+    repo = make_repo(tmp_path, {CAL: CAL_HEAD + body})
+    run = yibao("validate", cwd=repo.root)
+    assert run.rc == 1
+    assert run.codes == [code], run.out
+    hit = run.only(code)
+    assert hit.path == CAL and hit.line == repo.line_of(CAL, needle)
+    assert all(word in hit.message for word in words), hit.message
+
+
+def test_calendar_year_must_match_id(tmp_path, yibao):
+    repo = make_repo(tmp_path, {CAL: CAL_HEAD.replace("year: 2024", "year: 2025") + "holidays: []\nmakeup_workdays: []\n"})
+    run = yibao("validate", cwd=repo.root)
+    assert run.rc == 1 and "RL-2025" in run.only("id-mismatch").message
+
+
+def test_project_calendar_is_consistent(tmp_path, yibao):
+    """The repository's real 2024 calendar passes the calendar rules on its own."""
+    source = Path(__file__).resolve().parents[1] / CAL
+    repo = make_repo(tmp_path, {CAL: source.read_text(encoding="utf-8")})
+    run = yibao("validate", cwd=repo.root)
+    assert run.rc == 0, run.out
