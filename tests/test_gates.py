@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from conftest import CASE_ID, CONTRACT_ID, HOSPITAL, STAFF_B
+from conftest import CONTRACT_ID, STAFF_B
 from git_fixtures import (
     ACCEPTED, BUREAU, CLOSED_CASE, CONTRACT_PATH, INSPECTION, NEW_INSPECTION, NEW_INSPECTION_TEXT,
     OTHER_CONTRACT_PATH, OTHER_HOSPITAL, OTHER_SUBMITTER, SUBMITTER, GitRepo,
@@ -344,3 +344,21 @@ def test_changed_paths_compares_mappings_key_by_key():
     after = {"a": 1, "m": {"x": 1, "y": 3, "z": 0}, "l": [1, 2, 3], "amendments": [{}], "b": True}
     assert changed_paths(before, after, skip=("amendments",)) == [("m", "y"), ("m", "z"), ("l",), ("b",)]
     assert changed_paths({"flag": 1}, {"flag": True}) == [("flag",)]
+
+
+def test_a_records_repository_in_a_subfolder_of_the_git_repository(tmp_path):
+    from git_fixtures import base_records
+    from conftest import make_repo
+
+    outer = tmp_path / "outer"
+    outer.mkdir()
+    inner = make_repo(outer, base_records())  # outer/repo is the records repository
+    repo = GitRepo(outer)
+    (outer / "README.md").write_text("其他内容\n", encoding="utf-8")
+    repo.git("init", "-q", "-b", "main")
+    repo.commit("base")
+    repo.branch("pr")
+    (inner.root / INSPECTION).unlink()
+    repo.commit("delete in the subfolder")
+    report = check_changes(inner.root, "main", "HEAD", [SUBMITTER])
+    assert [(d.code, d.path) for d in report.diagnostics if d.code == "record-deleted"] == [("record-deleted", INSPECTION)]

@@ -227,3 +227,9 @@ def test_without_a_terminal_nothing_is_asked(full_repo):
     done = subprocess.run([sys.executable, "-m", "yibao", "new", "training", "--dry-run"], input="1\n",
                           cwd=full_repo.root, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "（直接回车跳过" not in done.stderr and "kind:\n" in done.stdout
+
+
+def test_a_case_takes_the_subject_type_from_the_institution_record(full_repo, yibao):
+    run = yibao("new", "case", "--institution", PHARMACY, "--no-input", "--dry-run", cwd=full_repo.root)
+    data = strict_yaml.parse(run.out)[0]
+    assert data["subject"] == {"type": "定点零售药店", "institution": PHARMACY}

@@ -381,3 +381,26 @@ def test_output_folder_that_is_not_a_portal_is_not_wiped(tmp_path: Path):
     rc, out, err = run_cli("-C", str(repo.root), "build", "--output", str(precious), "--no-cache")
     assert rc == 2 and "error[unsafe-output]" in err
     assert (precious / "keep.txt").is_file()
+
+
+# -- the two guards every value passes -------------------------------------------------------------
+
+def test_escaping_neutralises_markup_and_template_delimiters():
+    from yibao.publish.html import esc, title_text
+
+    out = esc("{{ 7*7 }} {% if x %} {# c #} <b>&</b> \"'")
+    assert "{" not in out and "}" not in out and "<b>" not in out
+    assert html.unescape(out) == "{{ 7*7 }} {% if x %} {# c #} <b>&</b> \"'"
+    assert not set(title_text("<script>{{ x }}&\"#")) & set("<>{}&\"#")
+
+
+def test_visibility_drops_confidential_and_unknown_fields():
+    schemas = SchemaSet.load(PROJECT / "schemas")
+    vis = Visibility(schemas)
+    case = {"id": "AJ-2024-000001", "lead_text": "机密", "whistleblower_reward": 1, "summary": "公开", "unknown": "x",
+            "money": {"recovered": 1}}
+    assert vis.redact("case", case) == {"id": "AJ-2024-000001", "summary": "公开", "money": {"recovered": 1}}
+    inspection = {"findings": [{"violation_type": "重复收费", "description": "d", "evidence": "机密证据"}]}
+    assert vis.redact("inspection", inspection) == {"findings": [{"violation_type": "重复收费", "description": "d"}]}
+    assert sorted(map(str, vis.secrets("case", case))) == ["1", "机密"]
+    assert vis.secrets("inspection", inspection) == ["机密证据"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import shutil
@@ -170,9 +171,11 @@ def test_invalid_records_are_left_out_with_a_warning(tmp_path, capsys):
 
 
 # -- independent recomputation from the raw YAML files --------------------------------------------
+@functools.lru_cache(maxsize=None)
 def raw(kind: str) -> list[dict]:
     """Every record of a kind, read with plain PyYAML (dates become datetime.date)."""
-    return [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((PROJECT / "records" / kind).rglob("*.yaml"))]
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return [yaml.load(p.read_text(encoding="utf-8"), Loader=loader) for p in sorted((PROJECT / "records" / kind).rglob("*.yaml"))]
 
 
 def day(value) -> dt.date:

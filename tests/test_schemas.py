@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from yibao.check.codes import make_uscc
+from yibao.check.personal_data import format_path
 from yibao.check.references import Index, check_references
 from yibao.check.runner import check_text
 from yibao.load import strict_yaml
@@ -470,10 +471,6 @@ def _set_term(data: dict, path: tuple, value) -> tuple:
     return at + (path[-1],)
 
 
-def _shown(at: tuple) -> str:
-    return "".join(f"[{s}]" if isinstance(s, int) else (f".{s}" if i else s) for i, s in enumerate(at))
-
-
 @pytest.mark.parametrize("name", sorted(set(ENUMS) - {"record_kind"}))
 def test_every_term_is_accepted_and_a_non_term_refused(schemas, name):
     kind, path = _usage(schemas, name)
@@ -481,7 +478,7 @@ def test_every_term_is_accepted_and_a_non_term_refused(schemas, name):
         data = loaded(kind)
         at = _set_term(data, path, term)
         _, diagnostics = run_check(schemas, kind, data)
-        schema_errors = [d for d in diagnostics if d.field == _shown(at) and d.code in ("unknown-term", "wrong-type", "schema")]
+        schema_errors = [d for d in diagnostics if d.field == format_path(at) and d.code in ("unknown-term", "wrong-type", "schema")]
         assert not schema_errors, (term, schema_errors)
         assert not [d for d in diagnostics if d.code == "internal-error"]
 
@@ -491,7 +488,7 @@ def test_every_term_is_accepted_and_a_non_term_refused(schemas, name):
         text, diagnostics = run_check(schemas, kind, data)
         hits = [d for d in diagnostics if d.code == "unknown-term"]
         assert len(hits) == 1, (wrong, diagnostics)
-        assert hits[0].field == _shown(at)
+        assert hits[0].field == format_path(at)
         assert f"最接近的是“{term}”" in hits[0].message and name in hits[0].message
         assert hits[0].line == line_of(text, at)
 

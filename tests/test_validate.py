@@ -18,8 +18,8 @@ import pytest
 from yibao.check.codes import make_resident_id18, make_uscc
 
 from conftest import (
-    AGENCY, CALENDAR, CASE, CASE_ID, CJK, CONTRACT_ID, HOSPITAL, INSPECTION, INSPECTION_ID, PHARMACY,
-    PROJECT, RECORDS, STAFF_A, STAFF_B, TRAINING, USCC, Run, institution, make_repo, staff,
+    AGENCY, CASE, CASE_ID, CJK, CONTRACT_ID, HOSPITAL, INSPECTION, INSPECTION_ID, PHARMACY,
+    PROJECT, RECORDS, STAFF_A, STAFF_B, TRAINING, USCC, Run, institution, staff,
 )
 
 H = f"records/institution/{HOSPITAL}.yaml"
@@ -533,10 +533,21 @@ def test_path_mode_duplicate_ids(full_repo, yibao):
 
 
 def test_path_mode_names_a_path_that_is_not_a_record(full_repo, yibao):
-    run = yibao("validate", "records/inspection/2024/JC-2024-999999.yaml", "schemas/case.schema.json", cwd=full_repo.root)
+    run = yibao("validate", "schemas/case.schema.json", cwd=full_repo.root)
     assert run.rc == 1
-    assert [d.path for d in run.diagnostics] == ["records/inspection/2024/JC-2024-999999.yaml", "schemas/case.schema.json"]
+    assert [d.path for d in run.diagnostics] == ["schemas/case.schema.json"]
     assert set(run.codes) == {"not-a-record-file"}
+
+
+def test_path_mode_refuses_a_missing_file_as_usage_error(full_repo, yibao):
+    run = yibao("validate", "records/inspection/2024/JC-2024-999999.yaml", cwd=full_repo.root)
+    assert run.rc == 2
+    assert "文件不存在：records/inspection/2024/JC-2024-999999.yaml" in run.err
+
+
+def test_path_mode_paths_are_relative_to_dash_c(full_repo, yibao, tmp_path):
+    run = yibao("-C", str(full_repo.root), "validate", I, cwd=tmp_path)
+    assert run.rc == 0, run
 
 
 # -- all errors in one run ------------------------------------------------------------------------------

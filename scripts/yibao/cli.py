@@ -40,13 +40,17 @@ def _schemas(root: Path):
     return SchemaSet.load(root / "schemas")
 
 
-def _relative(root: Path, raw: str) -> str:
+def _relative(root: Path, raw: str, base: str | None = None) -> str:
+    """A user-given path as a repository path; relative to ``-C DIR`` when given, as git does."""
     path = Path(raw)
-    absolute = (Path.cwd() / path).resolve() if not path.is_absolute() else path.resolve()
+    absolute = path.resolve() if path.is_absolute() else (Path(base or Path.cwd()) / path).resolve()
     try:
-        return absolute.relative_to(root).as_posix()
+        relative = absolute.relative_to(root).as_posix()
     except ValueError:
         raise UsageError(f"{raw} 不在仓库 {root} 内") from None
+    if not absolute.exists():
+        raise UsageError(f"文件不存在：{raw}")
+    return relative
 
 
 def _cache(args: argparse.Namespace, root: Path, schemas):
@@ -69,7 +73,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     root = _root(args)
     schemas = _schemas(root)
-    paths = [_relative(root, p) for p in args.paths] if args.paths else None
+    paths = [_relative(root, p, args.repo) for p in args.paths] if args.paths else None
     result = check_repository(root, schemas, paths, cache=_cache(args, root, schemas), jobs=args.jobs, want_data=False)
     print(render(result.diagnostics, args.format, result.files))
     if args.format == "text" and paths is None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..check.runner import check_text
 from ..load.git_tree import GitTrees
-from ..load.repository import EXTENSION, RECORDS, SCHEMAS, Record, kind_of, stem
+from ..load.repository import EXTENSION, SCHEMAS, Record, kind_of, stem
 from ..schemas import SchemaSet
 from .calendar import MissingCalendarYears
 from .report import build_report, table_of

@@ -270,9 +270,12 @@ def version_html(site: Site, kind: str, version: Version, number: int, redact) -
                 for c in changes]
         if version.before.data is None and version.status != "D":
             inner = table(["字段", "原值", "新值"], rows, sortable=False, cls="yb-changes")
-            lines.append(Markup(f"<details><summary>新建记录（{len(rows)} 个字段）</summary>{inner}</details>"))
+            # the first version's fields repeat the record: kept out of the search index
+            lines.append(Markup(f"<details data-search-exclude><summary>新建记录（{len(rows)} 个字段）</summary>{inner}</details>"))
         elif rows:
             lines.append(table(["字段", "修改前", "修改后"], rows, sortable=False, cls="yb-changes"))
+        elif version.changes():
+            lines.append(tag("div", "本版本只修改了不在门户公开的字段（保密字段），内容不显示。", class_="yb-note"))
         else:
             lines.append(tag("div", "字段内容没有变化（仅格式、注释或文件位置不同）。", class_="yb-note"))
     return Markup(f'<div class="yb-version">{join(lines)}</div>')
