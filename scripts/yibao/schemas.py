@@ -118,19 +118,7 @@ class SchemaSet:
         except (OSError, ValueError, KeyError) as exc:
             raise SchemaError(f"无法读取 schema（{schema_dir}）：{exc}") from exc
         self = cls(schema_dir, schemas, vocabulary, digest.hexdigest())
-        registry = Registry().with_resource(
-            VOCABULARY_FILE, Resource.from_contents(vocabulary, default_specification=DRAFT202012)
-        )
-        fast_registry = jsonschema_rs.Registry([(VOCABULARY_FILE, vocabulary)])
-        checker = FormatChecker(formats=())
-        checker.checks("date")(_check_date)
         for kind, schema in schemas.items():
-            try:
-                _Validator.check_schema(schema)
-            except jsonschema.SchemaError as exc:
-                raise SchemaError(f"{kind}.schema.json 不是有效的 JSON Schema：{exc.message}") from exc
-            self.validators[kind] = _Validator(schema, registry=registry, format_checker=checker)
-            self.fast[kind] = jsonschema_rs.validator_for(schema, registry=fast_registry, validate_formats=True)
             index: dict[tuple, FieldInfo] = {}
             self._index(schema, (), index)
             self.fields[kind] = index
@@ -216,6 +204,29 @@ class SchemaSet:
         return [p[-1] for p in self.fields.get(kind, {}) if p[:-1] == parent]
 
     # -- validation ----------------------------------------------------------------------------
+    def _compiled(self, kind: str) -> tuple[Any, Any]:
+        """Both validators of a kind, built on first use (a warm run that checks nothing needs neither)."""
+        if kind not in self.validators:
+            if not self.validators:
+                self._registry = Registry().with_resource(
+                    VOCABULARY_FILE, Resource.from_contents(self.vocabulary, default_specification=DRAFT202012))
+                self._fast_registry = jsonschema_rs.Registry([(VOCABULARY_FILE, self.vocabulary)])
+                self._checker = FormatChecker(formats=())
+                self._checker.checks("date")(_check_date)
+            schema = self.schemas[kind]
+            try:
+                _Validator.check_schema(schema)
+            except jsonschema.SchemaError as exc:
+                raise SchemaError(f"{kind}.schema.json 不是有效的 JSON Schema：{exc.message}") from exc
+            self.fast[kind] = jsonschema_rs.validator_for(schema, registry=self._fast_registry, validate_formats=True)
+            self.validators[kind] = _Validator(schema, registry=self._registry, format_checker=self._checker)
+        return self.validators[kind], self.fast[kind]
+
+    def check_all(self) -> None:
+        """Compile every schema now (raises SchemaError for a broken one)."""
+        for kind in self.schemas:
+            self._compiled(kind)
+
     def errors(self, kind: str, data: dict) -> list[ValidationError]:
         """Schema errors of one record.
 
@@ -223,13 +234,14 @@ class SchemaSet:
         no, or a value with an ``x-format`` looks wrong, does the reference implementation
         (jsonschema) run to produce the detailed errors. Both read the same schema files.
         """
-        if self.fast[kind].is_valid(data) and self._x_formats_ok(kind, data):
+        slow, fast = self._compiled(kind)
+        if fast.is_valid(data) and self._x_formats_ok(kind, data):
             return []
-        return sorted(self.validators[kind].iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+        return sorted(slow.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
 
     def slow_errors(self, kind: str, data: dict) -> list[ValidationError]:
         """The reference implementation alone (used by tests to prove the fast path agrees)."""
-        return sorted(self.validators[kind].iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+        return sorted(self._compiled(kind)[0].iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
 
     def _x_formats_ok(self, kind: str, data: dict) -> bool:
         for path, fmt in self.x_formats[kind]:

@@ -59,7 +59,7 @@ class Cache:
         repo_key = hashlib.sha1(str(repo_root.resolve()).encode()).hexdigest()[:16]
         self.dir = base / repo_key / hashlib.sha1((fingerprint + code_digest()).encode()).hexdigest()[:16]
         self.manifest: dict[str, tuple[int, int, int, str]] = self._read_marshal("manifest")
-        self.facts: dict[str, tuple] = self._read_marshal("facts")
+        self._facts: dict[str, tuple] | None = None
         self._data: dict[str, Any] | None = None
         self.dirty = False
 
@@ -71,6 +71,13 @@ class Cache:
             return value if isinstance(value, dict) else {}
         except (OSError, EOFError, ValueError, TypeError):
             return {}
+
+    @property
+    def facts(self) -> dict[str, tuple]:
+        """File facts by content key, read on first use (a run where nothing changed never needs them)."""
+        if self._facts is None:
+            self._facts = self._read_marshal("facts")
+        return self._facts
 
     def key_from_stat(self, relpath: str, stat: os.stat_result) -> str | None:
         entry = self.manifest.get(relpath)
@@ -119,9 +126,10 @@ class Cache:
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             live = {entry[3] for entry in self.manifest.values()}
-            self.facts = {k: v for k, v in self.facts.items() if k in live}
             self._write("manifest.marshal", marshal.dumps(self.manifest))
-            self._write("facts.marshal", marshal.dumps(self.facts))
+            if self._facts is not None:
+                self._facts = {k: v for k, v in self._facts.items() if k in live}
+                self._write("facts.marshal", marshal.dumps(self._facts))
             if getattr(self, "_last", None) is not None:
                 self._write("last.marshal", marshal.dumps(self._last))
             if self._data is not None:

@@ -23,6 +23,7 @@ from .codes import is_valid_resident_id15, is_valid_resident_id18, is_valid_uscc
 
 __all__ = [
     "PII_MESSAGES",
+    "might_contain_personal_data",
     "find_personal_data",
     "format_path",
     "mask",
@@ -85,6 +86,17 @@ def _is_pii(code: str, text: str) -> bool:
         # An 18-digit run that is a valid 统一社会信用代码 is a company code.
         return luhn_ok(digits) and not (len(digits) == 18 and is_valid_uscc(digits))
     return True  # mobile: the pattern is the whole check
+
+
+#: A whole file's text can hold personal data only if it has a run of 11 or more digits (with
+#: spaces or hyphens) not glued to a letter or digit on its left, full-width digits, or a
+#: backslash (an escape in a quoted string can spell digits).
+_TEXT_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])[0-9][0-9 \-]{9,}[0-9]|[\uff10-\uff19]|\\")
+
+
+def might_contain_personal_data(text: str) -> bool:
+    """Cheap test on a file's text: False means no value in it can match (skip the walk)."""
+    return _TEXT_CANDIDATE.search(text) is not None
 
 
 def find_personal_data(value: str) -> list[tuple[str, str, int]]:

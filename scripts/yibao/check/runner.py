@@ -23,7 +23,7 @@ from ..load.repository import EXTENSION, RECORDS, Record, kind_of, scan_records,
 from ..schemas import SchemaSet
 from .cache import Cache, content_key
 from .findings import Findings, redact
-from .personal_data import PII_MESSAGES, format_path, scan_record
+from .personal_data import PII_MESSAGES, format_path, might_contain_personal_data, scan_record
 from .record_rules import check_record_rules
 from .references import Index, check_references, cross_view, referenced_ids
 from .schema import check_schema
@@ -87,6 +87,8 @@ def _internal(findings: Findings, where: str) -> None:
 
 
 def check_personal_data(record: Record, schemas: SchemaSet, findings: Findings) -> None:
+    if findings.text is not None and not might_contain_personal_data(findings.text):
+        return
     skip = frozenset(schemas.format_paths(record.kind, "uscc"))
     for path, code, masked in scan_record(record.data, skip):
         findings.error(code, PII_MESSAGES[code].format(field=format_path(path), masked=masked), path)

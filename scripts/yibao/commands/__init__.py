@@ -6,3 +6,4 @@ from . import build  # noqa: F401
 from . import generate  # noqa: F401
 from . import diff  # noqa: F401
 from . import codeowners  # noqa: F401
+from . import bench  # noqa: F401

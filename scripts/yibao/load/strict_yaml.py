@@ -27,9 +27,30 @@ from typing import Any
 import yaml
 
 try:  # libyaml is a hard requirement: the pure-Python parser is ~10x slower.
-    from yaml import CSafeLoader as _CLoader
+    from yaml import CSafeLoader as _CSafeLoader
 except ImportError as exc:  # pragma: no cover - depends on the PyYAML build
     raise ImportError("PyYAML 未带 libyaml C 扩展；请安装带 libyaml 的 PyYAML（pip install pyyaml）") from exc
+
+_SPECIAL_WORDS = frozenset(
+    "y Y yes Yes YES n N no No NO true True TRUE false False FALSE on On ON off Off OFF null Null NULL".split()
+)
+
+
+class _CLoader(_CSafeLoader):
+    """libyaml's C composer with a quicker implicit resolver.
+
+    PyYAML asks the Python resolver for the tag of every scalar. Most of ours are Chinese text,
+    codes or field names, which can only be strings; those are answered at once. Anything that
+    could be a YAML 1.1 number, date, boolean, null, merge or value key goes to PyYAML's own
+    resolver, so the tags (and thus what is refused) are exactly PyYAML's.
+    """
+
+    def resolve(self, kind, value, implicit):  # noqa: D401 - PyYAML's signature
+        if kind is yaml.ScalarNode and implicit[0] and value:
+            first = value[0]
+            if first not in "0123456789+-.:~<=" and value not in _SPECIAL_WORDS:
+                return _T + "str"
+        return super().resolve(kind, value, implicit)
 
 _T = "tag:yaml.org,2002:"
 _INT = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")

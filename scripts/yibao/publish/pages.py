@@ -23,7 +23,7 @@ from ..compute import deadlines as dl_rules
 from ..compute import kpis as kpis_mod
 from ..compute import report as report_mod
 from ..compute.calendar import to_date
-from ..compute.view import PLANNED, ContractView, RecordIndex
+from ..compute.view import ContractView, RecordIndex
 from ..load.history import MISSING, History, Version, blob_id
 from ..load.repository import Record
 from ..schemas import SchemaSet

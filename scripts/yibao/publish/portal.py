@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import logging
-import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -238,7 +237,7 @@ def run_mkdocs(config, command: str = "build", serve_url: str | None = None) -> 
 # -- the whole build --------------------------------------------------------------------------------
 
 def generate_docs(root: Path, as_of: _dt.date | None = None, with_history: bool = True, cache=None,
-                  jobs: int | None = None) -> tuple[P.Site, Path, dict[str, float]]:
+                  jobs: int | None = None) -> tuple[P.Site, Path, int, dict[str, float]]:
     """Check, read history, compute and write the docs folder (everything before MkDocs)."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -271,8 +270,7 @@ def generate_docs(root: Path, as_of: _dt.date | None = None, with_history: bool 
     (build_dir / DATA_FILE).write_text(json.dumps(macro_data(site, history), ensure_ascii=False), encoding="utf-8")
     (build_dir / JIEBA_USER_DICT).write_text("".join(f"{w} 100000 n\n" for w in jieba_words(schemas)), encoding="utf-8")
     lap("generate")
-    site.generated = len(generated)  # type: ignore[attr-defined]
-    return site, docs, timings
+    return site, docs, len(generated), timings
 
 
 def build_portal(root: Path, output: Path | None = None, as_of: _dt.date | None = None,
@@ -280,9 +278,9 @@ def build_portal(root: Path, output: Path | None = None, as_of: _dt.date | None 
     """The whole build; raises :class:`PortalError` or :class:`HistoryError` with a Chinese message."""
     root = Path(root).resolve()
     output = _safe_output(root, Path(output) if output else root / DEFAULT_OUTPUT)
-    site, docs, timings = generate_docs(root, as_of, cache=cache, jobs=jobs)
+    site, docs, generated, timings = generate_docs(root, as_of, cache=cache, jobs=jobs)
     if progress:
-        progress(f"已生成 {site.generated} 个页面，正在用 MkDocs 构建……")  # type: ignore[attr-defined]
+        progress(f"已生成 {generated} 个页面，正在用 MkDocs 构建……")
     start = time.perf_counter()
     config = _mkdocs_config(root, docs, output, site.as_of)
     run_mkdocs(config)
@@ -291,7 +289,7 @@ def build_portal(root: Path, output: Path | None = None, as_of: _dt.date | None 
     check_no_leak(output, secret_values(site))
     timings["leak-check"] = time.perf_counter() - start
     counts = {kind: len(site.all(kind)) for kind in site.schemas.kinds}
-    return BuildResult(output, docs, site.generated, counts, timings, site.as_of.isoformat())  # type: ignore[attr-defined]
+    return BuildResult(output, docs, generated, counts, timings, site.as_of.isoformat())
 
 
 def serve_portal(root: Path, host: str = "127.0.0.1", port: int = 8000, as_of: _dt.date | None = None,
@@ -309,7 +307,7 @@ def serve_portal(root: Path, host: str = "127.0.0.1", port: int = 8000, as_of: _
     def builder(config=None) -> None:
         started = time.perf_counter()
         try:
-            site, docs, _ = generate_docs(root, as_of)
+            site, docs, _, _ = generate_docs(root, as_of)
             config = _mkdocs_config(root, docs, site_dir, site.as_of, site_url=url)
             run_mkdocs(config, command="serve", serve_url=url)
         except (PortalError, HistoryError) as exc:
