@@ -358,3 +358,23 @@ def test_format_path():
     assert format_path(("contact",)) == "contact"
     assert format_path((0, "x")) == "[0].x"
     assert format_path(()) == ""
+
+
+def test_text_prefilter_never_hides_personal_data():
+    """The whole-file prefilter may say "maybe" too often, never "no" when a value holds PII."""
+    import random
+
+    from yibao.check.codes import make_resident_id18
+    from yibao.check.personal_data import might_contain_personal_data
+
+    rng = random.Random(20241001)
+    pieces = ["13812345678", "+86 138 1234 5678", "86-139-8765-4321", "6222021234567890123",
+              "6222 0212 3456 7890", make_resident_id18("99000119900101123"), "990001900101123",
+              "电话", "H", "JC-2024-", "-", " ", ".", "：", "１３８１２３４５６７８", "2024-10-01", "12480.50", "x"]
+    found = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 5)))
+        if find_personal_data(text):
+            found += 1
+            assert might_contain_personal_data(f"notes: {text}\n"), text
+    assert found > 500  # the sample really exercises the positive side

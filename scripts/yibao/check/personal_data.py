@@ -88,10 +88,10 @@ def _is_pii(code: str, text: str) -> bool:
     return True  # mobile: the pattern is the whole check
 
 
-#: A whole file's text can hold personal data only if it has a run of 11 or more digits (with
-#: spaces or hyphens) not glued to a letter or digit on its left, full-width digits, or a
-#: backslash (an escape in a quoted string can spell digits).
-_TEXT_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])[0-9][0-9 \-]{9,}[0-9]|[\uff10-\uff19]|\\")
+#: A whole file's text can hold personal data only if it has 11 or more digits in a run (single
+#: spaces or hyphens allowed between them) not glued to a letter or digit on its left, full-width
+#: digits, or a backslash (an escape in a quoted string can spell digits).
+_TEXT_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])[0-9](?:[ \-]?[0-9]){10,}|[\uff10-\uff19]|\\")
 
 
 def might_contain_personal_data(text: str) -> bool:

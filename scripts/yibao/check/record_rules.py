@@ -143,16 +143,6 @@ def report_fits_status(r: Record, e: ErrorIf, s: SchemaSet, f: Findings) -> None
         f.error("status-mismatch", f"已填写调查报告，状态却是“{status}”；请把状态改为已提交报告", ("status",))
 
 
-@rule("inspection")
-def future_dates_only_when_planned(r: Record, e: ErrorIf, s: SchemaSet, f: Findings) -> None:
-    if r.get("status") != "计划中" and r.get("report") is None:
-        return
-    report = as_date(r.get("report.submitted_on"))
-    end = as_date(r.get("end_date"))
-    if report and end and report < end:
-        return  # reported by inspection_dates_in_order
-
-
 # -- case ------------------------------------------------------------------------------------
 CASE_TIMELINE = ("timeline.registered_on", "timeline.filed_on", "timeline.investigation_ended_on",
                  "timeline.notified_on", "timeline.decided_on", "timeline.closed_on")
