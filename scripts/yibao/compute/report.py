@@ -133,7 +133,10 @@ def deadline_json(item: dl.Deadline) -> dict:
 
 # -- display -----------------------------------------------------------------------------------
 def display(value: Any, unit: str) -> str:
-    """How a KPI value reads in a table: 2.50%, 4, 12,480.50."""
+    """How a KPI value reads in a table: 2.50%, 4, 12,480.50.
+
+    Rates are truncated, never rounded up, so a 99.996% coverage cannot read as 100.00%.
+    """
     if value is None:
         return "—"
     if unit == RATE:
