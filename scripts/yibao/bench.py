@@ -116,7 +116,8 @@ def build_repository(target: Path, institutions: int, seed: int = 7) -> dict[str
 
 
 def _fast_import(target: Path, events: list[tuple[dt.date, str, str, str]], schemas_dir: Path) -> int:
-    proc = subprocess.Popen(["git", "-C", str(target), "fast-import", "--quiet", "--done"], stdin=subprocess.PIPE)
+    proc = subprocess.Popen(["git", "-C", str(target), "-c", "core.compression=1", "-c", "pack.compression=1",
+                             "fast-import", "--quiet", "--done"], stdin=subprocess.PIPE)
     out = proc.stdin
     authors = ["天山医保咨询 <clerk1@example.invalid>", "天山医保咨询 <clerk2@example.invalid>", "区医保局审核 <review@example.invalid>"]
     rng = random.Random(1)
@@ -147,14 +148,19 @@ def _fast_import(target: Path, events: list[tuple[dt.date, str, str, str]], sche
         out.write(b"\n")
         batch.clear()
 
+    # One commit per contract and day, at most `size` files; at province scale contracts share
+    # commits (a daily batch of a city's contractors) so the history stays a few thousand commits.
+    size = max(25, len(events) // 3000)
+    per_contract = size == 25
     key = None
     for day, contract, relpath, text in events:
-        if key is not None and (key != (day, contract) or len(batch) >= 25 or any(p == relpath for p, _ in batch)):
-            commit(key[0], f"{key[1]} 提交记录")
-        key = (day, contract)
+        this = (day, contract) if per_contract else (day,)
+        if key is not None and (key != this or len(batch) >= size or any(p == relpath for p, _ in batch)):
+            commit(key[0], f"{key[1]} 提交记录" if per_contract else "提交检查、案件和培训记录")
+        key = this
         batch.append((relpath, text))
     if batch:
-        commit(key[0], f"{key[1]} 提交记录")
+        commit(key[0], f"{key[1]} 提交记录" if per_contract else "提交检查、案件和培训记录")
     out.write(b"done\n")
     out.close()
     if proc.wait() != 0:
@@ -282,8 +288,8 @@ def run_benchmark(sizes: list[int], runs: int, portal_sizes: set[int], output: P
     }
     try:
         for size in sizes:
-            # the generator's unit is institutions; about 2.8 records per institution
-            institutions = max(3, round(size / 2.8))
+            # the generator's unit is institutions; it writes about 2.43 records per institution
+            institutions = max(3, round(size / 2.43))
             repo = work_root / f"repo-{size}"
             log(f"生成约 {size} 条记录的仓库（{institutions} 家机构）及其 git 历史……")
             started = time.perf_counter()

@@ -5,10 +5,12 @@ An unchanged record is neither parsed nor checked again. The cache lives outside
 repository and per *rule set*: the schemas' fingerprint plus a digest of the checking code, so a
 changed schema or a changed rule never reuses an old verdict. It is safe to delete at any time.
 
-Keys are the SHA-1 of a file's repository path and bytes (the path matters: an ID must equal its
-file name). File contents are only hashed when their ``stat`` (size, mtime, inode) differs from
-the last run, as git's index does; entries written within two seconds of their file's mtime are
-never trusted by ``stat`` alone ("racy" entries), so an edit in the same clock tick is still seen.
+Keys are the SHA-1 of a file's repository path and its git blob id (the path matters: an ID must
+equal its file name). In a git work tree the blob ids come from git itself (``load.worktree``):
+files git vouches for are not read at all. Elsewhere file contents are only hashed when their
+``stat`` (size, mtime, inode) differs from the last run, as git's index does; entries written
+within two seconds of their file's mtime are never trusted by ``stat`` alone ("racy" entries), so
+an edit in the same clock tick is still seen.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..load.worktree import blob_id
 
 _RACY_NS = 2_000_000_000
 _CODE_DIGEST: str | None = None
@@ -47,8 +50,13 @@ def default_dir() -> Path:
     return Path(base) / "yibao"
 
 
+def key_of(relpath: str, blob: str) -> str:
+    """Cache key of a file: its repository path (an ID must equal its file name) and git blob id."""
+    return hashlib.sha1(f"{relpath}\0{blob}".encode()).hexdigest()
+
+
 def content_key(relpath: str, data: bytes) -> str:
-    return hashlib.sha1(relpath.encode() + b"\0" + data).hexdigest()
+    return key_of(relpath, blob_id(data))
 
 
 class Cache:
@@ -58,7 +66,7 @@ class Cache:
         base = base or default_dir()
         repo_key = hashlib.sha1(str(repo_root.resolve()).encode()).hexdigest()[:16]
         self.dir = base / repo_key / hashlib.sha1((fingerprint + code_digest()).encode()).hexdigest()[:16]
-        self.manifest: dict[str, tuple[int, int, int, str]] = self._read_marshal("manifest")
+        self.manifest: dict[str, tuple[int, int, int, int, str]] = self._read_marshal("manifest")
         self._facts: dict[str, tuple] | None = None
         self._data: dict[str, Any] | None = None
         self.dirty = False
@@ -76,30 +84,35 @@ class Cache:
     def facts(self) -> dict[str, tuple]:
         """File facts by content key, read on first use (a run where nothing changed never needs them)."""
         if self._facts is None:
-            self._facts = self._read_marshal("facts")
+            self._facts = self._read_pickle("facts")
         return self._facts
 
     def key_from_stat(self, relpath: str, stat: os.stat_result) -> str | None:
         entry = self.manifest.get(relpath)
-        if entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns and entry[2] == stat.st_ino:
-            return entry[3]
+        if (entry and len(entry) == 5 and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns
+                and entry[2] == stat.st_ctime_ns and entry[3] == stat.st_ino):
+            return entry[4]
         return None
+
+    def _read_pickle(self, name: str) -> dict:
+        try:
+            with open(self.dir / f"{name}.pickle", "rb") as handle:
+                value = pickle.load(handle)
+            return value if isinstance(value, dict) else {}
+        except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError, AttributeError, ImportError, IndexError):
+            return {}
 
     def data(self) -> dict[str, Any]:
         if self._data is None:
-            try:
-                with open(self.dir / "data.pickle", "rb") as handle:
-                    self._data = pickle.load(handle)
-            except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError, AttributeError, ImportError):
-                self._data = {}
+            self._data = self._read_pickle("data")
         return self._data
 
     # -- writing ------------------------------------------------------------------------------
     def remember(self, relpath: str, stat: os.stat_result | None, key: str, facts: tuple, data: Any = None) -> None:
         now = time.time_ns()
         if stat is not None:
-            racy = now - stat.st_mtime_ns < _RACY_NS
-            self.manifest[relpath] = (-1 if racy else stat.st_size, stat.st_mtime_ns, stat.st_ino, key)
+            racy = now - max(stat.st_mtime_ns, stat.st_ctime_ns) < _RACY_NS
+            self.manifest[relpath] = (-1 if racy else stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, key)
         self.facts[key] = facts
         if data is not None:
             self.data()[key] = data
@@ -120,20 +133,27 @@ class Cache:
         self._last = {"run": (run_key, payload)}
         self.dirty = True
 
+    def keep_only(self, keys: set[str]) -> None:
+        """After a run over the whole repository: entries for other contents can go."""
+        self._keep = keys
+        self.dirty = True
+
     def save(self) -> None:
         if not self.dirty:
             return
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
-            live = {entry[3] for entry in self.manifest.values()}
+            keep = getattr(self, "_keep", None)
             self._write("manifest.marshal", marshal.dumps(self.manifest))
             if self._facts is not None:
-                self._facts = {k: v for k, v in self._facts.items() if k in live}
-                self._write("facts.marshal", marshal.dumps(self._facts))
+                if keep is not None:
+                    self._facts = {k: v for k, v in self._facts.items() if k in keep}
+                self._write("facts.pickle", pickle.dumps(self._facts, protocol=pickle.HIGHEST_PROTOCOL))
             if getattr(self, "_last", None) is not None:
                 self._write("last.marshal", marshal.dumps(self._last))
             if self._data is not None:
-                self._data = {k: v for k, v in self._data.items() if k in live}
+                if keep is not None:
+                    self._data = {k: v for k, v in self._data.items() if k in keep}
                 self._write("data.pickle", pickle.dumps(self._data, protocol=pickle.HIGHEST_PROTOCOL))
         except (OSError, ValueError):
             pass  # a cache that cannot be written only costs time

@@ -91,12 +91,20 @@ def _is_pii(code: str, text: str) -> bool:
 #: A whole file's text can hold personal data only if it has 11 or more digits in a run (single
 #: spaces or hyphens allowed between them) not glued to a letter or digit on its left, full-width
 #: digits, or a backslash (an escape in a quoted string can spell digits).
-_TEXT_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])[0-9](?:[ \-]?[0-9]){10,}|[\uff10-\uff19]|\\")
+_DIGIT_RUN = re.compile(r"[0-9](?:[ \-]?[0-9]){10,}")
+_BOUNDED_RUN = re.compile(r"(?<![0-9A-Za-z])[0-9](?:[ \-]?[0-9]){10,}")
+_FULLWIDTH_DIGIT = re.compile("[\uff10-\uff19]")
 
 
 def might_contain_personal_data(text: str) -> bool:
-    """Cheap test on a file's text: False means no value in it can match (skip the walk)."""
-    return _TEXT_CANDIDATE.search(text) is not None
+    """Cheap test on a file's text: False means no value in it can match (skip the walk).
+
+    The quick scan finds long digit runs; only those are checked again with the left boundary
+    (a run glued to a code like ``H65020300001`` may still hold a number after a separator).
+    """
+    if "\\" in text or (not text.isascii() and _FULLWIDTH_DIGIT.search(text)):
+        return True
+    return any(_BOUNDED_RUN.search(text, m.start(), m.end()) for m in _DIGIT_RUN.finditer(text))
 
 
 def find_personal_data(value: str) -> list[tuple[str, str, int]]:
