@@ -60,7 +60,8 @@ def content_key(relpath: str, data: bytes) -> str:
 
 
 class Cache:
-    """Three small files per rule set: the stat manifest, file facts, and full record data."""
+    """Per rule set: the stat manifest, file facts and full record data (each a base file plus a
+    journal of recent additions), and the last whole run's result."""
 
     def __init__(self, repo_root: Path, fingerprint: str, base: Path | None = None) -> None:
         base = base or default_dir()
@@ -69,6 +70,9 @@ class Cache:
         self.manifest: dict[str, tuple[int, int, int, int, str]] = self._read_marshal("manifest")
         self._facts: dict[str, tuple] | None = None
         self._data: dict[str, Any] | None = None
+        self._added: dict[str, dict[str, Any]] = {"facts": {}, "data": {}}
+        self._keep: set[str] | None = None
+        self._last: dict | None = None
         self.dirty = False
 
     # -- reading ------------------------------------------------------------------------------
@@ -84,7 +88,7 @@ class Cache:
     def facts(self) -> dict[str, tuple]:
         """File facts by content key, read on first use (a run where nothing changed never needs them)."""
         if self._facts is None:
-            self._facts = self._read_pickle("facts")
+            self._facts = self._read_store("facts")
         return self._facts
 
     def key_from_stat(self, relpath: str, stat: os.stat_result) -> str | None:
@@ -102,9 +106,15 @@ class Cache:
         except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError, AttributeError, ImportError, IndexError):
             return {}
 
+    def _read_store(self, name: str) -> dict:
+        """A store is a base file plus a small journal of what later runs added."""
+        store = self._read_pickle(name)
+        store.update(self._read_pickle(f"{name}-new"))
+        return store
+
     def data(self) -> dict[str, Any]:
         if self._data is None:
-            self._data = self._read_pickle("data")
+            self._data = self._read_store("data")
         return self._data
 
     # -- writing ------------------------------------------------------------------------------
@@ -114,8 +124,10 @@ class Cache:
             racy = now - max(stat.st_mtime_ns, stat.st_ctime_ns) < _RACY_NS
             self.manifest[relpath] = (-1 if racy else stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, key)
         self.facts[key] = facts
+        self._added["facts"][key] = facts
         if data is not None:
             self.data()[key] = data
+            self._added["data"][key] = data
         self.dirty = True
 
     def forget_missing(self, present: set[str]) -> None:
@@ -134,7 +146,7 @@ class Cache:
         self.dirty = True
 
     def keep_only(self, keys: set[str]) -> None:
-        """After a run over the whole repository: entries for other contents can go."""
+        """After a run over the whole repository: entries for other contents may go (at compaction)."""
         self._keep = keys
         self.dirty = True
 
@@ -143,21 +155,35 @@ class Cache:
             return
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
-            keep = getattr(self, "_keep", None)
             self._write("manifest.marshal", marshal.dumps(self.manifest))
-            if self._facts is not None:
-                if keep is not None:
-                    self._facts = {k: v for k, v in self._facts.items() if k in keep}
-                self._write("facts.pickle", pickle.dumps(self._facts, protocol=pickle.HIGHEST_PROTOCOL))
-            if getattr(self, "_last", None) is not None:
+            self._save_store("facts", self._facts)
+            self._save_store("data", self._data)
+            if self._last is not None:
                 self._write("last.marshal", marshal.dumps(self._last))
-            if self._data is not None:
-                if keep is not None:
-                    self._data = {k: v for k, v in self._data.items() if k in keep}
-                self._write("data.pickle", pickle.dumps(self._data, protocol=pickle.HIGHEST_PROTOCOL))
         except (OSError, ValueError):
             pass  # a cache that cannot be written only costs time
         self.dirty = False
+
+    def _save_store(self, name: str, store: dict | None) -> None:
+        """A few new entries go to the journal; the base is rewritten (and pruned) only when the
+        journal has grown to a tenth of it, so a run after a small change writes little."""
+        if store is None:
+            return
+        added = self._added[name]
+        journal = self._read_pickle(f"{name}-new") if added else {}
+        journal.update(added)
+        base_size = len(store) - len(journal)
+        if journal and len(journal) * 10 < base_size:
+            self._write(f"{name}-new.pickle", pickle.dumps(journal, protocol=pickle.HIGHEST_PROTOCOL))
+        elif added or self._keep is not None and len(store) > len(self._keep) * 1.1:
+            if self._keep is not None:
+                store = {k: v for k, v in store.items() if k in self._keep}
+            self._write(f"{name}.pickle", pickle.dumps(store, protocol=pickle.HIGHEST_PROTOCOL))
+            try:
+                os.unlink(self.dir / f"{name}-new.pickle")
+            except FileNotFoundError:
+                pass
+        added.clear()
 
     def _write(self, name: str, payload: bytes) -> None:
         fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=f".{name}.")

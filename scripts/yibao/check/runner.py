@@ -198,7 +198,7 @@ def _outcomes(root: Path, targets: list[tuple[str, str, object]], schemas: Schem
         if facts is not None and (data_store is None or key in data_store or facts[2] is None):
             try:
                 cached_kind, diags, view, valid = facts
-                found[relpath] = Outcome(relpath, cached_kind, key, [Diagnostic(*d) for d in diags], view, valid,
+                found[relpath] = Outcome(relpath, cached_kind, key, [Diagnostic(*d) for d in diags] if diags else [], view, valid,
                                          data_store.get(key) if data_store is not None else None)
                 continue
             except (TypeError, ValueError):
@@ -258,6 +258,13 @@ def _run_key(pairs: Iterable[tuple[str, str]], layout: list[Diagnostic]) -> str:
     return digest.hexdigest()
 
 
+def _content_key_of(root: Path, relpath: str) -> str:
+    try:
+        return content_key(relpath, _read(os.path.join(root, relpath)))
+    except OSError:
+        return "unreadable"
+
+
 def _known_keys(typed: list[tuple[str, str, object]], cache: Cache) -> list[str | None]:
     """Cache keys of the files whose content is known without reading them."""
     return [key_of(relpath, hint) if isinstance(hint, str) else (cache.key_from_stat(relpath, hint) if hint is not None else None)
@@ -268,9 +275,10 @@ def _check_all(root, schemas, typed, diagnostics, cache, jobs, want_data, listin
     run_key = None
     layout = list(diagnostics)  # files under records/ that are not records: part of the result too
     if cache is not None and not want_data:
-        if listing_digest is not None and all(isinstance(hint, str) for _, _, hint in typed):
-            # git vouches for every file: the listing itself identifies the run
-            run_key = _run_key((), layout) + listing_digest.hex()
+        if listing_digest is not None:
+            # git vouches for most files: the listing identifies them; the rest are read and hashed
+            unknown = [(relpath, _content_key_of(root, relpath)) for relpath, _, hint in typed if hint is None]
+            run_key = _run_key(unknown, layout) + listing_digest.hex()
         else:
             keys = _known_keys(typed, cache)
             if all(keys):

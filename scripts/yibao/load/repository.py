@@ -29,6 +29,10 @@ def find_root(start: Path | str | None = None) -> Path:
     raise RepositoryNotFound(f"{here} 不在 yibao 记录仓库内（向上没有找到 {MARKER.as_posix()}）")
 
 
+_SPLIT: dict[str, tuple[str, ...]] = {}
+_ABSENT = object()
+
+
 @dataclass(slots=True)
 class Record:
     """One record file's content, as loaded (never altered)."""
@@ -45,10 +49,15 @@ class Record:
 
     def get(self, dotted: str, default: Any = None) -> Any:
         value: Any = self.data
-        for part in dotted.split("."):
-            if not isinstance(value, dict) or part not in value:
+        parts = _SPLIT.get(dotted)
+        if parts is None:
+            parts = _SPLIT[dotted] = tuple(dotted.split("."))
+        for part in parts:
+            if type(value) is not dict:
                 return default
-            value = value[part]
+            value = value.get(part, _ABSENT)
+            if value is _ABSENT:
+                return default
         return value
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -26,10 +27,13 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
 
 
+_HIDDEN = re.compile(r"/\.|/[Rr][Ee][Aa][Dd][Mm][Ee][^/]*$")
+_INDEX_ENTRY = re.compile(rb"[0-7]+ ([0-9a-f]{40}) ([0-3])\t([^\0]*)\0")
+
+
 def _visible(relpath: str) -> bool:
     """Hidden files and folders and READMEs are not records (as in ``scan_records``)."""
-    parts = relpath.split("/")
-    return not any(p.startswith(".") for p in parts[1:]) and not parts[-1].lower().startswith("readme")
+    return _HIDDEN.search(relpath) is None
 
 
 def git_listing(root: Path) -> tuple[dict[str, str | None], bytes] | None:
@@ -50,11 +54,7 @@ def git_listing(root: Path) -> tuple[dict[str, str | None], bytes] | None:
         return None
     dirty = set(changed.stdout.split(b"\0"))
     listing: dict[str, str | None] = {}
-    for entry in index.stdout.split(b"\0"):
-        if not entry:
-            continue
-        meta, _, raw = entry.partition(b"\t")
-        _, blob, stage = meta.split(b" ")
+    for blob, stage, raw in _INDEX_ENTRY.findall(index.stdout):
         path = raw.decode("utf-8", "surrogateescape")
         if not _visible(path):
             continue
