@@ -5,7 +5,9 @@ HTML-escapes the text and turns ``{`` and ``}`` into character references, so ne
 browser, nor Python-Markdown, nor Jinja (mkdocs-macros is not sandboxed) can read a record as
 markup or as a template: ``{{ 7*7 }}`` in a record shows as ``{{ 7*7 }}`` on the page.
 Generated pages are raw HTML blocks inside Markdown, so Markdown syntax in a record (``*``,
-``_``, ``[…](…)``) is shown as typed, too.
+``_``, ``[…](…)``) is shown as typed, too. Line breaks and tabs become character references as
+well, so every raw HTML block stays on one line (no blank line can end it early, and the build's
+shortcut in :mod:`yibao.publish.accelerate` can take it whole).
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import posixpath
 from decimal import Decimal
 from typing import Any, Iterable
 
-_BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
+_BRACES = str.maketrans({"{": "&#123;", "}": "&#125;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 # page titles go through MkDocs/Material templates that unescape with `striptags`: use look-alikes
 _TITLE_SAFE = str.maketrans({"<": "＜", ">": "＞", "&": "＆", "{": "｛", "}": "｝", '"': "＂", "'": "＇",
                              "\n": " ", "\r": " ", "\\": "＼", "#": "＃"})
@@ -37,8 +39,9 @@ def esc(value: Any) -> Markup:
 
 
 def esc_text(value: Any) -> Markup:
-    """Like :func:`esc`, keeping line breaks of multi-line text (no blank lines in the block)."""
-    return Markup(esc(value).replace("\r\n", "\n").replace("\n", "<br>"))
+    """Like :func:`esc`, keeping line breaks of multi-line text as ``<br>`` (the block stays one line)."""
+    text = value if isinstance(value, str) else fmt(value)
+    return Markup("<br>".join(esc(line) for line in text.replace("\r\n", "\n").split("\n")))
 
 
 def title_text(value: str) -> str:

@@ -57,6 +57,8 @@ class Site:
     views: dict[str, ContractView] = field(init=False)
     deadlines: dict[str, list[dl_rules.Deadline]] = field(init=False)  # by record ID
     refs: dict[tuple[str, tuple], str] = field(init=False)
+    #: records that name another record, indexed once: (relation, ID) -> records in list order
+    related: dict[tuple[str, str], list[Record]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.index = RecordIndex.build(self.records, self.schemas)
@@ -69,6 +71,11 @@ class Site:
                 self.deadlines[item.record].append(item)
         self.refs = {(kind, tuple(dotted.split("."))): target
                      for kind, pairs in REFERENCES.items() for dotted, target in pairs}
+        self.related = relations(self)
+
+    def linked(self, relation: str, ident: str | None) -> list[Record]:
+        """Records related to ``ident`` (see :data:`RELATIONS`), in the order of :meth:`all`."""
+        return self.related.get((relation, ident), []) if isinstance(ident, str) else []
 
     # where pages are
     def all(self, kind: str) -> list[Record]:
@@ -109,6 +116,27 @@ class Site:
         if info is not None and info.vocabulary and isinstance(value, str):
             return self.schemas.label(info.vocabulary, value)
         return fmt(value)
+
+
+#: relation -> (kind of the records listed, their field naming the other record: an ID, or a list of IDs)
+RELATIONS = {
+    "inspections_of_institution": ("inspection", "institution"),
+    "cases_of_institution": ("case", "subject.institution"),
+    "trainings_of_institution": ("training", "participant_institutions"),
+    "cases_of_inspection": ("case", "related_inspections"),
+}
+
+
+def relations(site: "Site") -> dict[tuple[str, str], list[Record]]:
+    """One pass over the records: who names whom (a page never scans all records of a kind)."""
+    out: dict[tuple[str, str], list[Record]] = defaultdict(list)
+    for relation, (kind, path) in RELATIONS.items():
+        for record in site.all(kind):
+            value = record.get(path)
+            targets = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+            for target in dict.fromkeys(t for t in targets if isinstance(t, str)):
+                out[(relation, target)].append(record)
+    return dict(out)
 
 
 def front_matter(title: str, **extra: Any) -> str:
@@ -385,16 +413,12 @@ def training_rows(site: Site, trainings: list[Record], page: str) -> tuple[list,
     return headers, rows
 
 
-def _by(site: Site, kind: str, pred) -> list[Record]:
-    return [r for r in site.all(kind) if pred(r)]
-
-
 def institution_extra(site: Site, record: Record, page: str) -> str:
     ident = record.id
-    inspections = sorted(_by(site, "inspection", lambda r: r.get("institution") == ident),
+    inspections = sorted(site.linked("inspections_of_institution", ident),
                          key=lambda r: (r.get("start_date") or "", r.id), reverse=True)
-    cases = _by(site, "case", lambda r: r.get("subject.institution") == ident)
-    trainings = _by(site, "training", lambda r: ident in (r.get("participant_institutions") or []))
+    cases = site.linked("cases_of_institution", ident)
+    trainings = site.linked("trainings_of_institution", ident)
     out = ""
     h, rows, keys = inspection_rows(site, inspections, page, with_institution=False)
     out += section("检查", table(h, rows, sort_values=keys, empty="（尚无检查记录）"))
@@ -430,7 +454,7 @@ def sampling_block(site: Site, institution: Record, inspections: list[Record], p
 
 
 def inspection_extra(site: Site, record: Record, page: str) -> str:
-    cases = _by(site, "case", lambda r: record.id in (r.get("related_inspections") or []))
+    cases = site.linked("cases_of_inspection", record.id)
     out = section("时限", deadlines_table(site, site.deadlines.get(record.id, []), page))
     h, rows, keys = case_rows(site, cases, page)
     out += section("关联案件线索", table(h, rows, sort_values=keys, empty="（无）"))
