@@ -12,7 +12,7 @@ from typing import Any
 
 from ..diagnostics import ERROR, WARNING, Diagnostic
 from ..load import strict_yaml
-from ..load.repository import Record
+from ..load.repository import Record, as_date
 from .personal_data import find_personal_data, format_path, mask
 
 
@@ -61,15 +61,6 @@ def redact(message: str) -> str:
 
 def split(dotted: str) -> tuple:
     return tuple(dotted.split("."))
-
-
-def as_date(value: Any) -> _dt.date | None:
-    if isinstance(value, str):
-        try:
-            return _dt.date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
 
 
 class ErrorIf:

@@ -11,7 +11,7 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from ..load.repository import Record
+from ..load.repository import Record, as_date
 
 ONE_DAY = _dt.timedelta(days=1)
 #: day_type terms of the vocabulary (schemas/vocabulary.schema.json#/$defs/day_type)
@@ -52,16 +52,7 @@ class MissingCalendarYears(Exception):
         return [first[y] for y in sorted(first)]
 
 
-def to_date(value: Any) -> _dt.date | None:
-    """An ISO date string (as the loader keeps dates) as a date; anything else is None."""
-    if isinstance(value, _dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return _dt.date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
+to_date = as_date  # an ISO date string (as the loader keeps dates) as a date; anything else is None
 
 
 def _days(start: _dt.date, end: _dt.date) -> Iterable[_dt.date]:

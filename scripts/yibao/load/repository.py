@@ -6,6 +6,7 @@ upwards, as git does.
 """
 from __future__ import annotations
 
+import datetime as _dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,18 @@ def find_root(start: Path | str | None = None) -> Path:
         if (candidate / MARKER).is_file():
             return candidate
     raise RepositoryNotFound(f"{here} 不在 yibao 记录仓库内（向上没有找到 {MARKER.as_posix()}）")
+
+
+def as_date(value: Any) -> _dt.date | None:
+    """A date as the loader keeps it (an ISO string), or a date, as a date; anything else is None."""
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
 
 
 _SPLIT: dict[str, tuple[str, ...]] = {}

@@ -16,7 +16,7 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from ..check.references import REFERENCES
 from ..compute import deadlines as dl_rules
@@ -858,17 +858,12 @@ def _month_range(months: Iterable[str]) -> list[str]:
 
 # -- all pages -------------------------------------------------------------------------------------
 
-def generate(site: Site) -> dict[str, str]:
-    """Every generated page: docs path -> Markdown."""
-    pages: dict[str, str] = {}
+def generate(site: Site) -> Iterator[tuple[str, str]]:
+    """Every generated page as (docs path, Markdown), one at a time."""
     for kind in PAGE_DIRS:
         for record in site.all(kind):
             if record.id:
-                path, text = record_page(site, record)
-                pages[path] = text
-        path, text = list_page(site, kind)
-        pages[path] = text
+                yield record_page(site, record)
+        yield list_page(site, kind)
     for fn in (coverage_page, deadlines_page, changes_page):
-        path, text = fn(site)
-        pages[path] = text
-    return pages
+        yield fn(site)

@@ -16,11 +16,12 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import logging
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from ..diagnostics import Diagnostic
 from ..load.history import History, HistoryError, read_history
@@ -93,21 +94,56 @@ def compute_reports(records, schemas: SchemaSet, as_of: _dt.date) -> list[dict]:
                           missing_year_diagnostics(missing)) from None
 
 
-def prepare_docs(root: Path, docs: Path, generated: dict[str, str]) -> None:
-    """``site/`` (without the theme overrides) plus the generated pages, in a fresh docs folder."""
-    if docs.exists():
-        shutil.rmtree(docs)
+def prepare_docs(root: Path, docs: Path, generated: Iterable[tuple[str, str]]) -> list[str]:
+    """Make ``docs`` hold exactly ``site/`` (without the theme overrides) plus the generated pages.
+
+    Pages are written as they come (never all held in memory); a file whose content is already
+    right is left alone and files that are no longer wanted are removed, so a rebuild rewrites
+    only what changed. Returns the generated pages' docs paths, in order.
+    """
+    wanted: dict[str, bytes | Path] = {}
     source = root / SITE_SRC
     if source.is_dir():
-        shutil.copytree(source, docs, ignore=lambda d, names: [OVERRIDES] if Path(d) == source else [])
-    else:
-        docs.mkdir(parents=True)
-    for relpath, text in generated.items():
-        target = docs / relpath
-        if target.exists():
+        for path in sorted(source.rglob("*")):
+            rel = path.relative_to(source)
+            if path.is_file() and rel.parts[0] != OVERRIDES:
+                wanted[rel.as_posix()] = path
+    written: dict[str, None] = {}
+    docs.mkdir(parents=True, exist_ok=True)
+    for relpath, path in wanted.items():
+        _sync_file(docs / relpath, path.read_bytes())
+    for relpath, text in generated:
+        if relpath in wanted:  # a hand-written page
             raise PortalError("page-collision", f"site/{relpath} 是手写页面，与记录生成的页面同名；请给手写页面换个名字")
+        _sync_file(docs / relpath, text.encode("utf-8"))
+        written[relpath] = None
+    _remove_unwanted(docs, wanted.keys() | written.keys())
+    return list(written)
+
+
+def _sync_file(target: Path, data: bytes) -> None:
+    """Write ``data`` unless the file already holds exactly it (unlinking and rewriting is slow on some disks)."""
+    try:
+        if target.stat().st_size == len(data) and target.read_bytes() == data:
+            return
+    except FileNotFoundError:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+    except IsADirectoryError:
+        shutil.rmtree(target)
+    target.write_bytes(data)
+
+
+def _remove_unwanted(docs: Path, wanted) -> None:
+    """Delete what an earlier build left in ``docs`` and this one did not write (then empty folders)."""
+    for folder, dirs, files in os.walk(docs, topdown=False):
+        base = Path(folder)
+        rel = base.relative_to(docs).as_posix()
+        prefix = "" if rel == "." else rel + "/"
+        for name in files:
+            if prefix + name not in wanted:
+                (base / name).unlink()
+        if base != docs and not any(base.iterdir()):
+            base.rmdir()
 
 
 def macro_data(site: P.Site, history: History | None) -> dict:
@@ -237,7 +273,7 @@ def run_mkdocs(config, command: str = "build", serve_url: str | None = None) -> 
 # -- the whole build --------------------------------------------------------------------------------
 
 def generate_docs(root: Path, as_of: _dt.date | None = None, with_history: bool = True, cache=None,
-                  jobs: int | None = None) -> tuple[P.Site, Path, int, dict[str, float]]:
+                  jobs: int | None = None) -> tuple[P.Site, Path, list[str], dict[str, float]]:
     """Check, read history, compute and write the docs folder (everything before MkDocs)."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -263,14 +299,13 @@ def generate_docs(root: Path, as_of: _dt.date | None = None, with_history: bool 
         except OSError:
             pass
     site = P.Site(schemas, records, reports, as_of, history, work_tree)
-    generated = P.generate(site)
     build_dir = root / BUILD_DIR
     docs = build_dir / "docs"
-    prepare_docs(root, docs, generated)
+    generated = prepare_docs(root, docs, P.generate(site))
     (build_dir / DATA_FILE).write_text(json.dumps(macro_data(site, history), ensure_ascii=False), encoding="utf-8")
     (build_dir / JIEBA_USER_DICT).write_text("".join(f"{w} 100000 n\n" for w in jieba_words(schemas)), encoding="utf-8")
     lap("generate")
-    return site, docs, len(generated), timings
+    return site, docs, generated, timings
 
 
 def build_portal(root: Path, output: Path | None = None, as_of: _dt.date | None = None,
@@ -280,7 +315,7 @@ def build_portal(root: Path, output: Path | None = None, as_of: _dt.date | None 
     output = _safe_output(root, Path(output) if output else root / DEFAULT_OUTPUT)
     site, docs, generated, timings = generate_docs(root, as_of, cache=cache, jobs=jobs)
     if progress:
-        progress(f"已生成 {generated} 个页面，正在用 MkDocs 构建……")
+        progress(f"已生成 {len(generated)} 个页面，正在用 MkDocs 构建……")
     start = time.perf_counter()
     config = _mkdocs_config(root, docs, output, site.as_of)
     run_mkdocs(config)
@@ -289,7 +324,7 @@ def build_portal(root: Path, output: Path | None = None, as_of: _dt.date | None 
     check_no_leak(output, secret_values(site))
     timings["leak-check"] = time.perf_counter() - start
     counts = {kind: len(site.all(kind)) for kind in site.schemas.kinds}
-    return BuildResult(output, docs, generated, counts, timings, site.as_of.isoformat())
+    return BuildResult(output, docs, len(generated), counts, timings, site.as_of.isoformat())
 
 
 def serve_portal(root: Path, host: str = "127.0.0.1", port: int = 8000, as_of: _dt.date | None = None,
