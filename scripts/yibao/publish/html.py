@@ -11,12 +11,15 @@ shortcut in :mod:`yibao.publish.accelerate` can take it whole).
 """
 from __future__ import annotations
 
-import html
 import posixpath
+import re
 from decimal import Decimal
 from typing import Any, Iterable
 
-_BRACES = str.maketrans({"{": "&#123;", "}": "&#125;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+#: what :func:`esc` replaces: html.escape(quote=True), template braces, and line breaks and tabs
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;",
+                          "{": "&#123;", "}": "&#125;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+_NEEDS_ESCAPE = re.compile("[&<>\"'{}\n\r\t]")
 # page titles go through MkDocs/Material templates that unescape with `striptags`: use look-alikes
 _TITLE_SAFE = str.maketrans({"<": "＜", ">": "＞", "&": "＆", "{": "｛", "}": "｝", '"': "＂", "'": "＇",
                              "\n": " ", "\r": " ", "\\": "＼", "#": "＃"})
@@ -25,6 +28,8 @@ EMPTY = "—"
 
 class Markup(str):
     """HTML produced by this package from escaped parts: safe to place as is."""
+
+    __slots__ = ()
 
     def __add__(self, other: str) -> "Markup":
         return Markup(str.__add__(self, other if isinstance(other, Markup) else esc(other)))
@@ -35,7 +40,7 @@ def esc(value: Any) -> Markup:
     if isinstance(value, Markup):
         return value
     text = value if isinstance(value, str) else fmt(value)
-    return Markup(html.escape(text, quote=True).translate(_BRACES))
+    return Markup(text.translate(_ESCAPES) if _NEEDS_ESCAPE.search(text) else text)
 
 
 def esc_text(value: Any) -> Markup:
@@ -111,6 +116,12 @@ def relative(from_page: str, to_page: str) -> str:
     """URL of ``to_page`` (a docs path like ``cases/AJ-….md``) as seen from ``from_page``."""
     target = to_page[:-3] + ".html" if to_page.endswith(".md") else to_page
     base = posixpath.dirname(from_page)
+    folder, _, name = target.rpartition("/")
+    if "/" not in base and "/" not in folder and ".." not in (base, folder) and "." not in (base, folder):
+        # the portal's layout (pages at the top or one folder down): no need to ask the file system
+        if folder == base:
+            return name
+        return ("../" if base else "") + (folder + "/" if folder else "") + name
     return posixpath.relpath(target, base or ".")
 
 
@@ -128,9 +139,12 @@ def table(headers: list[Any], rows: list[list[Any]], *, cls: str = "", sortable:
         cells = []
         for c, cell in enumerate(row):
             key = keys[c] if keys and c < len(keys) else None
-            cells.append(f"<td{attrs(data_sort=key)}>{esc(cell)}</td>")
+            if key is None or key is False:
+                cells.append(f"<td>{esc(cell)}</td>")
+            else:
+                cells.append(f"<td{attrs(data_sort=key)}>{esc(cell)}</td>")
         row_cls = row_classes[r] if row_classes else None
-        body.append(f"<tr{attrs(class_=row_cls)}>{''.join(cells)}</tr>")
+        body.append(f"<tr{attrs(class_=row_cls) if row_cls is not None else ''}>{''.join(cells)}</tr>")
     filter_attr = ' data-filter="1"' if filterable else ""
     return Markup(f'<div class="yb-table-wrap"{filter_attr}><table class="{classes}"><thead><tr>{head}</tr></thead>'
                   f"<tbody>{''.join(body)}</tbody></table></div>")

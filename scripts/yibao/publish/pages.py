@@ -72,6 +72,9 @@ class Site:
         self.refs = {(kind, tuple(dotted.split("."))): target
                      for kind, pairs in REFERENCES.items() for dotted, target in pairs}
         self.related = relations(self)
+        self._fields: dict = {}
+        self._titles: dict = {}
+        self._names: dict = {}
 
     def linked(self, relation: str, ident: str | None) -> list[Record]:
         """Records related to ``ident`` (see :data:`RELATIONS`), in the order of :meth:`all`."""
@@ -101,6 +104,31 @@ class Site:
             text = f"{ident} {record.get('name') or ''}".strip()
         return link(text, self.href(page, kind, ident))
 
+    # schema facts, looked up once per field (pages ask for the same few hundred fields all the time)
+    def field(self, kind: str, path: tuple):
+        key = (kind, tuple(p for p in path if isinstance(p, str)))
+        try:
+            return self._fields[key]
+        except KeyError:
+            found = self._fields[key] = self.schemas.field(kind, key[1])
+            return found
+
+    def title(self, kind: str, path: tuple) -> str:
+        key = (kind, tuple(p for p in path if isinstance(p, str)))
+        try:
+            return self._titles[key]
+        except KeyError:
+            found = self._titles[key] = self.schemas.title(kind, key[1])
+            return found
+
+    def field_names(self, kind: str, path: tuple) -> list[str]:
+        key = (kind, tuple(p for p in path if isinstance(p, str)))
+        try:
+            return self._names[key]
+        except KeyError:
+            found = self._names[key] = self.schemas.field_names(kind, key[1])
+            return found
+
     # labels
     def label(self, kind: str, path: tuple) -> str:
         parts = []
@@ -108,11 +136,11 @@ class Site:
             if isinstance(step, int):
                 parts.append(f"第 {step + 1} 项")
             else:
-                parts.append(self.schemas.title(kind, path[: i + 1]))
+                parts.append(self.title(kind, path[: i + 1]))
         return " › ".join(parts) if parts else self.schemas.kind_label(kind)
 
     def term(self, kind: str, path: tuple, value: Any) -> str:
-        info = self.schemas.field(kind, path)
+        info = self.field(kind, path)
         if info is not None and info.vocabulary and isinstance(value, str):
             return self.schemas.label(info.vocabulary, value)
         return fmt(value)
@@ -160,7 +188,7 @@ def scalar(site: Site, kind: str, path: tuple, value: Any, page: str) -> Markup:
     target = site.refs.get((kind, names))
     if target and isinstance(value, str):
         return site.ref(page, target, value)
-    info = site.schemas.field(kind, names)
+    info = site.field(kind, names)
     if info is not None and info.x_format == "yuan":
         return esc(yuan(value))
     if isinstance(value, str) and "\n" in value:
@@ -170,7 +198,7 @@ def scalar(site: Site, kind: str, path: tuple, value: Any, page: str) -> Markup:
 
 def value_html(site: Site, kind: str, path: tuple, value: Any, page: str) -> Markup:
     if isinstance(value, dict):
-        return dl([(site.schemas.title(kind, path + (k,)), value_html(site, kind, path + (k,), value[k], page))
+        return dl([(site.title(kind, path + (k,)), value_html(site, kind, path + (k,), value[k], page))
                    for k in ordered(site, kind, path, value)])
     if isinstance(value, list):
         if any(isinstance(item, dict) for item in value):
@@ -184,10 +212,10 @@ def value_html(site: Site, kind: str, path: tuple, value: Any, page: str) -> Mar
 def records_table(site: Site, kind: str, path: tuple, items: list, page: str) -> Markup:
     """A list of mappings (findings, protocol history, volumes …) as a table, one column per field."""
     keys: list[str] = []
-    for name in site.schemas.field_names(kind, path):
+    for name in site.field_names(kind, path):
         if any(isinstance(item, dict) and name in item for item in items):
             keys.append(name)
-    headers = [site.schemas.title(kind, path + (k,)) for k in keys]
+    headers = [site.title(kind, path + (k,)) for k in keys]
     rows = []
     for i, item in enumerate(items):
         item = item if isinstance(item, dict) else {}
@@ -196,7 +224,7 @@ def records_table(site: Site, kind: str, path: tuple, items: list, page: str) ->
 
 
 def ordered(site: Site, kind: str, path: tuple, data: dict) -> list[str]:
-    known = site.schemas.field_names(kind, path)
+    known = site.field_names(kind, path)
     return [k for k in known if k in data] + [k for k in data if k not in known]
 
 
@@ -210,10 +238,10 @@ def fields_block(site: Site, record: Record, page: str, skip: Iterable[str] = ()
     skip = set(skip)
     keys = [k for k in ordered(site, record.kind, (), shown) if k not in skip]
     wide = [k for k in keys if isinstance(shown[k], list) and any(isinstance(i, dict) for i in shown[k])]
-    parts = [dl([(site.schemas.title(record.kind, (k,)), value_html(site, record.kind, (k,), shown[k], page))
+    parts = [dl([(site.title(record.kind, (k,)), value_html(site, record.kind, (k,), shown[k], page))
                  for k in keys if k not in wide])]
     for k in wide:
-        parts.append(tag("h3", site.schemas.title(record.kind, (k,)), class_="yb-field-table"))
+        parts.append(tag("h3", site.title(record.kind, (k,)), class_="yb-field-table"))
         parts.append(value_html(site, record.kind, (k,), shown[k], page))
     return join(parts)
 
@@ -222,7 +250,7 @@ def status_badge(site: Site, record: Record) -> Markup:
     status = record.get("status")
     if not isinstance(status, str):
         return Markup("")
-    info = site.schemas.field(record.kind, ("status",))
+    info = site.field(record.kind, ("status",))
     vocab = site.schemas.vocab(info.vocabulary) if info and info.vocabulary else {}
     if status in vocab.get("x-withdrawn", []):
         cls = ""
@@ -238,7 +266,7 @@ def plain(site: Site, kind: str, path: tuple, value: Any) -> str:
     if value is MISSING:
         return "（无）"
     names = tuple(p for p in path if isinstance(p, str))
-    info = site.schemas.field(kind, names)
+    info = site.field(kind, names)
     if info is not None and info.x_format == "yuan":
         return yuan(value)
     if isinstance(value, list):
@@ -468,7 +496,7 @@ def case_extra(site: Site, record: Record, page: str) -> str:
     rows = []
     for step in CASE_STEPS:
         day = record.get(f"timeline.{step}")
-        rows.append([site.schemas.title("case", ("timeline", step)), fmt(day)])
+        rows.append([site.title("case", ("timeline", step)), fmt(day)])
     steps = table(["环节", "日期"], rows, sortable=False)
     items = site.deadlines.get(record.id, [])
     note = tag("p", "时限按所属服务项目记录中的时限规则计算；按工作日计算的以工作日历记录为准。逾期完成的记录照常收录并标明逾期天数。", class_="yb-note")

@@ -19,10 +19,18 @@ class Visibility:
         self.schemas = schemas
         self._known = {kind: set(schemas.fields.get(kind, {})) for kind in schemas.kinds}
         self._secret = {kind: {p for p in schemas.confidential_paths(kind)} for kind in schemas.kinds}
+        self._answers: dict[tuple[str, tuple], bool] = {}  # (kind, field names) -> shown
 
     def shown(self, kind: str, path: tuple) -> bool:
         """Whether a data path (list indices ignored) may appear on the portal."""
         names = tuple(p for p in path if isinstance(p, str))
+        key = (kind, names)
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = self._answers[key] = self._shown(kind, names)
+        return answer
+
+    def _shown(self, kind: str, names: tuple) -> bool:
         if not names:
             return True
         if names not in self._known.get(kind, ()):
