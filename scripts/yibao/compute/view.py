@@ -28,6 +28,9 @@ class RecordIndex:
     by_id: dict[str, dict[str, Record]]
     withdrawn: dict[str, frozenset[str]]
     calendar: WorkCalendar
+    _live: dict[str, list[Record]] = field(default_factory=dict)
+    _by_contract: dict[str, dict[str, list[Record]]] = field(default_factory=dict)
+    _by_region: dict[str, list[Record]] | None = None
 
     @classmethod
     def build(cls, records: Iterable[Record], schemas: SchemaSet) -> "RecordIndex":
@@ -49,9 +52,44 @@ class RecordIndex:
         return cls(by_kind, by_id, withdrawn, WorkCalendar.from_records(by_kind.get("calendar", [])))
 
     def live(self, kind: str) -> list[Record]:
-        """Records of a kind that are not withdrawn."""
-        out = self.withdrawn.get(kind, frozenset())
-        return [r for r in self.by_kind.get(kind, []) if r.get("status") not in out]
+        """Records of a kind that are not withdrawn (computed once per kind)."""
+        cached = self._live.get(kind)
+        if cached is None:
+            out = self.withdrawn.get(kind, frozenset())
+            cached = self._live[kind] = [r for r in self.by_kind.get(kind, []) if r.get("status") not in out]
+        return cached
+
+    def own(self, kind: str, contract_id: str) -> list[Record]:
+        """Live records of a kind that belong to a contract (grouped once, not scanned per contract)."""
+        groups = self._by_contract.get(kind)
+        if groups is None:
+            groups = self._by_contract[kind] = {}
+            for record in self.live(kind):
+                groups.setdefault(record.get("contract"), []).append(record)
+        return groups.get(contract_id, [])
+
+    def scope_candidates(self, contract: Record) -> list[Record]:
+        """Institutions that can be in a contract's scope: the listed ones and, when the scope rule
+        names region codes, those of the regions (an index, not a scan of every institution)."""
+        institutions = self.live("institution")
+        rule = contract.get("scope.rule")
+        regions = rule.get("region_codes") if isinstance(rule, dict) else None
+        if not isinstance(regions, list):
+            return institutions if isinstance(rule, dict) and rule else self._listed(contract)
+        if self._by_region is None:
+            self._by_region = {}
+            for record in institutions:
+                self._by_region.setdefault(record.get("region_code"), []).append(record)
+        found = {r.path: r for code in regions if isinstance(code, str) for r in self._by_region.get(code, [])}
+        found.update((r.path, r) for r in self._listed(contract))
+        return list(found.values())
+
+    def _listed(self, contract: Record) -> list[Record]:
+        listed = contract.get("scope.institutions")
+        if not isinstance(listed, list):
+            return []
+        by_id = self.by_id.get("institution", {})
+        return [by_id[i] for i in listed if isinstance(i, str) and i in by_id]
 
     def get(self, kind: str, ident: str | None) -> Record | None:
         return self.by_id.get(kind, {}).get(ident) if ident else None
@@ -93,12 +131,12 @@ class ContractView:
         return end is None or self.as_of < end
 
     def _own(self, kind: str) -> list[Record]:
-        return [r for r in self.index.live(kind) if r.get("contract") == self.id]
+        return self.index.own(kind, self.id)
 
     # -- institutions ------------------------------------------------------------------------
     @cached_property
     def scope(self) -> list[Record]:
-        return institutions_in_scope(self.contract, self.index.live("institution"), self.as_of)
+        return institutions_in_scope(self.contract, self.index.scope_candidates(self.contract), self.as_of)
 
     @cached_property
     def scope_ids(self) -> frozenset[str]:

@@ -660,7 +660,7 @@ def coverage_rows(site: Site, view: ContractView) -> list[dict]:
 def coverage_page(site: Site) -> tuple[str, str]:
     page = "coverage.md"
     text = front_matter("现场检查覆盖")
-    text += block(tag("p", f"数据截至 {site.as_of.isoformat()}。每个服务项目范围内的全部机构及其最近一次现场检查（已结束的检查）；尚未现场检查的机构排在最前。", class_="yb-note"))
+    text += block(tag("p", f"数据截至 {site.as_of.isoformat()}。每个服务项目范围内的全部机构及其最近一次现场检查（已结束的检查）；尚未现场检查的机构排在最前。", class_="yb-note")) + "\n"
     for cid, view in site.views.items():
         rows_data = coverage_rows(site, view)
         done = sum(1 for x in rows_data if x["last"] is not None)
@@ -687,7 +687,7 @@ def deadlines_page(site: Site) -> tuple[str, str]:
     page = "deadlines.md"
     text = front_matter("时限提醒")
     text += block(tag("p", f"数据截至 {site.as_of.isoformat()}。已逾期未完成的事项，以及 {dl_rules.DUE_SOON_DAYS} 日内到期的事项；"
-                           "与 yibao report 的“已逾期”“7日内到期”两张表一致。", class_="yb-note"))
+                           "与 yibao report 的“已逾期”“7日内到期”两张表一致。", class_="yb-note")) + "\n"
     overdue, soon = [], []
     for report in site.reports:
         deadlines = report.get("deadlines") or {}

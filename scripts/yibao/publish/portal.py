@@ -211,8 +211,13 @@ def _safe_output(root: Path, output: Path) -> Path:
     return output
 
 
-def _mkdocs_config(root: Path, docs: Path, output: Path, as_of: _dt.date, **overrides):
+def _mkdocs_config(root: Path, docs: Path, output: Path, as_of: _dt.date, generated: Iterable[str] = (),
+                   accelerate: bool = True, notes: Callable[[str], None] | None = None, **overrides):
+    """The repository's ``mkdocs.yml`` with our folders; plus the shortcut for ``generated`` pages
+    (:mod:`yibao.publish.accelerate`) unless ``accelerate`` is off or the configuration rules it out."""
     from mkdocs.config import load_config
+
+    from .accelerate import NAME, GeneratedPages, blockers
 
     config_file = root / CONFIG_FILE
     if not config_file.is_file():
@@ -222,6 +227,16 @@ def _mkdocs_config(root: Path, docs: Path, output: Path, as_of: _dt.date, **over
     for name, plugin in config.plugins.items():
         if name.endswith("search") and "jieba_dict_user" in plugin.config:
             plugin.config["jieba_dict_user"] = str(docs.parent / JIEBA_USER_DICT)
+    generated = list(generated)
+    if accelerate and generated:
+        reasons = blockers(config)
+        if reasons:
+            if notes:
+                notes(f"mkdocs.yml 中有未验证过的{'、'.join(reasons)}，生成页面按 MkDocs 常规方式构建（结果相同，速度较慢）")
+        else:
+            plugin = GeneratedPages(generated)
+            plugin.load_config({})
+            config.plugins[NAME] = plugin
     return config
 
 
@@ -309,15 +324,19 @@ def generate_docs(root: Path, as_of: _dt.date | None = None, with_history: bool 
 
 
 def build_portal(root: Path, output: Path | None = None, as_of: _dt.date | None = None,
-                 progress: Callable[[str], None] | None = None, cache=None, jobs: int | None = None) -> BuildResult:
-    """The whole build; raises :class:`PortalError` or :class:`HistoryError` with a Chinese message."""
+                 progress: Callable[[str], None] | None = None, cache=None, jobs: int | None = None,
+                 accelerate: bool = True) -> BuildResult:
+    """The whole build; raises :class:`PortalError` or :class:`HistoryError` with a Chinese message.
+
+    ``accelerate=False`` builds the generated pages the plain MkDocs way (same pages, slower; the
+    tests compare both)."""
     root = Path(root).resolve()
     output = _safe_output(root, Path(output) if output else root / DEFAULT_OUTPUT)
     site, docs, generated, timings = generate_docs(root, as_of, cache=cache, jobs=jobs)
     if progress:
         progress(f"已生成 {len(generated)} 个页面，正在用 MkDocs 构建……")
     start = time.perf_counter()
-    config = _mkdocs_config(root, docs, output, site.as_of)
+    config = _mkdocs_config(root, docs, output, site.as_of, generated, accelerate, notes=progress)
     run_mkdocs(config)
     timings["mkdocs"] = time.perf_counter() - start
     start = time.perf_counter()
@@ -342,8 +361,8 @@ def serve_portal(root: Path, host: str = "127.0.0.1", port: int = 8000, as_of: _
     def builder(config=None) -> None:
         started = time.perf_counter()
         try:
-            site, docs, _, _ = generate_docs(root, as_of)
-            config = _mkdocs_config(root, docs, site_dir, site.as_of, site_url=url)
+            site, docs, generated, _ = generate_docs(root, as_of)
+            config = _mkdocs_config(root, docs, site_dir, site.as_of, generated, notes=print, site_url=url)
             run_mkdocs(config, command="serve", serve_url=url)
         except (PortalError, HistoryError) as exc:
             print(f"yibao serve: {exc}")
