@@ -536,19 +536,29 @@ def to_fen(value: Decimal) -> int:
     return int(value.scaleb(2))
 
 
-def money_by(frame: pd.DataFrame, name: str, column: str) -> dict[str, tuple[Decimal, list[str]]]:
-    """Per term of ``column``: the exact sum of one amount over the cases, and their IDs.
+def money_by(frame: pd.DataFrame, column: str) -> dict[str, dict[str, tuple[Decimal, list[str]]]]:
+    """For each amount and each term of ``column``: the exact sum over the cases, and their IDs.
 
-    Sums are taken by pandas in integer fen (vectorised and exact), then turned back into yuan.
+    One pandas groupby sums all four amounts, in integer fen (exact) with missing amounts as NA.
     """
-    present = frame[frame[name].notna() & frame[column].notna()].drop_duplicates(["id", column])
+    out: dict[str, dict[str, tuple[Decimal, list[str]]]] = {name: {} for name in MONEY_FIELDS}
+    present = frame[frame[column].notna()].drop_duplicates(["id", column]) if not frame.empty else frame
     if present.empty:
-        return {}
-    fen = present[name].map(to_fen).astype("int64")
-    sums = fen.groupby(present[column].to_numpy()).sum()
+        return out
+    keys = present[column].to_numpy()
     ids = present["id"].to_numpy()
+    fen = pd.DataFrame({name: pd.array([None if v is None else to_fen(v) for v in present[name]], dtype="Int64")
+                        for name in MONEY_FIELDS})
+    sums = fen.groupby(keys).sum()
+    seen = fen.notna()
     positions = present.groupby(column).indices
-    return {key: (Decimal(int(sums[key])).scaleb(-2), sorted(ids[positions[key]])) for key in sums.index}
+    for name in MONEY_FIELDS:
+        mask = seen[name].to_numpy()
+        for key, rows in positions.items():
+            rows = [i for i in rows if mask[i]]
+            if rows:
+                out[name][key] = (Decimal(int(sums.at[key, name])).scaleb(-2), sorted(ids[rows]))
+    return out
 
 
 def money_kpis(view: ContractView, frame: pd.DataFrame) -> list[Kpi]:
@@ -559,6 +569,7 @@ def money_kpis(view: ContractView, frame: pd.DataFrame) -> list[Kpi]:
                   ("violation", "by_violation", "违规类型", view.schemas.terms("violation_type"),
                    "涉及多种违规类型的案件，金额在每一类型下全额计入，各类型之和可能大于合计。"))
     out = []
+    by = {column: money_by(frame, column) for column, *_ in dimensions}
     for name in MONEY_FIELDS:
         cases = frame[frame[name].notna()].drop_duplicates("id")
         total = exact_sum(cases[name]) if not cases.empty else None
@@ -566,7 +577,7 @@ def money_kpis(view: ContractView, frame: pd.DataFrame) -> list[Kpi]:
         out.append(Kpi(f"money_{name}", f"{labels[name]}合计", definition, total, None,
                        judge(view, total, None, total is not None), total, None, sorted(cases["id"]), YUAN))
         for column, dimension, what, order, note in dimensions:
-            sums = money_by(frame, name, column)
+            sums = by[column][name]
             sub_definition = f"按{what}分列的案件{labels[name]}。{note}{rule}{AS_OF_RULE}{DESCRIPTIVE_RULE}"
             for key in [k for k in order if k in sums]:
                 amount, ids = sums[key]

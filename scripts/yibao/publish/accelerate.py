@@ -17,7 +17,11 @@ that is most of the build. This plugin, which ``yibao build`` adds to the config
    depend on the page.
 3. ``on_page_content`` — the blocks' ``id`` attributes are added to the page's anchors, as MkDocs's
    own scan would have found them (anchor validation).
-4. ``on_post_page`` — the blocks go back in place of the placeholders, and the page's search
+4. Material renders the site navigation into every page. A generated record page is not in the
+   navigation, so no entry is marked active on it and the navigation's HTML depends only on the
+   page's folder (its relative links): it is rendered once per folder and reused (``on_env``
+   wraps the ``partials/nav.html`` template; pages in the navigation render it as usual).
+5. ``on_post_page`` — the blocks go back in place of the placeholders, and the page's search
    entries are added to Material's index: one per section (the part before the first heading,
    then each heading with an id), text taken from the blocks with tags dropped, cells kept apart,
    elements marked ``data-search-exclude`` left out, Chinese segmented with jieba once per
@@ -33,6 +37,7 @@ configuration holds a theme, plugin or Markdown extension it was not verified wi
 from __future__ import annotations
 
 import html
+import posixpath
 import re
 import zlib
 from typing import Iterable
@@ -177,6 +182,7 @@ class GeneratedPages(BasePlugin):
         self.skeletons: dict[str, tuple[str, tuple, frozenset[str]] | None] = {}  # skeleton -> converted (None: not reusable)
         self.pending: dict[str, str] = {}  # page -> its skeleton, converted by MkDocs now
         self.reused: dict[str, str] = {}  # page -> its skeleton, converted before
+        self.navs: dict[str, str] = {}  # page folder -> the navigation's HTML on a page outside it
         self.search = None
         self.segment: Segmenter | None = None
         self.taken = 0  # pages that went through the shortcut (the rest took the plain way)
@@ -189,6 +195,29 @@ class GeneratedPages(BasePlugin):
                 self.search = plugin
                 self.segment = Segmenter()
         return config
+
+    def on_env(self, env, config, files):
+        from jinja2 import TemplateNotFound
+
+        try:
+            template = env.get_template("partials/nav.html")
+        except TemplateNotFound:
+            return env
+        render = template.root_render_func
+        navs, generated = self.navs, self.pages
+
+        def nav_once_per_folder(context):
+            page, nav = context.get("page"), context.get("nav")
+            if page is None or nav is None or page.file.src_uri not in generated or page in nav.pages:
+                yield from render(context)
+                return
+            folder = posixpath.dirname(page.url)
+            if folder not in navs:
+                navs[folder] = "".join(render(context))
+            yield navs[folder]
+
+        template.root_render_func = nav_once_per_folder
+        return env
 
     def on_page_markdown(self, markdown, page, config, files):
         if page.file.src_uri not in self.pages:
