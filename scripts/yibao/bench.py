@@ -58,18 +58,35 @@ class Measure:
                 "peak_rss_mib": round(self.peak / 2**20, 1), "note": self.note}
 
 
+# A child's peak RSS counts what it had before exec: a child forked straight from this (large)
+# process would report our size. A small launcher forks the real command from itself and reports
+# that grandchild's peak (and of its own children, e.g. worker processes) on its last stderr line.
+_LAUNCHER = (
+    "import json, os, sys, time\n"
+    "cmd = json.loads(sys.argv[1])\n"
+    "t = time.perf_counter(); pid = os.fork()\n"
+    "if pid == 0:\n"
+    "    os.execvp(cmd[0], cmd)\n"
+    "_, status, usage = os.wait4(pid, 0)\n"
+    "sys.stderr.write('\\n@@bench %f %d\\n' % (time.perf_counter() - t, usage.ru_maxrss * 1024))\n"
+    "sys.exit(os.waitstatus_to_exitcode(status))\n"
+)
+
+
 def run_measured(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, check: bool = True) -> tuple[float, int, int, str]:
     """Run a command; return (seconds, peak RSS bytes, exit code, stderr tail)."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    stderr = proc.stderr.read() if proc.stderr else b""
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    tail = stderr.decode("utf-8", "replace")[-2000:]
+    proc = subprocess.run([sys.executable, "-c", _LAUNCHER, json.dumps(cmd)], cwd=cwd, env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    text = proc.stderr.decode("utf-8", "replace")
+    head, _, last = text.rstrip().rpartition("\n@@bench ")
+    try:
+        seconds, peak = float(last.split()[0]), int(last.split()[1])
+    except (IndexError, ValueError):
+        raise RuntimeError(f"{' '.join(cmd)} 无法测量：{text[-2000:]}") from None
+    tail = head[-2000:]
     if check and proc.returncode not in (0, 1):
         raise RuntimeError(f"{' '.join(cmd)} 失败（退出码 {proc.returncode}）：{tail}")
-    return elapsed, usage.ru_maxrss * 1024, proc.returncode, tail
+    return seconds, peak, proc.returncode, tail
 
 
 # -- a repository with history ----------------------------------------------------------------------
@@ -190,7 +207,7 @@ def _record_files(repo: Path) -> list[str]:
     return record_files(repo)[0]
 
 
-def measure_size(repo: Path, runs: int, work: Path, portal: bool, log) -> dict[str, Any]:
+def measure_size(repo: Path, runs: int, work: Path, portal: bool, log, peers: bool = True) -> dict[str, Any]:
     results: dict[str, Measure] = {}
 
     def add(name: str, seconds: float, peak: int, note: str = "") -> None:
@@ -231,13 +248,13 @@ def measure_size(repo: Path, runs: int, work: Path, portal: bool, log) -> dict[s
         add("audit_trail", s, p, "一次 git log + 批量读取 blob + 解析全部版本")
         log(f"  第 {i + 1}/{runs} 轮：冷校验 {results['validate_cold'].seconds[-1]:.2f}s，热校验 {results['validate_warm'].seconds[-1]:.2f}s")
     # peers
-    for i in range(runs):
+    for i in range(runs if peers else 0):
         s, p = _check_jsonschema(repo, files)
         add("peer_check_jsonschema", s, p, "check-jsonschema，同一批文件、同一 schema，只做 schema 校验")
     # one git log per file costs seconds each on a long history: time a sample and scale it
     sample_size = NAIVE_SAMPLE if len(files) <= 2000 else (60 if len(files) <= 20000 else 15)
     sample = files if len(files) <= sample_size else random.Random(3).sample(files, sample_size)
-    for i in range(runs):
+    for i in range(runs if peers else 0):
         s = _naive_git_log(repo, sample) * (len(files) / len(sample))
         add("peer_naive_audit_trail", s, 0, "每个文件一次 git log --follow" + ("" if len(sample) == len(files) else f"（抽样 {len(sample)} 个文件，按比例推算）"))
     if portal:
@@ -257,10 +274,11 @@ def measure_size(repo: Path, runs: int, work: Path, portal: bool, log) -> dict[s
         out["portal_build"]["pages"] = pages
         out["portal_build"]["site_bytes"] = getattr(m, "size", 0)
         out["portal_build"]["ms_per_page"] = round(1000 * m.median / pages, 3) if pages else None
-    out["ratios"] = {
-        "validate_cold_vs_check_jsonschema": round(results["validate_cold"].median / results["peer_check_jsonschema"].median, 3),
-        "audit_trail_vs_naive_git_log": round(results["audit_trail"].median / results["peer_naive_audit_trail"].median, 4),
-    }
+    if peers:
+        out["ratios"] = {
+            "validate_cold_vs_check_jsonschema": round(results["validate_cold"].median / results["peer_check_jsonschema"].median, 3),
+            "audit_trail_vs_naive_git_log": round(results["audit_trail"].median / results["peer_naive_audit_trail"].median, 5),
+        }
     out["records_per_second_cold"] = round(len(files) / results["validate_cold"].median)
     return out
 
@@ -291,7 +309,8 @@ def _naive_git_log(repo: Path, sample: list[str]) -> float:
 
 
 # -- the command ------------------------------------------------------------------------------------
-def run_benchmark(sizes: list[int], runs: int, portal_sizes: set[int], output: Path, keep: Path | None, log=print) -> dict[str, Any]:
+def run_benchmark(sizes: list[int], runs: int, portal_sizes: set[int], output: Path, keep: Path | None, log=print,
+                  peers: bool = True) -> dict[str, Any]:
     work_root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="yibao-bench-"))
     work_root.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {
@@ -303,12 +322,17 @@ def run_benchmark(sizes: list[int], runs: int, portal_sizes: set[int], output: P
             # the generator's unit is institutions; it writes about 2.43 records per institution
             institutions = max(3, round(size / 2.43))
             repo = work_root / f"repo-{size}"
-            log(f"生成约 {size} 条记录的仓库（{institutions} 家机构）及其 git 历史……")
-            started = time.perf_counter()
-            facts = build_repository(repo, institutions)
-            facts["generate_s"] = round(time.perf_counter() - started, 2)
-            log(f"  {facts['records']} 条记录，{facts['versions']} 个版本，{facts['commits']} 次提交（{facts['generate_s']}s）")
-            measured = measure_size(repo, runs, work_root / f"work-{size}", size in portal_sizes, log)
+            if (repo / ".git").is_dir() and (repo / "records").is_dir() and keep is not None:
+                log(f"沿用已生成的仓库 {repo}")
+                facts = {"records": len(_record_files(repo)), "reused": True}
+            else:
+                log(f"生成约 {size} 条记录的仓库（{institutions} 家机构）及其 git 历史……")
+                started = time.perf_counter()
+                facts = build_repository(repo, institutions)
+                facts["generate_s"] = round(time.perf_counter() - started, 2)
+            if not facts.get("reused"):
+                log(f"  {facts['records']} 条记录，{facts['versions']} 个版本，{facts['commits']} 次提交（{facts['generate_s']}s）")
+            measured = measure_size(repo, runs, work_root / f"work-{size}", size in portal_sizes, log, peers)
             report["sizes"][str(size)] = {"repository": facts, "results": measured}
             output.parent.mkdir(parents=True, exist_ok=True)
             output.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -343,6 +367,7 @@ def render_table(report: dict[str, Any]) -> str:
         lines.append(f"| {LABELS[name]} | " + " | ".join(cells) + " |")
     ratio_rows = (("validate_cold_vs_check_jsonschema", "冷校验 / check-jsonschema"), ("audit_trail_vs_naive_git_log", "审计记录 / 逐文件 git log"))
     for key, label in ratio_rows:
-        lines.append(f"| {label} | " + " | ".join(f"{s['results']['ratios'][key]:.3f}" for s in report["sizes"].values()) + " |")
+        lines.append(f"| {label} | " + " | ".join(f"{s['results']['ratios'][key]:.4f}" if "ratios" in s["results"] else "—"
+                                                   for s in report["sizes"].values()) + " |")
     lines.append("| 冷校验吞吐 | " + " | ".join(f"{s['results']['records_per_second_cold']:,} 条/秒" for s in report["sizes"].values()) + " |")
     return "\n".join(lines)

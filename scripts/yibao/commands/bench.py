@@ -16,7 +16,8 @@ def register(sub) -> None:
     p.add_argument("--portal-sizes", default="1000,10000", help="同时测量门户构建的规模（默认 1000,10000）")
     p.add_argument("--runs", type=int, default=3, help="每项运行次数，取中位数（默认 3）")
     p.add_argument("--output", "-o", default="bench-results/bench.json", help="JSON 结果文件（默认 bench-results/bench.json）")
-    p.add_argument("--keep", metavar="DIR", default=None, help="把生成的仓库保留在这个目录（默认用完即删）")
+    p.add_argument("--keep", metavar="DIR", default=None, help="把生成的仓库保留在这个目录（默认用完即删）；目录中已有的仓库直接沿用")
+    p.add_argument("--no-peers", action="store_true", help="不运行对照工具（check-jsonschema、逐文件 git log）")
     p.set_defaults(func=run)
 
 
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     portal = set(_sizes(args.portal_sizes)) if args.portal_sizes else set()
     output = Path(args.output)
     report = run_benchmark(sizes, args.runs, portal, output, Path(args.keep) if args.keep else None,
-                           log=lambda m: sys.stderr.write(m + "\n"))
+                           log=lambda m: sys.stderr.write(m + "\n"), peers=not args.no_peers)
     print(render_table(report))
     print(f"\nJSON：{output}")
     return EXIT_OK
