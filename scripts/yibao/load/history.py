@@ -231,8 +231,12 @@ def _is_shallow(repo) -> bool:
     return repo.git.rev_parse("--is-shallow-repository").strip() == "true"
 
 
-def read_history(root: Path, records_dir: str = RECORDS) -> History:
-    """Read the whole history of ``records/`` with one ``git log`` and one blob batch."""
+def read_history(root: Path, records_dir: str = RECORDS, known: dict[str, dict] | None = None) -> History:
+    """Read the whole history of ``records/`` with one ``git log`` and one blob batch.
+
+    ``known`` maps blob ids to data the caller already loaded from identical bytes (the work tree's
+    files, checked just before): those blobs are neither read nor parsed again.
+    """
     repo = _open(root)
     if _is_shallow(repo):
         raise HistoryError(
@@ -253,7 +257,7 @@ def read_history(root: Path, records_dir: str = RECORDS) -> History:
     merges = _merge_of(commits, head)
     history = _assemble(commits, entries, merges, prefix)
     history.head = head
-    _read_blobs(repo, history)
+    _read_blobs(repo, history, known or {})
     return history
 
 
@@ -354,13 +358,15 @@ def _assemble(commits: list[Commit], entries: dict[str, list[tuple]], merges: di
     return history
 
 
-def _read_blobs(repo, history: History) -> None:
+def _read_blobs(repo, history: History, known: dict[str, dict]) -> None:
     """Read every distinct blob once — one ``git cat-file --batch`` fed all ids — and parse it."""
     wanted: dict[str, None] = {}
     for versions in history.versions.values():
         for v in versions:
             for blob in (v.blob, v.before_blob):
-                if blob != ZERO:
+                if blob in known:
+                    history.blobs[blob] = Parsed(known[blob])
+                elif blob != ZERO:
                     wanted[blob] = None
     if not wanted:
         return

@@ -11,16 +11,19 @@ that is most of the build. This plugin, which ``yibao build`` adds to the config
    blocks are kept, compressed); the page is marked ``search: exclude`` for Material's indexer.
 2. MkDocs converts what is left — the headings — exactly as before (ids, table of contents). Pages
    of one kind mostly share this skeleton (same headings, same number of blocks): each distinct
-   skeleton is converted once, and later pages with it get the result (``on_page_markdown``
-   hands MkDocs an empty page, ``on_page_content`` puts the remembered HTML and a fresh copy of
-   the table of contents in) — only when the skeleton's HTML holds no link, whose URL would
-   depend on the page.
+   skeleton is converted once, and later pages with it get the result: the page's ``render``
+   sets the remembered HTML, a fresh copy of the table of contents and the heading anchors,
+   which is all MkDocs's own ``render`` sets for such a skeleton (no title from an ``<h1>``, no
+   link to check) — only when the skeleton's HTML holds no link, whose URL would depend on the page.
 3. ``on_page_content`` — the blocks' ``id`` attributes are added to the page's anchors, as MkDocs's
    own scan would have found them (anchor validation).
 4. Material renders the site navigation into every page. A generated record page is not in the
    navigation, so no entry is marked active on it and the navigation's HTML depends only on the
    page's folder (its relative links): it is rendered once per folder and reused (``on_env``
-   wraps the ``partials/nav.html`` template; pages in the navigation render it as usual).
+   wraps the ``partials/nav.html`` template; pages in the navigation render it as usual). Other
+   parts of Material's page frame that depend only on the configuration and the folder (search
+   box, palette, footer, the ``<head>`` assets, the JavaScript configuration) are reused the same
+   way (:data:`SAME_PER_FOLDER`, :data:`BLOCKS_PER_FOLDER`).
 5. ``on_post_page`` — the blocks go back in place of the placeholders, and the page's search
    entries are added to Material's index: one per section (the part before the first heading,
    then each heading with an id), text taken from the blocks with tags dropped, cells kept apart,
@@ -47,6 +50,12 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
 NAME = "yibao/generated-pages"
+#: Material partials and blocks of ``base.html`` whose HTML, on a page outside the navigation,
+#: depends only on the configuration and the page's folder (relative links): no page title, table
+#: of contents, content or meta in them, no previous/next page (only pages in the navigation have those)
+SAME_PER_FOLDER = ("partials/nav.html", "partials/search.html", "partials/palette.html", "partials/path.html",
+                   "partials/top.html")
+BLOCKS_PER_FOLDER = ("styles", "libs", "fonts", "analytics", "footer", "config", "scripts")
 #: what the shortcut was verified with (anything else: plain MkDocs)
 THEMES = {"material"}
 PLUGINS = {"search", "material/search", "macros"}
@@ -140,7 +149,7 @@ def search_text(fragment: str) -> str:
 
 def drop_excluded(fragment: str) -> str:
     """Without the elements marked ``data-search-exclude`` (and their content)."""
-    while True:
+    while "data-search-exclude" in fragment:
         start = _EXCLUDED.search(fragment)
         if start is None:
             return fragment
@@ -152,6 +161,7 @@ def drop_excluded(fragment: str) -> str:
                 end = start.start() + tag.end()
                 break
         fragment = fragment[:start.start()] + " " + fragment[end:]
+    return fragment
 
 
 def _toc_tokens(items) -> tuple:
@@ -172,6 +182,20 @@ def _toc(tokens: tuple) -> TableOfContents:
     return TableOfContents(items)
 
 
+class _Remembered:
+    """A page's ``render`` for a skeleton converted before: what MkDocs's ``Page.render`` would set."""
+
+    def __init__(self, page, remembered: tuple[str, tuple, frozenset[str]]) -> None:
+        self.page, self.remembered = page, remembered
+
+    def __call__(self, config, files) -> None:
+        page = self.page
+        del page.render  # back to MkDocs's own method
+        page.content, toc, anchors = self.remembered
+        page.toc = _toc(toc)
+        page.present_anchor_ids = set(anchors)
+
+
 class GeneratedPages(BasePlugin):
     """The shortcut for the pages ``yibao build`` generated in this run (docs paths in ``pages``)."""
 
@@ -181,8 +205,8 @@ class GeneratedPages(BasePlugin):
         self.held: dict[str, tuple[bytes, frozenset[str]]] = {}
         self.skeletons: dict[str, tuple[str, tuple, frozenset[str]] | None] = {}  # skeleton -> converted (None: not reusable)
         self.pending: dict[str, str] = {}  # page -> its skeleton, converted by MkDocs now
-        self.reused: dict[str, str] = {}  # page -> its skeleton, converted before
-        self.navs: dict[str, str] = {}  # page folder -> the navigation's HTML on a page outside it
+        self.partials: dict[str, dict[str, str]] = {}  # template -> page folder -> its HTML on a page outside the navigation
+        self.in_nav: set[str] = set()  # pages in the site navigation
         self.search = None
         self.segment: Segmenter | None = None
         self.taken = 0  # pages that went through the shortcut (the rest took the plain way)
@@ -196,28 +220,42 @@ class GeneratedPages(BasePlugin):
                 self.segment = Segmenter()
         return config
 
+    def on_nav(self, nav, config, files):
+        self.in_nav = {page.file.src_uri for page in nav.pages}
+        return nav
+
     def on_env(self, env, config, files):
         from jinja2 import TemplateNotFound
 
+        for name in SAME_PER_FOLDER:
+            try:
+                template = env.get_template(name)
+            except TemplateNotFound:
+                continue
+            template.root_render_func = self._once_per_folder(template.root_render_func, self.partials.setdefault(name, {}))
         try:
-            template = env.get_template("partials/nav.html")
+            base = env.get_template("base.html")
         except TemplateNotFound:
-            return env
-        render = template.root_render_func
-        navs, generated = self.navs, self.pages
+            base = None
+        for name in BLOCKS_PER_FOLDER if base is not None else ():
+            if name in base.blocks:
+                base.blocks[name] = self._once_per_folder(base.blocks[name], self.partials.setdefault(f"block {name}", {}))
+        return env
 
-        def nav_once_per_folder(context):
-            page, nav = context.get("page"), context.get("nav")
-            if page is None or nav is None or page.file.src_uri not in generated or page in nav.pages:
+    def _once_per_folder(self, render, rendered: dict[str, str]):
+        generated, in_nav = self.pages, self.in_nav
+
+        def render_once_per_folder(context):
+            page = context.get("page")
+            if page is None or page.file.src_uri not in generated or page.file.src_uri in in_nav:
                 yield from render(context)
                 return
             folder = posixpath.dirname(page.url)
-            if folder not in navs:
-                navs[folder] = "".join(render(context))
-            yield navs[folder]
+            if folder not in rendered:
+                rendered[folder] = "".join(render(context))
+            yield rendered[folder]
 
-        template.root_render_func = nav_once_per_folder
-        return env
+        return render_once_per_folder
 
     def on_page_markdown(self, markdown, page, config, files):
         if page.file.src_uri not in self.pages:
@@ -230,10 +268,11 @@ class GeneratedPages(BasePlugin):
         self.held[page.file.src_uri] = (zlib.compress("\n".join(blocks).encode("utf-8"), 1), ids)
         if self.search is not None:
             page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
-        if self.skeletons.get(skeleton) is not None:
-            self.reused[page.file.src_uri] = skeleton
-            return ""
-        self.pending[page.file.src_uri] = skeleton
+        remembered = self.skeletons.get(skeleton)
+        if remembered is not None:
+            page.render = _Remembered(page, remembered)  # in place of converting the same skeleton again
+        else:
+            self.pending[page.file.src_uri] = skeleton
         return skeleton
 
     def on_page_content(self, html_text, page, config, files):
@@ -241,13 +280,8 @@ class GeneratedPages(BasePlugin):
         held = self.held.get(uri)
         if held is None:
             return html_text
-        skeleton = self.reused.pop(uri, None)
+        skeleton = self.pending.pop(uri, None)
         if skeleton is not None:
-            html_text, toc, anchors = self.skeletons[skeleton]
-            page.toc = _toc(toc)
-            page.present_anchor_ids = set(anchors)
-        else:
-            skeleton = self.pending.pop(uri)
             if skeleton not in self.skeletons:
                 reusable = ("href=" not in html_text and "src=" not in html_text and not page.links_to_anchors
                             and getattr(page, "_title_from_render", "?") is None)
@@ -262,7 +296,7 @@ class GeneratedPages(BasePlugin):
             return output
         blocks = zlib.decompress(held[0]).decode("utf-8").split("\n")
         if self.search is not None:
-            blocks = [_MATERIAL_DATA_SEARCH.sub("", block) for block in blocks]
+            blocks = [_MATERIAL_DATA_SEARCH.sub("", block) if "data-search-" in block else block for block in blocks]
         seen: list[int] = []
 
         def put_back(match: re.Match) -> str:

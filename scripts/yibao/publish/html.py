@@ -98,6 +98,10 @@ def attrs(**values: Any) -> str:
 
 
 def tag(name: str, content: Any = "", **attributes: Any) -> Markup:
+    if not attributes:
+        return Markup(f"<{name}>{esc(content)}</{name}>")
+    if len(attributes) == 1 and "class_" in attributes and isinstance(attributes["class_"], str):  # the usual case
+        return Markup(f'<{name} class="{esc(attributes["class_"])}">{esc(content)}</{name}>')
     return Markup(f"<{name}{attrs(**attributes)}>{esc(content)}</{name}>")
 
 

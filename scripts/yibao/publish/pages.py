@@ -16,7 +16,8 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable, Iterator
+from functools import partial
+from typing import Any, Callable, Iterable, Iterator
 
 from ..check.references import REFERENCES
 from ..compute import deadlines as dl_rules
@@ -24,7 +25,7 @@ from ..compute import kpis as kpis_mod
 from ..compute import report as report_mod
 from ..compute.calendar import to_date
 from ..compute.view import ContractView, RecordIndex
-from ..load.history import MISSING, History, Version, blob_id
+from ..load.history import MISSING, History, Version
 from ..load.repository import Record
 from ..schemas import SchemaSet
 from . import charts
@@ -51,7 +52,7 @@ class Site:
     reports: list[dict]
     as_of: _dt.date
     history: History | None = None
-    work_tree: dict[str, bytes] = field(default_factory=dict)  # current file bytes, to spot uncommitted edits
+    work_tree: dict[str, str] = field(default_factory=dict)  # git blob id of each file as it is now, to spot uncommitted edits
     index: RecordIndex = field(init=False)
     vis: Visibility = field(init=False)
     views: dict[str, ContractView] = field(init=False)
@@ -106,27 +107,24 @@ class Site:
 
     # schema facts, looked up once per field (pages ask for the same few hundred fields all the time)
     def field(self, kind: str, path: tuple):
-        key = (kind, tuple(p for p in path if isinstance(p, str)))
         try:
-            return self._fields[key]
+            return self._fields[kind, path]
         except KeyError:
-            found = self._fields[key] = self.schemas.field(kind, key[1])
+            found = self._fields[kind, path] = self.schemas.field(kind, path)
             return found
 
     def title(self, kind: str, path: tuple) -> str:
-        key = (kind, tuple(p for p in path if isinstance(p, str)))
         try:
-            return self._titles[key]
+            return self._titles[kind, path]
         except KeyError:
-            found = self._titles[key] = self.schemas.title(kind, key[1])
+            found = self._titles[kind, path] = self.schemas.title(kind, path)
             return found
 
     def field_names(self, kind: str, path: tuple) -> list[str]:
-        key = (kind, tuple(p for p in path if isinstance(p, str)))
         try:
-            return self._names[key]
+            return self._names[kind, path]
         except KeyError:
-            found = self._names[key] = self.schemas.field_names(kind, key[1])
+            found = self._names[kind, path] = self.schemas.field_names(kind, path)
             return found
 
     # labels
@@ -292,9 +290,16 @@ def audit_trail(site: Site, record: Record, page: str) -> str:
     current = site.work_tree.get(record.path)
     if not versions:
         notes.append(tag("p", "该记录尚未提交到 git，没有历史版本。", class_="yb-note"))
-    elif current is not None and blob_id(current) != versions[-1].blob:
+    elif current is not None and current != versions[-1].blob:
         notes.append(tag("p", "当前显示的内容包含尚未提交的修改；下面的历史只到最近一次提交。", class_="yb-note"))
-    redact = lambda data: site.vis.redact(record.kind, data)  # noqa: E731
+    redacted: dict[int, dict] = {}  # each version's data is redacted once (it is also the next version's "before")
+
+    def redact(data: dict) -> dict:
+        key = id(data)
+        if key not in redacted:
+            redacted[key] = site.vis.redact(record.kind, data)
+        return redacted[key]
+
     items = [version_html(site, record.kind, v, n, redact) for n, v in reversed(list(enumerate(versions, 1)))]
     summary = tag("p", f"共 {len(versions)} 个版本（最新在前）。每个版本列出提交日期、作者、提交说明、合并请求编号，以及与上一版本相比变化的字段。", class_="yb-note")
     return section("审计记录", summary, *notes, *items)
@@ -886,12 +891,17 @@ def _month_range(months: Iterable[str]) -> list[str]:
 
 # -- all pages -------------------------------------------------------------------------------------
 
+def page_makers(site: Site) -> list[Callable[[], tuple[str, str]]]:
+    """One call per generated page, each returning (docs path, Markdown); pages do not depend on each other."""
+    makers: list[Callable[[], tuple[str, str]]] = []
+    for kind in PAGE_DIRS:
+        makers += [partial(record_page, site, record) for record in site.all(kind) if record.id]
+        makers.append(partial(list_page, site, kind))
+    makers += [partial(fn, site) for fn in (coverage_page, deadlines_page, changes_page)]
+    return makers
+
+
 def generate(site: Site) -> Iterator[tuple[str, str]]:
     """Every generated page as (docs path, Markdown), one at a time."""
-    for kind in PAGE_DIRS:
-        for record in site.all(kind):
-            if record.id:
-                yield record_page(site, record)
-        yield list_page(site, kind)
-    for fn in (coverage_page, deadlines_page, changes_page):
-        yield fn(site)
+    for make in page_makers(site):
+        yield make()

@@ -10,19 +10,28 @@ Layout (all under the records repository root):
   (never committed); ``build/portal/macros.json`` feeds the macros of the hand-written pages and
   ``build/portal/jieba_user.txt`` teaches the search segmenter the vocabulary's terms;
 * ``public/`` (or ``--output``) — the built site (ignored by git).
+
+Cost grows linearly with the records: every page is made from indexes built once (no page scans
+all records, no git call per page), pages are written by worker processes when there are many,
+unchanged files are not rewritten, and MkDocs takes the generated pages through the shortcut in
+:mod:`yibao.publish.accelerate` (same pages; their search entries made in one pass).
 """
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 import json
 import logging
+import multiprocessing
 import os
 import shutil
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from ..check.runner import default_jobs
 from ..diagnostics import Diagnostic
 from ..load.history import History, HistoryError, read_history
 from ..schemas import SchemaSet
@@ -60,6 +69,7 @@ class BuildResult:
     records: dict[str, int]
     timings: dict[str, float] = field(default_factory=dict)
     as_of: str = ""
+    shortcut: int = 0  # generated pages built through yibao.publish.accelerate (the rest: plain MkDocs)
 
     @property
     def seconds(self) -> float:
@@ -80,6 +90,19 @@ def load_records(root: Path, schemas: SchemaSet, cache=None, jobs: int | None = 
     return result.records
 
 
+def work_tree_blobs(root: Path, records) -> dict[str, str]:
+    """The git blob id of each record file as it is now (to tell committed versions from uncommitted edits)."""
+    from ..load.history import blob_id
+
+    blobs = {}
+    for record in records:
+        try:
+            blobs[record.path] = blob_id((root / record.path).read_bytes())
+        except OSError:
+            pass
+    return blobs
+
+
 def compute_reports(records, schemas: SchemaSet, as_of: _dt.date) -> list[dict]:
     """The same report ``yibao report`` prints: the home page shows exactly these values."""
     from ..compute.calendar import MissingCalendarYears
@@ -94,31 +117,66 @@ def compute_reports(records, schemas: SchemaSet, as_of: _dt.date) -> list[dict]:
                           missing_year_diagnostics(missing)) from None
 
 
-def prepare_docs(root: Path, docs: Path, generated: Iterable[tuple[str, str]]) -> list[str]:
+def prepare_docs(root: Path, docs: Path, site: P.Site, jobs: int | None = None) -> list[str]:
     """Make ``docs`` hold exactly ``site/`` (without the theme overrides) plus the generated pages.
 
-    Pages are written as they come (never all held in memory); a file whose content is already
-    right is left alone and files that are no longer wanted are removed, so a rebuild rewrites
-    only what changed. Returns the generated pages' docs paths, in order.
+    Pages are written as they are made (never all held in memory), on a fork-capable system with
+    many pages by ``jobs`` worker processes, each taking a run of pages. A file whose content is
+    already right is left alone and files that are no longer wanted are removed, so a rebuild
+    rewrites only what changed. Returns the generated pages' docs paths, in order.
     """
-    wanted: dict[str, bytes | Path] = {}
+    global _PAGES
+    hand_written: dict[str, Path] = {}
     source = root / SITE_SRC
     if source.is_dir():
         for path in sorted(source.rglob("*")):
             rel = path.relative_to(source)
             if path.is_file() and rel.parts[0] != OVERRIDES:
-                wanted[rel.as_posix()] = path
-    written: dict[str, None] = {}
+                hand_written[rel.as_posix()] = path
     docs.mkdir(parents=True, exist_ok=True)
-    for relpath, path in wanted.items():
+    for relpath, path in hand_written.items():
         _sync_file(docs / relpath, path.read_bytes())
-    for relpath, text in generated:
-        if relpath in wanted:  # a hand-written page
-            raise PortalError("page-collision", f"site/{relpath} 是手写页面，与记录生成的页面同名；请给手写页面换个名字")
-        _sync_file(docs / relpath, text.encode("utf-8"))
-        written[relpath] = None
-    _remove_unwanted(docs, wanted.keys() | written.keys())
+    makers = P.page_makers(site)
+    jobs = default_jobs() if jobs is None else jobs
+    _PAGES = (makers, docs, set(hand_written))  # inherited by forked workers
+    enabled = gc.isenabled()
+    gc.disable()  # many short-lived strings, no cycles worth collecting
+    try:
+        if jobs <= 1 or len(makers) < PARALLEL_PAGES or "fork" not in multiprocessing.get_all_start_methods():
+            runs = [_write_pages((0, len(makers)))]
+        else:
+            size = max(PARALLEL_PAGES // 4, len(makers) // (jobs * 4) + 1)
+            spans = [(start, min(start + size, len(makers))) for start in range(0, len(makers), size)]
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+                runs = list(pool.map(_write_pages, spans))
+    finally:
+        _PAGES = None
+        if enabled:
+            gc.enable()
+    written: dict[str, None] = {}
+    for relpaths, collision in runs:
+        if collision:
+            raise PortalError("page-collision", f"site/{collision} 是手写页面，与记录生成的页面同名；请给手写页面换个名字")
+        written.update(dict.fromkeys(relpaths))
+    _remove_unwanted(docs, hand_written.keys() | written.keys())
     return list(written)
+
+
+_PAGES = None
+PARALLEL_PAGES = 2000  # fewer pages are made faster by one process than by starting workers
+
+
+def _write_pages(span: tuple[int, int]) -> tuple[list[str], str | None]:
+    """Make and write pages ``span`` of the list (in a worker or in process); the first collision stops it."""
+    makers, docs, hand_written = _PAGES
+    relpaths = []
+    for make in makers[span[0]:span[1]]:
+        relpath, text = make()
+        if relpath in hand_written:
+            return relpaths, relpath
+        _sync_file(docs / relpath, text.encode("utf-8"))
+        relpaths.append(relpath)
+    return relpaths, None
 
 
 def _sync_file(target: Path, data: bytes) -> None:
@@ -276,11 +334,11 @@ def run_mkdocs(config, command: str = "build", serve_url: str | None = None) -> 
             build(config, serve_url=serve_url)
         finally:
             config.plugins.on_shutdown()
-    except SystemExit as exc:  # mkdocs-macros exits on a macro error (on_error_fail)
-        raise PortalError("macro-error", "手写页面中的宏出错，门户未生成：" + _macro_reason(collector.messages, exc.code)) from None
-    except MkDocsException as exc:
+    except MkDocsException as exc:  # including MkDocs's Abort, itself a SystemExit
         detail = "；".join(collector.messages[-5:])
         raise PortalError("mkdocs-error", f"MkDocs 构建失败：{exc}" + (f"（{detail}）" if detail else "")) from None
+    except SystemExit as exc:  # mkdocs-macros exits on a macro error (on_error_fail)
+        raise PortalError("macro-error", "手写页面中的宏出错，门户未生成：" + _macro_reason(collector.messages, exc.code)) from None
     finally:
         logger.removeHandler(collector)
 
@@ -302,21 +360,18 @@ def generate_docs(root: Path, as_of: _dt.date | None = None, with_history: bool 
     schemas = SchemaSet.load(root / "schemas")
     records = load_records(root, schemas, cache, jobs)
     lap("check")
-    history = read_history(root) if with_history else None
+    work_tree = work_tree_blobs(root, records)
+    # a version whose blob is a work-tree file's is that file: its data was loaded just now
+    known = {blob: record.data for record in records if (blob := work_tree.get(record.path))}
+    history = read_history(root, known=known) if with_history else None
     lap("history")
     as_of = as_of or _dt.date.today()  # as `yibao report` does
     reports = compute_reports(records, schemas, as_of)
     lap("report")
-    work_tree = {}
-    for record in records:
-        try:
-            work_tree[record.path] = (root / record.path).read_bytes()
-        except OSError:
-            pass
     site = P.Site(schemas, records, reports, as_of, history, work_tree)
     build_dir = root / BUILD_DIR
     docs = build_dir / "docs"
-    generated = prepare_docs(root, docs, P.generate(site))
+    generated = prepare_docs(root, docs, site, jobs)
     (build_dir / DATA_FILE).write_text(json.dumps(macro_data(site, history), ensure_ascii=False), encoding="utf-8")
     (build_dir / JIEBA_USER_DICT).write_text("".join(f"{w} 100000 n\n" for w in jieba_words(schemas)), encoding="utf-8")
     lap("generate")
@@ -339,11 +394,14 @@ def build_portal(root: Path, output: Path | None = None, as_of: _dt.date | None 
     config = _mkdocs_config(root, docs, output, site.as_of, generated, accelerate, notes=progress)
     run_mkdocs(config)
     timings["mkdocs"] = time.perf_counter() - start
+    from .accelerate import NAME
+
+    shortcut = config.plugins[NAME].taken if NAME in config.plugins else 0
     start = time.perf_counter()
     check_no_leak(output, secret_values(site))
     timings["leak-check"] = time.perf_counter() - start
     counts = {kind: len(site.all(kind)) for kind in site.schemas.kinds}
-    return BuildResult(output, docs, len(generated), counts, timings, site.as_of.isoformat())
+    return BuildResult(output, docs, len(generated), counts, timings, site.as_of.isoformat(), shortcut)
 
 
 def serve_portal(root: Path, host: str = "127.0.0.1", port: int = 8000, as_of: _dt.date | None = None,

@@ -19,15 +19,13 @@ class Visibility:
         self.schemas = schemas
         self._known = {kind: set(schemas.fields.get(kind, {})) for kind in schemas.kinds}
         self._secret = {kind: {p for p in schemas.confidential_paths(kind)} for kind in schemas.kinds}
-        self._answers: dict[tuple[str, tuple], bool] = {}  # (kind, field names) -> shown
+        self._answers: dict[tuple[str, tuple], bool] = {}  # (kind, data path) -> shown
 
     def shown(self, kind: str, path: tuple) -> bool:
         """Whether a data path (list indices ignored) may appear on the portal."""
-        names = tuple(p for p in path if isinstance(p, str))
-        key = (kind, names)
-        answer = self._answers.get(key)
+        answer = self._answers.get((kind, path))
         if answer is None:
-            answer = self._answers[key] = self._shown(kind, names)
+            answer = self._answers[kind, path] = self._shown(kind, tuple(p for p in path if isinstance(p, str)))
         return answer
 
     def _shown(self, kind: str, names: tuple) -> bool:
