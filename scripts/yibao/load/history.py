@@ -237,28 +237,80 @@ def read_history(root: Path, records_dir: str = RECORDS, known: dict[str, dict] 
     ``known`` maps blob ids to data the caller already loaded from identical bytes (the work tree's
     files, checked just before): those blobs are neither read nor parsed again.
     """
-    repo = _open(root)
-    if _is_shallow(repo):
-        raise HistoryError(
-            "shallow-clone",
-            "这是浅克隆（shallow clone），缺少早期提交，审计记录会不完整；请先运行 git fetch --unshallow 取回完整历史"
-            "（GitHub Actions 的 actions/checkout 请设置 fetch-depth: 0）",
-        )
-    toplevel = Path(repo.working_tree_dir).resolve()
-    prefix = Path(root).resolve().relative_to(toplevel).as_posix()
-    prefix = "" if prefix == "." else prefix + "/"
-    try:
-        head = repo.head.commit.hexsha
-    except ValueError:  # no commit yet
-        return History(prefix, [], {}, head=None)
-    # the whole history, not a pathspec: path limiting would rewrite parents and hide merges
-    raw = repo.git.log("HEAD", "--topo-order", "--reverse", "-z", "--raw", "--no-abbrev", "-M", "-c", _FORMAT)
-    commits, entries = _parse_log(raw, prefix + records_dir + "/")
-    merges = _merge_of(commits, head)
-    history = _assemble(commits, entries, merges, prefix)
-    history.head = head
-    _read_blobs(repo, history, known or {})
-    return history
+    return start_history(root, records_dir).finish(known)
+
+
+def start_history(root: Path, records_dir: str = RECORDS) -> "PendingHistory":
+    """Start the one ``git log`` now; :meth:`PendingHistory.finish` reads it (git works meanwhile).
+
+    On a large repository git spends seconds comparing trees; a caller with other work to do (the
+    portal checks records and computes the report) lets it run in the background.
+    """
+    return PendingHistory(root, records_dir)
+
+
+class PendingHistory:
+    """A ``git log`` under way (its output collected by a thread), then the history made from it.
+
+    A repository that cannot give a history (not git, shallow) is reported by :meth:`finish`, so
+    that starting early changes nothing in what a caller reports first.
+    """
+
+    def __init__(self, root: Path, records_dir: str = RECORDS):
+        self.error: HistoryError | None = None
+        self.head: str | None = None
+        try:
+            self._start(root, records_dir)
+        except HistoryError as error:
+            self.error = error
+
+    def _start(self, root: Path, records_dir: str) -> None:
+        import threading
+
+        self.repo = repo = _open(root)
+        if _is_shallow(repo):
+            raise HistoryError(
+                "shallow-clone",
+                "这是浅克隆（shallow clone），缺少早期提交，审计记录会不完整；请先运行 git fetch --unshallow 取回完整历史"
+                "（GitHub Actions 的 actions/checkout 请设置 fetch-depth: 0）",
+            )
+        toplevel = Path(repo.working_tree_dir).resolve()
+        prefix = Path(root).resolve().relative_to(toplevel).as_posix()
+        self.prefix = "" if prefix == "." else prefix + "/"
+        self.wanted = self.prefix + records_dir + "/"
+        try:
+            self.head: str | None = repo.head.commit.hexsha
+        except ValueError:  # no commit yet
+            self.head = None
+            return
+        # the whole history, not a pathspec: path limiting would rewrite parents and hide merges
+        self.process = repo.git.log("HEAD", "--topo-order", "--reverse", "-z", "--raw", "--no-abbrev", "-M", "-c", _FORMAT,
+                                    as_process=True)
+        self.output: tuple[bytes, bytes] | None = None
+        self.reader = threading.Thread(target=self._collect, daemon=True)
+        self.reader.start()
+
+    def _collect(self) -> None:
+        self.output = self.process.proc.communicate()
+
+    def finish(self, known: dict[str, dict] | None = None) -> History:
+        if self.error is not None:
+            raise self.error
+        if self.head is None:
+            return History(self.prefix, [], {}, head=None)
+        self.reader.join()
+        out, err = self.output or (b"", b"")
+        status = self.process.proc.returncode
+        if status != 0:
+            from git import GitCommandError
+
+            raise GitCommandError(self.process.args, status, err)
+        commits, entries = _parse_log(out.decode("utf-8", "surrogateescape"), self.wanted)
+        merges = _merge_of(commits, self.head)
+        history = _assemble(commits, entries, merges, self.prefix)
+        history.head = self.head
+        _read_blobs(self.repo, history, known or {})
+        return history
 
 
 def _parse_log(raw: str, wanted: str) -> tuple[list[Commit], dict[str, list[tuple]]]:

@@ -33,7 +33,7 @@ from typing import Callable, Iterable
 
 from ..check.runner import default_jobs
 from ..diagnostics import Diagnostic
-from ..load.history import History, HistoryError, read_history
+from ..load.history import History, HistoryError, start_history
 from ..schemas import SchemaSet
 from . import pages as P
 from .macros import DATA_FILE
@@ -358,16 +358,17 @@ def generate_docs(root: Path, as_of: _dt.date | None = None, with_history: bool 
         clock = now
 
     schemas = SchemaSet.load(root / "schemas")
+    pending = start_history(root) if with_history else None  # git compares trees while we check and compute
     records = load_records(root, schemas, cache, jobs)
     lap("check")
-    work_tree = work_tree_blobs(root, records)
-    # a version whose blob is a work-tree file's is that file: its data was loaded just now
-    known = {blob: record.data for record in records if (blob := work_tree.get(record.path))}
-    history = read_history(root, known=known) if with_history else None
-    lap("history")
     as_of = as_of or _dt.date.today()  # as `yibao report` does
     reports = compute_reports(records, schemas, as_of)
     lap("report")
+    work_tree = work_tree_blobs(root, records)
+    # a version whose blob is a work-tree file's is that file: its data was loaded just now
+    known = {blob: record.data for record in records if (blob := work_tree.get(record.path))}
+    history = pending.finish(known) if pending else None
+    lap("history")
     site = P.Site(schemas, records, reports, as_of, history, work_tree)
     build_dir = root / BUILD_DIR
     docs = build_dir / "docs"
