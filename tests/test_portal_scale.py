@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from portal_demo import AS_OF, CASE_ID, INSPECTION_ID, PROJECT, SECRETS, built_demo
+from portal_demo import AS_OF, CASE_ID, PROJECT, SECRETS, built_demo
 
 from yibao.load.repository import Record
 from yibao.publish import accelerate
@@ -222,3 +222,51 @@ def test_record_text_with_line_breaks_and_tabs_stays_on_one_line():
     assert text.count("\n") == 1 and text.endswith("\n") and "\t" not in text and "\r" not in text
     assert accelerate.split_page("\n" + text) is not None
     assert "第一行\n\n\t第二行\r\n{{ x }}" in html.unescape(text) and "甲<br>乙<br><br>丙" in text
+
+
+# -- git log in the background ---------------------------------------------------------------------
+
+def test_history_with_known_blobs_is_the_history_read_from_git(tmp_path):
+    """Versions equal to a work-tree file take the data checked just before: nothing else changes."""
+    from yibao.bench import build_repository
+    from yibao.load.history import read_history, start_history
+    from yibao.schemas import SchemaSet
+
+    root = tmp_path / "repo"
+    build_repository(root, 40)
+    records = portal.load_records(root, SchemaSet.load(root / "schemas"), None, 1)
+    blobs = portal.work_tree_blobs(root, records)
+    known = {blobs[r.path]: r.data for r in records}
+    pending = start_history(root)  # git works in the background
+    reused = pending.finish(known)
+    plain = read_history(root)
+
+    def versions(history):
+        return {path: [(v.commit.sha, v.status, v.blob, v.parsed.data, v.before.data, v.pr) for v in vs]
+                for path, vs in history.versions.items()}
+
+    assert versions(reused) == versions(plain) and len(plain.versions) == len(records)
+    assert sum(reused.parsed(blob).data is data for blob, data in known.items()) == len(records)
+    with pytest.raises(Exception) as caught:  # a folder without git: reported when the history is needed
+        start_history(tmp_path / "no-git").finish()
+    assert getattr(caught.value, "code", None) == "not-a-git-repo"
+
+
+def test_invalid_records_are_reported_before_a_shallow_clone(tmp_path):
+    import subprocess
+
+    from conftest import RECORDS
+    from test_portal import _small_portal
+    from portal_demo import run_cli
+
+    repo = _small_portal(tmp_path / "origin")
+    case = repo.root / "records" / "case" / "2024" / "AJ-2024-000001.yaml"
+    case.write_text(RECORDS["records/case/2024/AJ-2024-000001.yaml"].replace("status: 已立案", "status: 已经立案"),
+                    encoding="utf-8")
+    subprocess.run(["git", "-c", "user.name=T", "-c", "user.email=t@example.invalid", "commit", "-qam", "second"],
+                   cwd=repo.root, check=True, capture_output=True)
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo.root}", str(clone)], check=True, capture_output=True)
+    rc, out, err = run_cli("-C", str(clone), "build", "--no-cache")
+    assert rc == 1 and "error[invalid-records]" in err and "shallow-clone" not in err
+

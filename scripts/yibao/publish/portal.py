@@ -391,18 +391,22 @@ def build_portal(root: Path, output: Path | None = None, as_of: _dt.date | None 
     site, docs, generated, timings = generate_docs(root, as_of, cache=cache, jobs=jobs)
     if progress:
         progress(f"已生成 {len(generated)} 个页面，正在用 MkDocs 构建……")
+    # what is needed after MkDocs, taken now: the records and their history are let go before it runs
+    secrets, as_of = secret_values(site), site.as_of
+    counts = {kind: len(site.all(kind)) for kind in site.schemas.kinds}
+    del site
+    gc.collect()  # versions and their history refer to each other
     start = time.perf_counter()
-    config = _mkdocs_config(root, docs, output, site.as_of, generated, accelerate, notes=progress)
+    config = _mkdocs_config(root, docs, output, as_of, generated, accelerate, notes=progress)
     run_mkdocs(config)
     timings["mkdocs"] = time.perf_counter() - start
     from .accelerate import NAME
 
     shortcut = config.plugins[NAME].taken if NAME in config.plugins else 0
     start = time.perf_counter()
-    check_no_leak(output, secret_values(site))
+    check_no_leak(output, secrets)
     timings["leak-check"] = time.perf_counter() - start
-    counts = {kind: len(site.all(kind)) for kind in site.schemas.kinds}
-    return BuildResult(output, docs, len(generated), counts, timings, site.as_of.isoformat(), shortcut)
+    return BuildResult(output, docs, len(generated), counts, timings, as_of.isoformat(), shortcut)
 
 
 def serve_portal(root: Path, host: str = "127.0.0.1", port: int = 8000, as_of: _dt.date | None = None,
