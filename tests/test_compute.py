@@ -20,7 +20,8 @@ from yibao.check.codes import make_uscc
 from yibao.check.runner import check_repository
 from yibao.compute import deadlines as dl
 from yibao.compute.calendar import CalendarYearMissing, MissingCalendarYears, WorkCalendar
-from yibao.compute.kpis import METRICS, case_status_as_of
+from yibao.compute.frames import case_status_as_of
+from yibao.compute.kpis import METRICS
 from yibao.compute.report import build_report
 from yibao.load.repository import Record
 from yibao.schemas import SchemaSet

@@ -73,13 +73,14 @@ class Cache:
         self._added: dict[str, dict[str, Any]] = {"facts": {}, "data": {}}
         self._keep: set[str] | None = None
         self._last: dict | None = None
+        self._state: dict | None = None
         self.dirty = False
 
     # -- reading ------------------------------------------------------------------------------
     def _read_marshal(self, name: str) -> dict:
         try:
             with open(self.dir / f"{name}.marshal", "rb") as handle:
-                value = marshal.load(handle)
+                value = marshal.loads(handle.read())  # load(file) reads object by object: far slower
             return value if isinstance(value, dict) else {}
         except (OSError, EOFError, ValueError, TypeError):
             return {}
@@ -123,10 +124,12 @@ class Cache:
         if stat is not None:
             racy = now - max(stat.st_mtime_ns, stat.st_ctime_ns) < _RACY_NS
             self.manifest[relpath] = (-1 if racy else stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, key)
-        self.facts[key] = facts
+        if self._facts is not None:  # a store not read yet is not read for this: the journal takes it
+            self._facts[key] = facts
         self._added["facts"][key] = facts
         if data is not None:
-            self.data()[key] = data
+            if self._data is not None:
+                self._data[key] = data
             self._added["data"][key] = data
         self.dirty = True
 
@@ -145,6 +148,14 @@ class Cache:
         self._last = {"run": (run_key, payload)}
         self.dirty = True
 
+    def state(self) -> Any:
+        """The last whole run's picture of the repository (see ``check.incremental``), or None."""
+        return self._read_marshal("state").get("state")
+
+    def set_state(self, state: dict) -> None:
+        self._state = {"state": state}
+        self.dirty = True
+
     def keep_only(self, keys: set[str]) -> None:
         """After a run over the whole repository: entries for other contents may go (at compaction)."""
         self._keep = keys
@@ -160,6 +171,8 @@ class Cache:
             self._save_store("data", self._data)
             if self._last is not None:
                 self._write("last.marshal", marshal.dumps(self._last))
+            if self._state is not None:
+                self._write("state.marshal", marshal.dumps(self._state))
         except (OSError, ValueError):
             pass  # a cache that cannot be written only costs time
         self.dirty = False
@@ -167,9 +180,14 @@ class Cache:
     def _save_store(self, name: str, store: dict | None) -> None:
         """A few new entries go to the journal; the base is rewritten (and pruned) only when the
         journal has grown to a tenth of it, so a run after a small change writes little."""
-        if store is None:
-            return
         added = self._added[name]
+        if store is None:  # not read in this run: what it added goes to the journal
+            if added:
+                journal = self._read_pickle(f"{name}-new")
+                journal.update(added)
+                self._write(f"{name}-new.pickle", pickle.dumps(journal, protocol=pickle.HIGHEST_PROTOCOL))
+                added.clear()
+            return
         journal = self._read_pickle(f"{name}-new") if added else {}
         journal.update(added)
         base_size = len(store) - len(journal)

@@ -6,7 +6,6 @@ file's text, only when there is something to report.
 """
 from __future__ import annotations
 
-import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any
 

@@ -151,6 +151,17 @@ REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
+#: The fields of a *referenced* record that the rules above read through ``Index.get`` (besides
+#: its ID and path). A re-check after a small change keeps only these for the records it does not
+#: read again (``check.incremental``); a rule that reads another field of a referenced record must
+#: add it here — test_incremental compares incremental runs with full runs on random edits.
+LOOKUP_FIELDS: dict[str, tuple[str, ...]] = {
+    "institution": ("type",),
+    "staff": ("contracts",),
+    "inspection": ("institution",),
+}
+
+
 #: The only top-level fields cross-record rules read. Cross rules always run on this view of a
 #: record (freshly loaded or from the cache alike), so both paths give the same answers.
 CROSS_FIELDS = ("id", "type", "contract", "contracts", "institution", "inspectors", "subject",

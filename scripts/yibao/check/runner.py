@@ -7,7 +7,6 @@ cached record and a freshly checked one are treated the same.
 """
 from __future__ import annotations
 
-import gc
 import hashlib
 import multiprocessing
 import os
@@ -19,10 +18,12 @@ from pathlib import Path
 from typing import Iterable
 
 from ..diagnostics import ERROR, Diagnostic, sort_key
+from ..gc_pause import gc_paused
 from ..load import strict_yaml
 from ..load.repository import EXTENSION, RECORDS, Record, kind_of, scan_records, stem
 from ..load.worktree import git_listing, split_listing
 from ..schemas import SchemaSet
+from . import incremental
 from .cache import Cache, content_key, key_of
 from .findings import Findings, redact
 from .personal_data import PII_MESSAGES, format_path, might_contain_personal_data, scan_record
@@ -157,13 +158,8 @@ def _work(chunk: list[tuple[str, str]]) -> list[Outcome]:
 def _check_serial(root: Path, items: list[tuple[str, str]], schemas: SchemaSet, want_data: bool) -> list[Outcome]:
     """Check files one after the other. The cyclic garbage collector is paused meanwhile: loading
     creates many small objects and no cycles, and its passes cost 10-20% of the time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         return [_check_one(root, relpath, kind, schemas, want_data) for relpath, kind in items]
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def default_jobs() -> int:
@@ -181,16 +177,14 @@ def check_many(root: Path, items: list[tuple[str, str]], schemas: SchemaSet, wan
     if jobs <= 1 or len(items) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
         return _check_serial(root, items, schemas, want_data)
     _WORKER = (root, schemas, want_data)  # inherited by the forked workers
-    enabled = gc.isenabled()
-    gc.disable()  # receiving ~100k results would otherwise trigger collections over a growing heap
     try:
-        chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            return [outcome for part in pool.map(_work, chunks) for outcome in part]
+        # receiving ~100k results would otherwise trigger collections over a growing heap
+        with gc_paused():
+            chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+                return [outcome for part in pool.map(_work, chunks) for outcome in part]
     finally:
         _WORKER = None
-        if enabled:
-            gc.enable()
 
 
 def _outcomes(root: Path, targets: list[tuple[str, str, object]], schemas: SchemaSet,
@@ -257,18 +251,15 @@ def check_repository(root: Path, schemas: SchemaSet, paths: Iterable[str] | None
     """Check the whole repository, or the given record files together with what they reference.
 
     With ``want_data`` the result's records carry their full data (for reports and the portal);
-    without it they carry only the view cross-record rules need, which is all ``validate`` uses.
+    without it they carry only the view cross-record rules need, and a run answered from the cache
+    (nothing changed, or a small change re-checked incrementally) carries none: ``validate`` uses
+    only the diagnostics and counts.
     """
-    enabled = gc.isenabled()
-    gc.disable()  # records hold no reference cycles; collections over 100k records only cost time
-    try:
+    with gc_paused():  # records hold no reference cycles; collections over 100k records only cost time
         typed, diagnostics, listing_digest = _layout(root, schemas.kinds)
         if paths is None:
             return _check_all(root, schemas, typed, diagnostics, cache, jobs, want_data, listing_digest)
         return _check_some(root, schemas, typed, diagnostics, list(dict.fromkeys(paths)), cache, jobs, want_data)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _run_key(pairs: Iterable[tuple[str, str]], layout: list[Diagnostic]) -> str:
@@ -288,43 +279,122 @@ def _content_key_of(root: Path, relpath: str) -> str:
         return "unreadable"
 
 
-def _known_keys(typed: list[tuple[str, str, object]], cache: Cache) -> list[str | None]:
-    """Cache keys of the files whose content is known without reading them."""
-    return [key_of(relpath, hint) if isinstance(hint, str) else (cache.key_from_stat(relpath, hint) if hint is not None else None)
-            for relpath, _, hint in typed]
+def _tokens(root: Path, typed: list[tuple[str, str, object]], cache: Cache) -> tuple[dict[str, str | None], list[tuple[str, str]]]:
+    """Each file's content token as far as it is known without checking: the git blob id, else the
+    content key from the stat manifest, else (when git lists the file as changed) the content key
+    of its bytes; None when only checking it will tell. Also the (path, key) pairs read now."""
+    tokens: dict[str, str | None] = {}
+    read: list[tuple[str, str]] = []
+    for relpath, _, hint in typed:
+        if isinstance(hint, str):
+            tokens[relpath] = hint
+        elif hint is not None:
+            tokens[relpath] = cache.key_from_stat(relpath, hint)
+        else:
+            key = tokens[relpath] = _content_key_of(root, relpath)
+            read.append((relpath, key))
+    return tokens, read
+
+
+def _key(relpath: str, hint: object, token: str | None) -> str | None:
+    return key_of(relpath, hint) if isinstance(hint, str) else token
+
+
+def _cached_records(typed: list[tuple[str, str, object]], tokens: dict[str, str | None], cache: Cache) -> list[Record] | None:
+    """Every record with its data from the cache, or None when something is missing."""
+    facts, data = cache.facts, cache.data()
+    records = []
+    for relpath, _, hint in typed:
+        key = _key(relpath, hint, tokens.get(relpath))
+        entry = facts.get(key) if key else None
+        if entry is None:
+            return None
+        kind, _, view, valid = entry
+        if view is None:
+            continue
+        value = data.get(key)
+        if value is None:
+            return None
+        records.append(Record(kind, relpath, value, valid))
+    return records
 
 
 def _check_all(root, schemas, typed, diagnostics, cache, jobs, want_data, listing_digest=None) -> RunResult:
     run_key = None
     layout = list(diagnostics)  # files under records/ that are not records: part of the result too
-    if cache is not None and not want_data:
+    tokens: dict[str, str | None] = {}
+    if cache is not None:
+        tokens, read = _tokens(root, typed, cache)
         if listing_digest is not None:
-            # git vouches for most files: the listing identifies them; the rest are read and hashed
-            unknown = [(relpath, _content_key_of(root, relpath)) for relpath, _, hint in typed if hint is None]
-            run_key = _run_key(unknown, layout) + listing_digest.hex()
-        else:
-            keys = _known_keys(typed, cache)
-            if all(keys):
-                run_key = _run_key(((relpath, key) for (relpath, _, _), key in zip(typed, keys)), layout)
+            # git vouches for most files: the listing identifies them; the rest were read and hashed
+            run_key = _run_key(read, layout) + listing_digest.hex()
+        elif all(tokens.values()):
+            run_key = _run_key(tokens.items(), layout)
         last = cache.last_run() if run_key is not None else None
         if last and last[0] == run_key:
             try:
                 diags, files, counts = last[1]
-                return RunResult([], [Diagnostic(*d) for d in diags], files,
-                                 sum(d[3] == "internal-error" for d in diags), dict(counts))
+                found = [Diagnostic(*d) for d in diags]
+                internal = sum(d.code == "internal-error" for d in found)
             except (TypeError, ValueError):
-                pass
+                found = None
+            if found is not None and not want_data:
+                return RunResult([], found, files, internal, dict(counts))
+            records = _cached_records(typed, tokens, cache) if found is not None else None
+            if records is not None:
+                return RunResult(records, found, files, internal, dict(counts))
+        if not want_data:
+            result = _recheck(root, schemas, typed, tokens, layout, cache, jobs, run_key)
+            if result is not None:
+                return result
     outcomes = _outcomes(root, typed, schemas, cache, want_data, jobs)
-    result = _finish(root, schemas, outcomes, outcomes, diagnostics, _ids_from_names(typed), want_data, names_checked=False)
+    cross: list[Diagnostic] = []
+    result = _finish(root, schemas, outcomes, outcomes, diagnostics, _ids_from_names(typed), want_data, names_checked=False,
+                     cross_out=cross)
     if cache is not None:
         cache.keep_only({o.key for o in outcomes if o.key})
         if listing_digest is None:
             cache.forget_missing({relpath for relpath, _, _ in typed})
-        if run_key is None and not want_data:
+        if run_key is None:
             run_key = _run_key(((outcome.path, outcome.key) for outcome in outcomes), layout)
-        if run_key is not None:
-            cache.set_last_run(run_key, (tuple(_diag_tuple(d) for d in result.diagnostics), result.files, result.counts))
+        payload = _payload(result)
+        cache.set_last_run(run_key, payload)
+        cache.set_state(incremental.state_of(outcomes, tokens, cross, payload))
         cache.save()
+    return result
+
+
+def _payload(result: RunResult) -> tuple:
+    return (tuple(_diag_tuple(d) for d in result.diagnostics), result.files, result.counts)
+
+
+def _recheck(root, schemas, typed, tokens, layout, cache, jobs, run_key) -> RunResult | None:
+    """After a small change: check again only what it can affect (see ``check.incremental``)."""
+    hints = {relpath: hint for relpath, _, hint in typed}
+
+    def check(items: list[tuple[str, str]]) -> list[Outcome]:
+        outcomes = check_many(root, items, schemas, False, jobs)
+        for outcome in outcomes:
+            if outcome.key:
+                hint = hints.get(outcome.path)
+                cache.remember(outcome.path, hint if isinstance(hint, os.stat_result) else None, outcome.key, outcome.facts())
+        return outcomes
+
+    def cross(records: list[Record], index) -> list[Diagnostic]:
+        return cross_check(root, records, index, schemas)
+
+    done = incremental.recheck(root, schemas, typed, tokens, layout, cache.state(), check, cross)
+    if done is None:
+        return None
+    diagnostics, counts, outcomes, _, state = done
+    result = RunResult([], diagnostics, len(typed), sum(d.code == "internal-error" for d in diagnostics), counts)
+    payload = _payload(result)
+    state["payload"] = payload
+    if run_key is None:
+        run_key = _run_key(((relpath, tokens.get(relpath) or outcomes[relpath].key) for relpath, _, _ in typed), layout)
+    cache.set_last_run(run_key, payload)
+    cache.set_state(state)
+    cache.save()
     return result
 
 
@@ -371,7 +441,8 @@ def _ids_from_names(typed) -> dict[str, set[str]]:
 
 
 def _finish(root, schemas, loaded: list[Outcome], checked: list[Outcome], diagnostics: list[Diagnostic],
-            extra_ids: dict[str, set[str]] | None, want_data: bool, names_checked: bool) -> RunResult:
+            extra_ids: dict[str, set[str]] | None, want_data: bool, names_checked: bool,
+            cross_out: list[Diagnostic] | None = None) -> RunResult:
     views = [Record(o.kind, o.path, o.view, o.valid) for o in loaded if o.view is not None]
     for outcome in loaded:
         diagnostics.extend(outcome.diagnostics)
@@ -379,7 +450,10 @@ def _finish(root, schemas, loaded: list[Outcome], checked: list[Outcome], diagno
     if names_checked:
         index.duplicates = []  # reported from file names
     checked_paths = {o.path for o in checked}
-    diagnostics.extend(cross_check(root, [v for v in views if v.path in checked_paths], index, schemas))
+    cross = cross_check(root, [v for v in views if v.path in checked_paths], index, schemas)
+    if cross_out is not None:
+        cross_out.extend(cross)
+    diagnostics.extend(cross)
     diagnostics.sort(key=sort_key)
     if want_data:
         records = [Record(o.kind, o.path, o.data, o.valid) for o in loaded if o.data is not None]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Iterable
 
 from ..load.repository import Record, as_date
 

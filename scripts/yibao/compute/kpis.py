@@ -18,18 +18,14 @@ without records and None (shown as —) otherwise.
 """
 from __future__ import annotations
 
-import datetime as _dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Callable, Iterable
 
-import pandas as pd
-
 from ..load.repository import Record
-from .calendar import to_date
 from .deadlines import Deadline
+from .frames import ANY_BASIS, MONEY_FIELDS, ON_SITE, Totals, frames_for
 from .view import ContractView
 
 MET, NOT_MET, IN_PROGRESS, NO_DATA = "达标", "未达标", "进行中", "无数据"
@@ -119,35 +115,12 @@ def types_clause(target: dict, default: list[str] | None = None) -> str:
     return f"只计检查类型为{'、'.join(types)}的检查；" if types else ""
 
 
-def inspection_frame(inspections: list[Record]) -> pd.DataFrame:
-    """One row per inspection: its institution, on-site flag and record sampling."""
-    rows = [{
-        "id": r.id, "institution": r.get("institution"), "type": r.get("type"), "on_site": r.get("on_site") is True,
-        "basis": r.get("sampling.basis"), "population": r.get("sampling.population"),
-        "sampled": r.get("sampling.sampled"), "problems": r.get("sampling.problem_records"),
-    } for r in inspections]
-    columns = ["id", "institution", "type", "on_site", "basis", "population", "sampled", "problems"]
-    return pd.DataFrame(rows, columns=columns)
-
-
-def sampling_totals(frame: pd.DataFrame, basis: str | None) -> pd.DataFrame:
-    """Per institution: sums of population, sampled and problem records for one sampling basis."""
-    if basis is not None:
-        frame = frame[frame["basis"] == basis]
-    else:
-        frame = frame[frame["basis"].notna()]
-    if frame.empty:
-        return pd.DataFrame(columns=["population", "sampled", "problems", "ids"])
-    grouped = frame.groupby("institution")
-    out = grouped[["population", "sampled", "problems"]].sum().astype(int)
-    out["ids"] = grouped["id"].agg(list)
-    return out
-
-
-def with_inspections(frame: pd.DataFrame) -> dict[str, list[str]]:
-    if frame.empty:
-        return {}
-    return {k: list(v) for k, v in frame.groupby("institution")["id"].agg(list).items()}
+def institution_totals(view: ContractView, target: dict, institutions: list[Record], basis: str) -> dict[str, Totals]:
+    """Per eligible institution: its counted inspections of the target's inspection types, filtered
+    by sampling basis (see :meth:`yibao.compute.frames.Frames.institution_totals`)."""
+    eligible = {i.id for i in institutions}
+    table = frames_for(view).institution_totals(view.id, target.get("inspection_types"), basis)
+    return {ident: totals for ident, totals in table.items() if ident in eligible}
 
 
 # -- metrics ---------------------------------------------------------------------------------
@@ -165,8 +138,7 @@ def metric(name: str):
 @metric("onsite_coverage")
 def onsite_coverage(view: ContractView, target: dict, deadlines: list[Deadline]) -> list[Kpi]:
     institutions = eligible_institutions(view, target)
-    frame = inspection_frame(counted_inspections(view, target, institutions))
-    covered = with_inspections(frame[frame["on_site"]])
+    covered = institution_totals(view, target, institutions, ON_SITE)
     order = view.schemas.terms("institution_type")
     types = target.get("institution_types") or [t for t in order if any(i.get("type") == t for i in institutions)]
     name, goal = target_name(view, target), target_value(target)
@@ -177,7 +149,7 @@ def onsite_coverage(view: ContractView, target: dict, deadlines: list[Deadline])
     for itype in types:
         members = [i.id for i in institutions if i.get("type") == itype]
         hit = [m for m in members if m in covered]
-        records = [r for m in hit for r in covered[m]]
+        records = [r for m in hit for r in covered[m].ids]
         out.append(rate(view, f"onsite_coverage/{itype}", sub_name(name, itype), definition, len(hit), len(members), goal, records))
         total_num, total_den = total_num + len(hit), total_den + len(members)
         total_records += records
@@ -215,9 +187,8 @@ def _sampling_rate(view: ContractView, target: dict, metric_id: str, default_bas
     volume_field = view.schemas.vocab("sampling_basis").get("x-volume-field", {}).get(basis)
     years = denominator_years(view, target)
     institutions = eligible_institutions(view, target)
-    frame = inspection_frame(counted_inspections(view, target, institutions))
-    inspected = with_inspections(frame)
-    totals = sampling_totals(frame, basis)
+    inspected = institution_totals(view, target, institutions, ANY_BASIS)
+    totals = institution_totals(view, target, institutions, basis)
     name, goal = target_name(view, target), target_value(target)
     if years is not None:
         span = f"{years[0]}年" if len(years) == 1 else f"{years[0]}—{years[-1]}年"
@@ -229,12 +200,13 @@ def _sampling_rate(view: ContractView, target: dict, metric_id: str, default_bas
                   f"合计 = 各机构抽审数之和 ÷ 各机构分母之和。{types_clause(target)}{AS_OF_RULE}{STATUS_RULE}")
     out, all_num, all_den, all_records = [], 0, 0, []
     for ident in sorted(inspected):
-        sampled = int(totals.loc[ident, "sampled"]) if ident in totals.index else 0
+        found = totals.get(ident)
+        sampled = found.sampled if found else 0
         if years is not None:
             den = volume_sum(view.institution(ident), volume_field, years)
         else:
-            den = int(totals.loc[ident, "population"]) if ident in totals.index else None
-        records = inspected[ident]
+            den = found.population if found else None
+        records = inspected[ident].ids
         out.append(rate(view, f"{metric_id}/{ident}", institution_kpi_name(view, ident, metric_id), definition, sampled, den, goal, records))
         if den:
             all_num, all_den = all_num + sampled, all_den + den
@@ -258,21 +230,20 @@ def problem_discovery_rate(view: ContractView, target: dict, deadlines: list[Dea
     target = {"institution_types": ["定点医疗机构"], **target}
     basis = target.get("sampling_basis") or "病历"
     institutions = eligible_institutions(view, target)
-    frame = inspection_frame(counted_inspections(view, target, institutions))
-    inspected = with_inspections(frame)
-    totals = sampling_totals(frame, basis)
+    inspected = institution_totals(view, target, institutions, ANY_BASIS)
+    totals = institution_totals(view, target, institutions, basis)
     name, goal = target_name(view, target), target_value(target)
     definition = (f"问题病历发现率 = 问题{basis}数 ÷ 抽审{basis}数（截至统计日已结束检查的抽审记录）；"
                   f"合计 = 各机构问题数之和 ÷ 各机构抽审数之和。{types_clause(target)}{AS_OF_RULE}{STATUS_RULE}")
     out = []
     for ident in sorted(inspected):
-        row = totals.loc[ident] if ident in totals.index else None
-        problems, sampled = (int(row["problems"]), int(row["sampled"])) if row is not None else (0, 0)
+        found = totals.get(ident)
+        problems, sampled = (found.problems, found.sampled) if found else (0, 0)
         out.append(rate(view, f"problem_discovery_rate/{ident}", institution_kpi_name(view, ident, "problem_discovery_rate"),
-                        definition, problems, sampled, goal, row["ids"] if row is not None else inspected[ident]))
-    all_problems = int(totals["problems"].sum()) if not totals.empty else 0
-    all_sampled = int(totals["sampled"].sum()) if not totals.empty else 0
-    all_records = [r for ids in totals["ids"] for r in ids] if not totals.empty else []
+                        definition, problems, sampled, goal, (found or inspected[ident]).ids))
+    all_problems = sum(found.problems for found in totals.values())
+    all_sampled = sum(found.sampled for found in totals.values())
+    all_records = [r for found in totals.values() for r in found.ids]
     out.insert(0, rate(view, "problem_discovery_rate", name, definition, all_problems, all_sampled, goal, all_records))
     return out
 
@@ -458,66 +429,16 @@ def team_composition(view: ContractView, target: dict, deadlines: list[Deadline]
 
 
 # -- descriptive: cases and money ------------------------------------------------------------
-TIMELINE_STATUS = (("timeline.closed_on", "已结案"), ("timeline.decided_on", "已决定"), ("timeline.notified_on", "已告知"),
-                   ("timeline.investigation_ended_on", "调查中"), ("timeline.filed_on", "已立案"),
-                   ("timeline.registered_on", "已登记"))
-
-
-def case_status_as_of(case: Record, as_of: _dt.date) -> str | None:
-    """The case's status on ``as_of``: its recorded status once every timeline date has passed,
-    else the stage of the latest timeline date on or before ``as_of``."""
-    dates = [(to_date(case.get(f)), term) for f, term in TIMELINE_STATUS]
-    if all(d is None or d <= as_of for d, _ in dates):
-        return case.get("status")
-    for day, term in dates:
-        if day is not None and day <= as_of:
-            return term
-    return None
-
-
-MONEY_FIELDS = ("involved", "refused", "recovered", "fined")
-
-
-def money_counts_from(case: Record, money_field: str) -> _dt.date | None:
-    """When a money amount becomes a fact: involved on registration; refused, recovered and fined
-    on the decision (else closing, else registration when the case records no such date)."""
-    if money_field == "involved":
-        return to_date(case.get("timeline.registered_on"))
-    for dotted in ("timeline.decided_on", "timeline.closed_on", "timeline.registered_on"):
-        day = to_date(case.get(dotted))
-        if day is not None:
-            return day
-    return None
-
-
-def case_frame(view: ContractView) -> pd.DataFrame:
-    """One row per (case, violation type), with the case's status as of the date and its money."""
-    rows = []
-    for case in view.cases:
-        status = case_status_as_of(case, view.as_of)
-        money = {}
-        for name in MONEY_FIELDS:
-            amount = case.get(f"money.{name}")
-            counts_from = money_counts_from(case, name)
-            ok = amount is not None and counts_from is not None and counts_from <= view.as_of
-            money[name] = Decimal(str(amount)) if ok else None
-        for violation in case.get("violation_types") or [None]:
-            rows.append({"id": case.id, "source": case.get("source"), "status": status,
-                         "subject": case.get("subject.type"), "violation": violation, **money})
-    columns = ["id", "source", "status", "subject", "violation", *MONEY_FIELDS]
-    return pd.DataFrame(rows, columns=columns).astype({m: object for m in MONEY_FIELDS})
-
-
-def case_counts(view: ContractView, frame: pd.DataFrame) -> list[Kpi]:
-    cases = frame.drop_duplicates("id") if not frame.empty else frame
-    ids = sorted(cases["id"]) if not cases.empty else []
+def case_counts(view: ContractView) -> list[Kpi]:
+    frames = frames_for(view)
+    ids = frames.case_ids(view.id)
     base = f"截至统计日已登记的案件线索（按登记日期）。{AS_OF_RULE}{DESCRIPTIVE_RULE}"
     out = [count(view, "cases_total", "案件线索总数", base, len(ids), None, ids, bool(ids))]
-    dimensions = (("source", "cases_by_source", "线索来源", view.schemas.terms("case_source"), cases),
-                  ("status", "cases_by_status", "案件状态", view.schemas.terms("case_status"), cases),
-                  ("violation", "cases_by_violation_type", "违规类型", None, frame))
-    for column, prefix, label, terms, data in dimensions:
-        groups = {k: sorted(set(v)) for k, v in data.groupby(column)["id"].agg(list).items()} if not data.empty else {}
+    dimensions = (("source", "cases_by_source", "线索来源", view.schemas.terms("case_source")),
+                  ("status", "cases_by_status", "案件状态", view.schemas.terms("case_status")),
+                  ("violation", "cases_by_violation_type", "违规类型", None))
+    for column, prefix, label, terms in dimensions:
+        groups = frames.cases_by(view.id, column)
         keys = terms if terms is not None else [t for t in view.schemas.terms("violation_type") if t in groups]
         extra = "状态按统计日的时间节点推算。" if column == "status" else "涉及多种违规类型的案件在每一类型下各计 1 件。" if column == "violation" else ""
         definition = f"按{label}分列的案件线索数。{extra}{base}"
@@ -527,41 +448,8 @@ def case_counts(view: ContractView, frame: pd.DataFrame) -> list[Kpi]:
     return out
 
 
-def exact_sum(values: Iterable[Decimal]) -> Decimal:
-    return sum(values, Decimal("0"))
-
-
-def to_fen(value: Decimal) -> int:
-    """An amount in yuan (validated: at most two decimals) as an exact integer number of fen."""
-    return int(value.scaleb(2))
-
-
-def money_by(frame: pd.DataFrame, column: str) -> dict[str, dict[str, tuple[Decimal, list[str]]]]:
-    """For each amount and each term of ``column``: the exact sum over the cases, and their IDs.
-
-    One pandas groupby sums all four amounts, in integer fen (exact) with missing amounts as NA.
-    """
-    out: dict[str, dict[str, tuple[Decimal, list[str]]]] = {name: {} for name in MONEY_FIELDS}
-    present = frame[frame[column].notna()].drop_duplicates(["id", column]) if not frame.empty else frame
-    if present.empty:
-        return out
-    keys = present[column].to_numpy()
-    ids = present["id"].to_numpy()
-    fen = pd.DataFrame({name: pd.array([None if v is None else to_fen(v) for v in present[name]], dtype="Int64")
-                        for name in MONEY_FIELDS})
-    sums = fen.groupby(keys).sum()
-    seen = fen.notna()
-    positions = present.groupby(column).indices
-    for name in MONEY_FIELDS:
-        mask = seen[name].to_numpy()
-        for key, rows in positions.items():
-            rows = [i for i in rows if mask[i]]
-            if rows:
-                out[name][key] = (Decimal(int(sums.at[key, name])).scaleb(-2), sorted(ids[rows]))
-    return out
-
-
-def money_kpis(view: ContractView, frame: pd.DataFrame) -> list[Kpi]:
+def money_kpis(view: ContractView) -> list[Kpi]:
+    frames = frames_for(view)
     labels = {name: view.schemas.title("case", ("money", name)).replace("（元）", "") for name in MONEY_FIELDS}
     rule = ("涉及金额自登记日起计入；拒付、追回和罚款金额自决定日（无决定日则结案日、再无则登记日）起计入。"
             "金额按元精确求和（到分）。")
@@ -569,20 +457,20 @@ def money_kpis(view: ContractView, frame: pd.DataFrame) -> list[Kpi]:
                   ("violation", "by_violation", "违规类型", view.schemas.terms("violation_type"),
                    "涉及多种违规类型的案件，金额在每一类型下全额计入，各类型之和可能大于合计。"))
     out = []
-    by = {column: money_by(frame, column) for column, *_ in dimensions}
     for name in MONEY_FIELDS:
-        cases = frame[frame[name].notna()].drop_duplicates("id")
-        total = exact_sum(cases[name]) if not cases.empty else None
+        total = frames.money_total(view.id, name)
+        amount = total.amount if total is not None else None
         definition = f"案件{labels[name]}合计。{rule}{AS_OF_RULE}{DESCRIPTIVE_RULE}"
-        out.append(Kpi(f"money_{name}", f"{labels[name]}合计", definition, total, None,
-                       judge(view, total, None, total is not None), total, None, sorted(cases["id"]), YUAN))
+        out.append(Kpi(f"money_{name}", f"{labels[name]}合计", definition, amount, None,
+                       judge(view, amount, None, amount is not None), amount, None,
+                       list(total.ids) if total is not None else [], YUAN))
         for column, dimension, what, order, note in dimensions:
-            sums = by[column][name]
+            sums = frames.money_by(view.id, column, name)
             sub_definition = f"按{what}分列的案件{labels[name]}。{note}{rule}{AS_OF_RULE}{DESCRIPTIVE_RULE}"
             for key in [k for k in order if k in sums]:
-                amount, ids = sums[key]
-                out.append(Kpi(f"money_{name}/{dimension}/{key}", sub_name(labels[name], key), sub_definition, amount, None,
-                               judge(view, amount, None, True), amount, None, ids, YUAN))
+                found = sums[key]
+                out.append(Kpi(f"money_{name}/{dimension}/{key}", sub_name(labels[name], key), sub_definition, found.amount,
+                               None, judge(view, found.amount, None, True), found.amount, None, list(found.ids), YUAN))
     return out
 
 
@@ -641,7 +529,6 @@ def contract_kpis(view: ContractView, deadlines: list[Deadline]) -> list[Kpi]:
             out.extend(fn(view, target, deadlines))
     out.extend(untargeted_on_time(view, deadlines, targets))
     out.extend(milestone_kpis(view, deadlines))
-    frame = case_frame(view)
-    out.extend(case_counts(view, frame))
-    out.extend(money_kpis(view, frame))
+    out.extend(case_counts(view))
+    out.extend(money_kpis(view))
     return unique_ids(out)

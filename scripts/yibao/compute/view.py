@@ -31,6 +31,8 @@ class RecordIndex:
     _live: dict[str, list[Record]] = field(default_factory=dict)
     _by_contract: dict[str, dict[str, list[Record]]] = field(default_factory=dict)
     _by_region: dict[str, list[Record]] | None = None
+    _staff_of: dict[str, list[Record]] | None = None
+    derived: dict = field(default_factory=dict)  # tables computed once for every contract (see frames.py)
 
     @classmethod
     def build(cls, records: Iterable[Record], schemas: SchemaSet) -> "RecordIndex":
@@ -68,6 +70,16 @@ class RecordIndex:
                 groups.setdefault(record.get("contract"), []).append(record)
         return groups.get(contract_id, [])
 
+    def staff_of(self, contract_id: str) -> list[Record]:
+        """Live staff records that list a contract (grouped once, not scanned per contract)."""
+        if self._staff_of is None:
+            self._staff_of = {}
+            for person in self.live("staff"):
+                contracts = person.get("contracts") or []
+                for ident in dict.fromkeys(c for c in contracts if isinstance(c, str)):
+                    self._staff_of.setdefault(ident, []).append(person)
+        return self._staff_of.get(contract_id, [])
+
     def scope_candidates(self, contract: Record) -> list[Record]:
         """Institutions that can be in a contract's scope: the listed ones and, when the scope rule
         names region codes, those of the regions (an index, not a scan of every institution)."""
@@ -102,6 +114,16 @@ class RecordIndex:
 def _on_or_before(value, day: _dt.date) -> bool:
     date = to_date(value)
     return date is not None and date <= day
+
+
+def inspection_counts(record: Record, as_of: _dt.date) -> bool:
+    """A (live) inspection counts once it was carried out and had ended by ``as_of``."""
+    return record.get("status") != PLANNED and _on_or_before(record.get("end_date"), as_of)
+
+
+def case_counts(record: Record, as_of: _dt.date) -> bool:
+    """A (live) case counts once it was registered by ``as_of``."""
+    return _on_or_before(record.get("timeline.registered_on"), as_of)
 
 
 @dataclass
@@ -168,7 +190,7 @@ class ContractView:
     @cached_property
     def inspections(self) -> list[Record]:
         """Inspections that had ended by ``as_of``."""
-        return [r for r in self.started_inspections if _on_or_before(r.get("end_date"), self.as_of)]
+        return [r for r in self._own("inspection") if inspection_counts(r, self.as_of)]
 
     @cached_property
     def all_cases(self) -> list[Record]:
@@ -177,7 +199,7 @@ class ContractView:
     @cached_property
     def cases(self) -> list[Record]:
         """Cases registered by ``as_of``."""
-        return [r for r in self.all_cases if _on_or_before(r.get("timeline.registered_on"), self.as_of)]
+        return [r for r in self.all_cases if case_counts(r, self.as_of)]
 
     @cached_property
     def trainings(self) -> list[Record]:
@@ -188,9 +210,7 @@ class ContractView:
     def staff(self) -> list[Record]:
         """Team members on this contract on ``as_of`` (joined on or before it, not yet left)."""
         out = []
-        for person in self.index.live("staff"):
-            if self.id not in (person.get("contracts") or []):
-                continue
+        for person in self.index.staff_of(self.id):
             joined, left = to_date(person.get("joined_on")), to_date(person.get("left_on"))
             if (joined is None or joined <= self.as_of) and (left is None or left > self.as_of):
                 out.append(person)

@@ -23,10 +23,6 @@ def blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
-def _git(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
-
-
 _HIDDEN = re.compile(r"/\.|/[Rr][Ee][Aa][Dd][Mm][Ee][^/]*$")
 _INDEX_ENTRY = re.compile(rb"[0-7]+ ([0-9a-f]{40}) ([0-3])\t([^\0]*)\0")
 
@@ -42,19 +38,24 @@ def git_listing(root: Path) -> tuple[dict[str, str | None], bytes] | None:
     Paths are relative to ``root`` (which may be a folder inside the work tree). None when
     ``root`` is not in a git work tree or git is missing.
     """
-    try:
-        index = _git(root, "ls-files", "-s", "-z", "--", RECORDS)
-        if index.returncode != 0:
-            return None
-        changed = _git(root, "diff-files", "--relative", "--name-only", "-z", "--", RECORDS)
-        new = _git(root, "ls-files", "--others", "--exclude-standard", "-z", "--", RECORDS)
+    calls = (("ls-files", "-s", "-z", "--", RECORDS),
+             ("diff-files", "--relative", "--name-only", "-z", "--", RECORDS),
+             ("ls-files", "--others", "--exclude-standard", "-z", "--", RECORDS))
+    try:  # the three run side by side: each walks the index or the work tree on its own
+        running = [subprocess.Popen(["git", "-C", str(root), *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                   for args in calls]
     except OSError:
         return None
-    if changed.returncode != 0 or new.returncode != 0:
+    outputs = []
+    for process in running:
+        out, _ = process.communicate()
+        outputs.append((process.returncode, out))
+    if any(code != 0 for code, _ in outputs):
         return None
-    dirty = set(changed.stdout.split(b"\0"))
+    index, changed, new = (out for _, out in outputs)
+    dirty = set(changed.split(b"\0"))
     listing: dict[str, str | None] = {}
-    for blob, stage, raw in _INDEX_ENTRY.findall(index.stdout):
+    for blob, stage, raw in _INDEX_ENTRY.findall(index):
         path = raw.decode("utf-8", "surrogateescape")
         if not _visible(path):
             continue
@@ -63,12 +64,12 @@ def git_listing(root: Path) -> tuple[dict[str, str | None], bytes] | None:
                 listing[path] = None
         else:
             listing[path] = blob.decode()
-    for raw in new.stdout.split(b"\0"):
+    for raw in new.split(b"\0"):
         if raw:
             path = raw.decode("utf-8", "surrogateescape")
             if _visible(path):
                 listing[path] = None
-    digest = hashlib.sha1(index.stdout + b"\1" + changed.stdout + b"\1" + new.stdout).digest()
+    digest = hashlib.sha1(index + b"\1" + changed + b"\1" + new).digest()
     return listing, digest
 
 

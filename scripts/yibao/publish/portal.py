@@ -33,6 +33,7 @@ from typing import Callable, Iterable
 
 from ..check.runner import default_jobs
 from ..diagnostics import Diagnostic
+from ..gc_pause import gc_paused
 from ..load.history import History, HistoryError, start_history
 from ..schemas import SchemaSet
 from . import pages as P
@@ -139,20 +140,17 @@ def prepare_docs(root: Path, docs: Path, site: P.Site, jobs: int | None = None) 
     makers = P.page_makers(site)
     jobs = default_jobs() if jobs is None else jobs
     _PAGES = (makers, docs, set(hand_written))  # inherited by forked workers
-    enabled = gc.isenabled()
-    gc.disable()  # many short-lived strings, no cycles worth collecting
     try:
-        if jobs <= 1 or len(makers) < PARALLEL_PAGES or "fork" not in multiprocessing.get_all_start_methods():
-            runs = [_write_pages((0, len(makers)))]
-        else:
-            size = max(PARALLEL_PAGES // 4, len(makers) // (jobs * 4) + 1)
-            spans = [(start, min(start + size, len(makers))) for start in range(0, len(makers), size)]
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-                runs = list(pool.map(_write_pages, spans))
+        with gc_paused():  # many short-lived strings, no cycles worth collecting
+            if jobs <= 1 or len(makers) < PARALLEL_PAGES or "fork" not in multiprocessing.get_all_start_methods():
+                runs = [_write_pages((0, len(makers)))]
+            else:
+                size = max(PARALLEL_PAGES // 4, len(makers) // (jobs * 4) + 1)
+                spans = [(start, min(start + size, len(makers))) for start in range(0, len(makers), size)]
+                with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+                    runs = list(pool.map(_write_pages, spans))
     finally:
         _PAGES = None
-        if enabled:
-            gc.enable()
     written: dict[str, None] = {}
     for relpaths, collision in runs:
         if collision:

@@ -1,0 +1,184 @@
+"""Re-checking only what a small change can affect.
+
+A whole-repository run leaves in the cache, beside its result, a compact picture of the
+repository for the cross-record rules (:func:`state_of`): each file's content token (git blob id
+or content key), the IDs that differ from file names, the few fields other records' rules read
+(:data:`~yibao.check.references.LOOKUP_FIELDS`), which IDs each file refers to, and each file's
+cross-record findings. When some files changed since, :func:`recheck` checks again only:
+
+- the changed and added files (every file-level check);
+- the files that refer to an ID that was changed, added or removed, since their cross-record
+  rules read that record (or its absence);
+- the files that had cross-record findings last time (an unresolved reference's hint depends on
+  every ID of its kind);
+
+keeps every other file's diagnostics from the last run, and finds duplicate IDs again over all
+files. The result equals a whole run's; ``tests/test_incremental.py`` compares the two on random
+edits. Anything unexpected (no state, a damaged state, many changes) falls back to a whole run.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any, Callable
+
+from ..diagnostics import Diagnostic, sort_key
+from ..load.repository import EXTENSION, Record, stem
+from .references import LOOKUP_FIELDS, referenced_ids
+
+LIMIT = 1000  # more files to check again than this: a whole run costs about the same
+DUPLICATE = "duplicate-id"
+
+
+def state_of(outcomes: list, tokens: dict[str, str | None], cross: list[Diagnostic], payload: tuple) -> dict[str, Any]:
+    """The picture of the repository a later run starts from (plain data, for marshal)."""
+    ids: dict[str, str | None] = {}
+    unloaded: list[str] = []
+    fields: dict[str, dict] = {}
+    refs: dict[str, tuple[str, ...]] = {}
+    for outcome in outcomes:
+        view = outcome.view
+        if view is None:
+            unloaded.append(outcome.path)
+            ids[outcome.path] = None
+            continue
+        record = Record(outcome.kind, outcome.path, view)
+        ident = record.id
+        if ident != stem(outcome.path):
+            ids[outcome.path] = ident
+        wanted = LOOKUP_FIELDS.get(outcome.kind)
+        if wanted is not None:
+            fields[outcome.path] = {k: view[k] for k in ("id", *wanted) if k in view}
+        found = referenced_ids(record)
+        if found:
+            refs[outcome.path] = tuple(found)
+    by_path: dict[str, list[tuple]] = defaultdict(list)
+    for d in cross:
+        if d.code != DUPLICATE:
+            by_path[d.path].append(_tuple(d))
+    return {"version": 1, "tokens": {o.path: tokens.get(o.path) or o.key for o in outcomes}, "ids": ids,
+            "unloaded": unloaded, "fields": fields, "refs": refs, "cross": {p: tuple(ds) for p, ds in by_path.items()},
+            "payload": payload}
+
+
+def _tuple(d: Diagnostic) -> tuple:
+    return (d.path, d.line, d.col, d.code, d.message, d.severity, d.field)
+
+
+class StateIndex:
+    """The :class:`~yibao.check.references.Index` interface over the last run's picture plus the
+    files checked now: the same answers a whole run's index gives."""
+
+    def __init__(self, typed: list[tuple[str, str, object]], state: dict, fresh: dict[str, Record | None]) -> None:
+        self.state, self.fresh = state, fresh
+        old_ids = state["ids"]
+        first: dict[str, str] = {}
+        kind_of: dict[str, str] = {}
+        duplicates: list[tuple[Record, Record]] = []
+        known_ids: dict[str, set[str]] = defaultdict(set)
+        cut = -len(EXTENSION)
+        for relpath, kind, _ in typed:  # ~100k files: kept tight
+            name = relpath[relpath.rfind("/") + 1:cut]
+            known = known_ids[kind]
+            known.add(name)  # a record that exists but does not load is not "missing"
+            if relpath in fresh:
+                record = fresh[relpath]
+                ident = record.id if record is not None else None
+            else:
+                ident = old_ids.get(relpath, name)
+            if ident is None:
+                continue
+            earlier = first.get(ident)
+            if earlier is not None:
+                duplicates.append((Record(kind, relpath, {"id": ident}), Record(kind_of[earlier], earlier, {"id": ident})))
+                continue
+            first[ident] = relpath
+            kind_of[relpath] = kind
+            known.add(ident)
+        self.first, self.kind_of, self.duplicates, self.known_ids = first, kind_of, duplicates, known_ids
+
+    def get(self, kind: str, ident: str) -> Record | None:
+        if not isinstance(ident, str):
+            return None
+        relpath = self.first.get(ident)
+        if relpath is None or self.kind_of[relpath] != kind:
+            return None
+        record = self.fresh.get(relpath)
+        if record is not None:
+            return record
+        return Record(kind, relpath, self.state["fields"].get(relpath, {"id": ident}))
+
+    def exists(self, kind: str, ident: str) -> bool:
+        return ident in self.known_ids.get(kind, ())
+
+
+def recheck(root: Path, schemas, typed: list[tuple[str, str, object]], tokens: dict[str, str | None],
+            layout: list[Diagnostic], state: Any, check: Callable, cross_check: Callable):
+    """The whole run's result from the last state and the files checked again, or None (do a
+    whole run). ``check(items)`` checks files (as ``runner.check_many``); ``cross_check(records,
+    index)`` runs the cross-record rules on the given records."""
+    if not isinstance(state, dict) or state.get("version") != 1:
+        return None
+    try:
+        old_tokens: dict = state["tokens"]
+        old_ids: dict = state["ids"]
+        refs: dict = state["refs"]
+        old_cross: dict = state["cross"]
+        old_diags, _, _ = state["payload"]
+    except (KeyError, TypeError, ValueError):
+        return None
+    present = {relpath for relpath, _, _ in typed}
+    changed = [relpath for relpath, _, _ in typed if tokens.get(relpath) is None or old_tokens.get(relpath) != tokens[relpath]]
+    removed = [relpath for relpath in old_tokens if relpath not in present]
+    if len(changed) + len(removed) > LIMIT:
+        return None
+    kinds = {relpath: kind for relpath, kind, _ in typed}
+    outcomes = {o.path: o for o in check([(relpath, kinds[relpath]) for relpath in changed])}
+    touched: set[str] = set()
+    for relpath in (*changed, *removed):
+        touched.add(stem(relpath))
+        old = old_ids.get(relpath, stem(relpath)) if relpath in old_tokens else None
+        if old is not None:
+            touched.add(old)
+        view = outcomes[relpath].view if relpath in outcomes else None
+        if view is not None and isinstance(view.get("id"), str):
+            touched.add(view["id"])
+    again = set(changed)
+    again.update(p for p, ids in refs.items() if p in present and not touched.isdisjoint(ids))
+    again.update(p for p in old_cross if p in present)
+    if len(again) > LIMIT:
+        return None
+    more = [(relpath, kinds[relpath]) for relpath, _, _ in typed if relpath in again and relpath not in outcomes]
+    outcomes.update((o.path, o) for o in check(more))
+    fresh = {p: (Record(o.kind, p, o.view, o.valid) if o.view is not None else None) for p, o in outcomes.items()}
+    index = StateIndex(typed, state, fresh)
+    ordered = [outcomes[relpath] for relpath, _, _ in typed if relpath in outcomes]
+    cross = cross_check([fresh[o.path] for o in ordered if fresh[o.path] is not None], index)
+    diagnostics = [Diagnostic(*d) for d in old_diags if d[0] in present and d[0] not in again and d[3] != DUPLICATE]
+    for outcome in ordered:
+        diagnostics.extend(outcome.diagnostics)
+    diagnostics.extend(cross)
+    diagnostics.extend(layout)
+    diagnostics.sort(key=sort_key)
+    counts = Counter(kind for relpath, kind, _ in typed
+                     if (fresh[relpath] is not None if relpath in fresh else relpath not in state["unloaded"]))
+    return diagnostics, dict(counts), outcomes, cross, _next_state(state, typed, tokens, outcomes, cross, removed)
+
+
+def _next_state(state: dict, typed, tokens, outcomes: dict, cross: list[Diagnostic], removed: list[str]) -> dict:
+    """The last state with the files checked again (and removed) brought up to date; its
+    ``payload`` is filled in by the caller."""
+    fresh = state_of(list(outcomes.values()), tokens, cross, ())
+    present = {relpath for relpath, _, _ in typed}
+    gone = set(removed) | set(outcomes)
+    out = {"version": 1}
+    out["tokens"] = {p: t for p, t in state["tokens"].items() if p in present}
+    out["tokens"].update(fresh["tokens"])
+    for name in ("ids", "fields", "refs"):
+        out[name] = {p: v for p, v in state[name].items() if p not in gone}
+        out[name].update(fresh[name])
+    out["unloaded"] = [p for p in state["unloaded"] if p not in gone] + fresh["unloaded"]
+    # cross findings: only the files checked again can have new ones (the rest are unaffected)
+    out["cross"] = {p: v for p, v in state["cross"].items() if p not in gone and p in present}
+    out["cross"].update(fresh["cross"])
+    return out

@@ -1,0 +1,194 @@
+"""A run after a small change re-checks only what the change can affect, and says exactly what a
+whole run says.
+
+Random edits of the kinds that move cross-record findings (an institution's type, a staff
+member's contracts, references to missing records, deleted, added, broken and duplicate files)
+are applied to a copy of the demo records, in a plain folder and in a git work tree; after each
+round the cached, incremental run is compared with a run without any cache.
+"""
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from yibao.check import cache as cache_module
+from yibao.check import incremental, runner
+from yibao.check.cache import Cache
+from yibao.check.references import referenced_ids
+from yibao.load import strict_yaml
+from yibao.load.repository import Record
+from yibao.schemas import SchemaSet
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
+                   check=True, capture_output=True)
+
+
+@pytest.fixture(params=["folder", "git"])
+def demo(request, tmp_path, monkeypatch):
+    root = tmp_path / "repo"
+    root.mkdir()
+    shutil.copytree(PROJECT / "records", root / "records")
+    shutil.copytree(PROJECT / "schemas", root / "schemas")
+    old = 1_600_000_000
+    for path in (root / "records").rglob("*.yaml"):
+        os.utime(path, (old, old))  # older than the racy window, as files of a real checkout are
+    # the files were all just written: without this, every one would be "racy" and read again
+    monkeypatch.setattr(cache_module, "_RACY_NS", 0)
+    if request.param == "git":
+        _git(root, "init", "-q", "-b", "main")
+        _git(root, "add", "-A")
+        _git(root, "commit", "-qm", "records")
+    return root
+
+
+def _run(root: Path, cache_dir: Path | None):
+    schemas = SchemaSet.load(root / "schemas")
+    cache = Cache(root, schemas.fingerprint, cache_dir) if cache_dir is not None else None
+    return runner.check_repository(root, schemas, cache=cache, jobs=1, want_data=False)
+
+
+def _seen(result) -> tuple:
+    return [d.text() for d in result.diagnostics], result.files, dict(result.counts), result.internal_errors
+
+
+def _files(root: Path, kind: str) -> list[Path]:
+    return sorted((root / "records" / kind).rglob("*.yaml"))
+
+
+def _sub(path: Path, pattern: str, replacement: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(pattern, replacement, text, count=1, flags=re.M), encoding="utf-8")
+
+
+def _edit(root: Path, rng: random.Random) -> str:
+    """One random edit; returns what it did (for the failure message)."""
+    institutions, inspections = _files(root, "institution"), _files(root, "inspection")
+    cases, staff = _files(root, "case"), _files(root, "staff")
+    choice = rng.randrange(9)
+    if choice == 0 and institutions:  # an institution changes type: inspections of it may no longer fit
+        path = rng.choice(institutions)
+        hospital = "type: 定点医疗机构" in path.read_text(encoding="utf-8")
+        _sub(path, r"^type: .*$", "type: 定点零售药店" if hospital else "type: 定点医疗机构")
+        return f"type of {path.name}"
+    if choice == 1 and staff:  # a staff member leaves every contract listed
+        path = rng.choice(staff)
+        _sub(path, r"^contracts: .*$", "contracts: [HT-2020-SPB]")
+        return f"contracts of {path.name}"
+    if choice == 2 and inspections:  # a reference to a record that does not exist
+        path = rng.choice(inspections)
+        _sub(path, r"^institution: .*$", f"institution: H6502030{rng.randrange(9000, 9999)}")
+        return f"missing institution in {path.name}"
+    if choice == 3 and institutions:  # a referenced record is deleted
+        path = rng.choice(institutions)
+        path.unlink()
+        return f"deleted {path.name}"
+    if choice == 4 and inspections:  # the same ID in a second file (another year folder)
+        path = rng.choice(inspections)
+        copy = path.parent.parent / "2025" / path.name
+        copy.parent.mkdir(exist_ok=True)
+        shutil.copyfile(path, copy)
+        return f"duplicated {path.name}"
+    if choice == 5 and cases:  # a file that no longer loads
+        path = rng.choice(cases)
+        path.write_text(path.read_text(encoding="utf-8") + "\nsummary: [unclosed\n", encoding="utf-8")
+        return f"broke {path.name}"
+    if choice == 6 and cases:  # a case about another institution
+        path, other = rng.choice(cases), rng.choice(institutions)
+        _sub(path, r"^  institution: .*$", f"  institution: {other.stem}")
+        return f"subject of {path.name}"
+    if choice == 7 and inspections:  # an ID that differs from the file name, used by another file
+        path, other = rng.choice(inspections), rng.choice(inspections)
+        _sub(path, r"^id: .*$", f"id: {other.stem}")
+        return f"id of {path.name} -> {other.stem}"
+    if choice == 8:  # a deleted record comes back, restored as it was
+        missing = [p for p in (PROJECT / "records").rglob("*.yaml")
+                   if not (root / p.relative_to(PROJECT)).exists()]
+        if missing:
+            source = rng.choice(missing)
+            shutil.copyfile(source, root / source.relative_to(PROJECT))
+            return f"restored {source.name}"
+    return "nothing"
+
+
+def test_incremental_runs_equal_whole_runs_on_random_edits(demo, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    taken = []
+    original = incremental.recheck
+
+    def spy(*args, **kwargs):
+        done = original(*args, **kwargs)
+        taken.append(done is not None)
+        return done
+
+    monkeypatch.setattr(incremental, "recheck", spy)
+    assert _seen(_run(demo, cache)) == _seen(_run(demo, None))
+    rng = random.Random(20261123)
+    for round_ in range(12):
+        done = [_edit(demo, rng) for _ in range(rng.randint(1, 4))]
+        if (demo / ".git").exists() and round_ % 3 == 2:
+            _git(demo, "add", "-A")
+            _git(demo, "commit", "-qm", f"round {round_}")
+        incremental_result, whole = _seen(_run(demo, cache)), _seen(_run(demo, None))
+        assert incremental_result == whole, done
+    assert sum(taken) >= 10  # the incremental path was really taken, not the whole-run fallback
+
+
+def test_a_damaged_state_falls_back_to_a_whole_run(demo, tmp_path):
+    cache = tmp_path / "cache"
+    _run(demo, cache)
+    for state in cache.rglob("state.marshal"):
+        state.write_bytes(b"not marshal")
+    path = _files(demo, "inspection")[0]
+    _sub(path, r"^institution: .*$", "institution: H65020309999")
+    assert _seen(_run(demo, cache)) == _seen(_run(demo, None))
+    assert any(d.code == "unresolved-reference" for d in _run(demo, cache).diagnostics)
+
+
+def test_only_the_affected_files_are_read_again(demo, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    _run(demo, cache)
+    institution = next(p for p in _files(demo, "institution") if "type: 定点医疗机构" in p.read_text(encoding="utf-8"))
+    users = []
+    for path in (demo / "records").rglob("*.yaml"):
+        relpath = str(path.relative_to(demo))
+        value, problems, _ = strict_yaml.load_bytes(path.read_bytes())
+        if institution.stem in referenced_ids(Record(relpath.split("/")[1], relpath, value)):
+            users.append(path)
+    checked = []
+    original = runner.check_many
+
+    def spy(root, items, *args, **kwargs):
+        checked.extend(relpath for relpath, _ in items)
+        return original(root, items, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "check_many", spy)
+    _sub(institution, r"^type: 定点医疗机构$", "type: 定点零售药店")
+    result = _run(demo, cache)
+    assert any(d.code == "inspection-type-mismatch" for d in result.diagnostics)
+    assert users and set(checked) == {str(p.relative_to(demo)) for p in [institution, *users]}
+
+
+def test_a_hint_for_a_missing_reference_follows_new_records(demo, tmp_path):
+    """A new record nobody refers to can still change another file's message: the nearest ID
+    suggested for an unresolved reference."""
+    cache = tmp_path / "cache"
+    inspection = _files(demo, "inspection")[0]
+    _sub(inspection, r"^institution: .*$", "institution: H65020399999")
+    before = _run(demo, cache)
+    source = _files(demo, "institution")[0]
+    added = source.with_name("H65020399998.yaml")
+    added.write_text(source.read_text(encoding="utf-8").replace(source.stem, added.stem), encoding="utf-8")
+    after = _run(demo, cache)
+    assert _seen(after) == _seen(_run(demo, None))
+    hint = [d.message for d in after.diagnostics if d.code == "unresolved-reference"]
+    assert hint and "H65020399998" in hint[0] and hint != [d.message for d in before.diagnostics if d.code == "unresolved-reference"]
