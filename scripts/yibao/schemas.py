@@ -24,15 +24,18 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-import jsonschema
 import jsonschema_rs
-from jsonschema import Draft202012Validator, FormatChecker, ValidationError
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from .check.codes import is_valid_uscc
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
+
+# The reference implementation (jsonschema) is imported when first needed: to explain a record
+# the compiled validator refused, or to check a schema file. A run over unchanged or valid records
+# never needs it, and importing it costs more than checking ten records.
 
 VOCABULARY_FILE = "vocabulary.schema.json"
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
@@ -65,6 +68,8 @@ def _check_date(instance: object) -> bool:
 
 
 def _x_format(validator: Any, kind: str, instance: Any, schema: dict) -> Iterator[ValidationError]:
+    from jsonschema import ValidationError
+
     if kind == "yuan" and isinstance(instance, Decimal) and instance.as_tuple().exponent < -2:
         yield ValidationError(f"{instance} has fractions of a fen", validator="x-format", validator_value=kind)
     elif kind == "uscc" and isinstance(instance, str) and not is_valid_uscc(instance):
@@ -84,11 +89,18 @@ def _ecma_regex(pattern: str) -> re.Pattern:
 
 
 def _pattern(validator: Any, pattern: str, instance: Any, schema: dict) -> Iterator[ValidationError]:
+    from jsonschema import ValidationError
+
     if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-_Validator = jsonschema.validators.extend(Draft202012Validator, {"x-format": _x_format, "pattern": _pattern})
+@functools.lru_cache(maxsize=None)
+def _reference_class() -> Any:
+    """Draft 2020-12 with ``x-format`` and ECMA-style ``pattern`` (see :func:`_ecma_regex`)."""
+    import jsonschema
+
+    return jsonschema.validators.extend(jsonschema.Draft202012Validator, {"x-format": _x_format, "pattern": _pattern})
 
 
 @dataclass
@@ -101,6 +113,9 @@ class SchemaSet:
     fast: dict[str, Any] = field(default_factory=dict)
     fields: dict[str, dict[tuple, FieldInfo]] = field(default_factory=dict)
     x_formats: dict[str, list[tuple[tuple, str]]] = field(default_factory=dict)
+    _fast_registry: Any = field(default=None, repr=False, compare=False)
+    _registry: Any = field(default=None, repr=False, compare=False)
+    _checker: Any = field(default=None, repr=False, compare=False)
 
     @classmethod
     def load(cls, schema_dir: Path) -> "SchemaSet":
@@ -204,23 +219,45 @@ class SchemaSet:
         return [p[-1] for p in self.fields.get(kind, {}) if p[:-1] == parent]
 
     # -- validation ----------------------------------------------------------------------------
-    def _compiled(self, kind: str) -> tuple[Any, Any]:
-        """Both validators of a kind, built on first use (a warm run that checks nothing needs neither)."""
-        if kind not in self.validators:
-            if not self.validators:
+    def _fast(self, kind: str) -> Any:
+        """The compiled validator of a kind (jsonschema-rs), built on first use."""
+        fast = self.fast.get(kind)
+        if fast is None:
+            if self._fast_registry is None:
+                self._fast_registry = jsonschema_rs.Registry([(VOCABULARY_FILE, self.vocabulary)])
+            try:
+                fast = jsonschema_rs.validator_for(self.schemas[kind], registry=self._fast_registry, validate_formats=True)
+            except Exception as exc:  # noqa: BLE001 - a broken schema: the reference says what is wrong
+                self._reference(kind)
+                raise SchemaError(f"{kind}.schema.json 不是有效的 JSON Schema：{exc}") from exc
+            self.fast[kind] = fast
+        return fast
+
+    def _reference(self, kind: str) -> Any:
+        """The reference validator of a kind (jsonschema), built when first needed; the schema is
+        checked against the JSON Schema meta-schema on the way."""
+        slow = self.validators.get(kind)
+        if slow is None:
+            import jsonschema
+            from referencing import Registry, Resource
+            from referencing.jsonschema import DRAFT202012
+
+            if self._registry is None:
                 self._registry = Registry().with_resource(
                     VOCABULARY_FILE, Resource.from_contents(self.vocabulary, default_specification=DRAFT202012))
-                self._fast_registry = jsonschema_rs.Registry([(VOCABULARY_FILE, self.vocabulary)])
-                self._checker = FormatChecker(formats=())
+                self._checker = jsonschema.FormatChecker(formats=())
                 self._checker.checks("date")(_check_date)
             schema = self.schemas[kind]
             try:
-                _Validator.check_schema(schema)
+                _reference_class().check_schema(schema)
             except jsonschema.SchemaError as exc:
                 raise SchemaError(f"{kind}.schema.json 不是有效的 JSON Schema：{exc.message}") from exc
-            self.fast[kind] = jsonschema_rs.validator_for(schema, registry=self._fast_registry, validate_formats=True)
-            self.validators[kind] = _Validator(schema, registry=self._registry, format_checker=self._checker)
-        return self.validators[kind], self.fast[kind]
+            slow = self.validators[kind] = _reference_class()(schema, registry=self._registry, format_checker=self._checker)
+        return slow
+
+    def _compiled(self, kind: str) -> tuple[Any, Any]:
+        """Both validators of a kind: (reference, compiled)."""
+        return self._reference(kind), self._fast(kind)
 
     def check_all(self) -> None:
         """Compile every schema now (raises SchemaError for a broken one)."""
@@ -234,14 +271,13 @@ class SchemaSet:
         no, or a value with an ``x-format`` looks wrong, does the reference implementation
         (jsonschema) run to produce the detailed errors. Both read the same schema files.
         """
-        slow, fast = self._compiled(kind)
-        if fast.is_valid(data) and self._x_formats_ok(kind, data):
+        if self._fast(kind).is_valid(data) and self._x_formats_ok(kind, data):
             return []
-        return sorted(slow.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+        return sorted(self._reference(kind).iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
 
     def slow_errors(self, kind: str, data: dict) -> list[ValidationError]:
         """The reference implementation alone (used by tests to prove the fast path agrees)."""
-        return sorted(self._compiled(kind)[0].iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+        return sorted(self._reference(kind).iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
 
     def _x_formats_ok(self, kind: str, data: dict) -> bool:
         for path, fmt in self.x_formats[kind]:

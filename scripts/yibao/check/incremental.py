@@ -127,12 +127,16 @@ def recheck(root: Path, schemas, typed: list[tuple[str, str, object]], tokens: d
         old_diags, _, _ = state["payload"]
     except (KeyError, TypeError, ValueError):
         return None
-    present = {relpath for relpath, _, _ in typed}
-    changed = [relpath for relpath, _, _ in typed if tokens.get(relpath) is None or old_tokens.get(relpath) != tokens[relpath]]
-    removed = [relpath for relpath in old_tokens if relpath not in present]
+    kinds: dict[str, str] = {}
+    changed: list[str] = []
+    for relpath, kind, _ in typed:  # ~100k files: one pass
+        kinds[relpath] = kind
+        token = tokens.get(relpath)
+        if token is None or old_tokens.get(relpath) != token:
+            changed.append(relpath)
+    removed = [relpath for relpath in old_tokens if relpath not in kinds]
     if len(changed) + len(removed) > LIMIT:
         return None
-    kinds = {relpath: kind for relpath, kind, _ in typed}
     outcomes = {o.path: o for o in check([(relpath, kinds[relpath]) for relpath in changed])}
     touched: set[str] = set()
     for relpath in (*changed, *removed):
@@ -144,41 +148,40 @@ def recheck(root: Path, schemas, typed: list[tuple[str, str, object]], tokens: d
         if view is not None and isinstance(view.get("id"), str):
             touched.add(view["id"])
     again = set(changed)
-    again.update(p for p, ids in refs.items() if p in present and not touched.isdisjoint(ids))
-    again.update(p for p in old_cross if p in present)
+    again.update(p for p, ids in refs.items() if p in kinds and not touched.isdisjoint(ids))
+    again.update(p for p in old_cross if p in kinds)
     if len(again) > LIMIT:
         return None
-    more = [(relpath, kinds[relpath]) for relpath, _, _ in typed if relpath in again and relpath not in outcomes]
-    outcomes.update((o.path, o) for o in check(more))
+    outcomes.update((o.path, o) for o in check([(p, kinds[p]) for p in sorted(again) if p not in outcomes]))
     fresh = {p: (Record(o.kind, p, o.view, o.valid) if o.view is not None else None) for p, o in outcomes.items()}
     index = StateIndex(typed, state, fresh)
-    ordered = [outcomes[relpath] for relpath, _, _ in typed if relpath in outcomes]
+    ordered = [outcomes[p] for p in sorted(outcomes)]  # the order of ``typed``: sorted by path
     cross = cross_check([fresh[o.path] for o in ordered if fresh[o.path] is not None], index)
-    diagnostics = [Diagnostic(*d) for d in old_diags if d[0] in present and d[0] not in again and d[3] != DUPLICATE]
+    diagnostics = [Diagnostic(*d) for d in old_diags if d[0] in kinds and d[0] not in again and d[3] != DUPLICATE]
     for outcome in ordered:
         diagnostics.extend(outcome.diagnostics)
     diagnostics.extend(cross)
     diagnostics.extend(layout)
     diagnostics.sort(key=sort_key)
-    counts = Counter(kind for relpath, kind, _ in typed
-                     if (fresh[relpath] is not None if relpath in fresh else relpath not in state["unloaded"]))
-    return diagnostics, dict(counts), outcomes, cross, _next_state(state, typed, tokens, outcomes, cross, removed)
+    state = _next_state(state, tokens, outcomes, cross, removed)
+    unloaded = set(state["unloaded"])
+    counts = Counter(kinds.values())
+    counts.subtract(kinds[p] for p in unloaded)
+    return diagnostics, {k: n for k, n in counts.items() if n > 0}, outcomes, cross, state
 
 
-def _next_state(state: dict, typed, tokens, outcomes: dict, cross: list[Diagnostic], removed: list[str]) -> dict:
-    """The last state with the files checked again (and removed) brought up to date; its
-    ``payload`` is filled in by the caller."""
+def _next_state(state: dict, tokens, outcomes: dict, cross: list[Diagnostic], removed: list[str]) -> dict:
+    """The last state, brought up to date in place with the files checked again and the files
+    removed; its ``payload`` is filled in by the caller."""
     fresh = state_of(list(outcomes.values()), tokens, cross, ())
-    present = {relpath for relpath, _, _ in typed}
     gone = set(removed) | set(outcomes)
-    out = {"version": 1}
-    out["tokens"] = {p: t for p, t in state["tokens"].items() if p in present}
-    out["tokens"].update(fresh["tokens"])
-    for name in ("ids", "fields", "refs"):
-        out[name] = {p: v for p, v in state[name].items() if p not in gone}
-        out[name].update(fresh[name])
-    out["unloaded"] = [p for p in state["unloaded"] if p not in gone] + fresh["unloaded"]
-    # cross findings: only the files checked again can have new ones (the rest are unaffected)
-    out["cross"] = {p: v for p, v in state["cross"].items() if p not in gone and p in present}
-    out["cross"].update(fresh["cross"])
-    return out
+    for relpath in removed:
+        state["tokens"].pop(relpath, None)
+    state["tokens"].update(fresh["tokens"])
+    for name in ("ids", "fields", "refs", "cross"):  # only the files checked again can have new ones
+        table = state[name]
+        for relpath in gone:
+            table.pop(relpath, None)
+        table.update(fresh[name])
+    state["unloaded"] = [p for p in state["unloaded"] if p not in gone] + fresh["unloaded"]
+    return state

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
-
-from jsonschema import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from ..load.repository import Record
 from ..schemas import SchemaSet, nearest
 from .findings import Findings
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
 
 _TYPE_NAMES = {
     "string": "文本", "integer": "整数", "number": "数字", "boolean": "布尔值（true 或 false）",
