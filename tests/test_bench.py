@@ -20,3 +20,12 @@ def test_bench_reports_every_measure_on_a_tiny_repository(tmp_path):
     assert small["portal_build"]["pages"] > 0 and small["portal_build"]["ms_per_page"] > 0
     assert set(portal_only) == {"portal_build"}  # a portal-only size measures the portal alone
     assert "| 冷校验 validate |" in done.stdout and "ms/页" in done.stdout
+
+
+def test_a_measured_command_may_have_a_long_argument_list(tmp_path):
+    """check-jsonschema gets thousands of file names at once; no single argument may hold them all."""
+    from yibao.bench import run_measured
+
+    names = [f"records/inspection/2024/JC-2024-{i:06d}.yaml" for i in range(4000)]  # ~180 KB
+    seconds, peak, code, _ = run_measured([sys.executable, "-c", "import sys; assert len(sys.argv) == 4001", *names], tmp_path)
+    assert code == 0 and seconds > 0 and peak > 0

@@ -63,7 +63,7 @@ class Measure:
 # that grandchild's peak (and of its own children, e.g. worker processes) on its last stderr line.
 _LAUNCHER = (
     "import json, os, sys, time\n"
-    "cmd = json.loads(sys.argv[1])\n"
+    "cmd = sys.argv[1:]\n"
     "t = time.perf_counter(); pid = os.fork()\n"
     "if pid == 0:\n"
     "    os.execvp(cmd[0], cmd)\n"
@@ -75,7 +75,8 @@ _LAUNCHER = (
 
 def run_measured(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, check: bool = True) -> tuple[float, int, int, str]:
     """Run a command; return (seconds, peak RSS bytes, exit code, stderr tail)."""
-    proc = subprocess.run([sys.executable, "-c", _LAUNCHER, json.dumps(cmd)], cwd=cwd, env=env,
+    # the command's words as separate arguments: a single argument may not exceed 128 KiB
+    proc = subprocess.run([sys.executable, "-c", _LAUNCHER, *cmd], cwd=cwd, env=env,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
     text = proc.stderr.decode("utf-8", "replace")
     head, _, last = text.rstrip().rpartition("\n@@bench ")
