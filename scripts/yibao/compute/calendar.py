@@ -24,7 +24,7 @@ class CalendarYearMissing(LookupError):
 
     def __init__(self, year: int, needed_for: str = "") -> None:
         self.year = year
-        self.needed_for = needed_for
+        self.needed_for = str(needed_for)  # may be given as an object that writes itself out only now
         super().__init__(f"工作日历缺少 {year} 年（records/calendar/RL-{year}.yaml）" + (f"：{needed_for}" if needed_for else ""))
 
     def message(self) -> str:

@@ -26,7 +26,7 @@ working-day rule that needs a year with no calendar record yields a
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Iterator
 
 from ..load.repository import Record
@@ -64,10 +64,13 @@ class Deadline:
         return self.status in (ON_TIME, LATE, OVERDUE)
 
     def as_json(self) -> dict:
-        out = asdict(self)
+        out = {name: getattr(self, name) for name in _FIELDS}  # flat: no need for asdict's deep copy
         for key in ("starts_on", "due", "done_on"):
             out[key] = out[key].isoformat() if out[key] else None
         return out
+
+
+_FIELDS = tuple(f.name for f in fields(Deadline))
 
 
 @dataclass(frozen=True)
@@ -144,27 +147,46 @@ def _subjects(view: ContractView, rule: Rule) -> Iterator[tuple[Record, str | No
 def _evaluate_rule(view: ContractView, rule: Rule, due_soon_days: int, errors: list[CalendarYearMissing]) -> list[Deadline]:
     out = []
     days, day_type = int(rule.raw.get("days", 0)), rule.raw.get("day_type", NATURAL_DAYS)
-    for record, institution, itype, start in _subjects(view, rule):
-        if start is None or start > view.as_of:
+    as_of, calendar, ends = view.as_of, view.calendar, rule.raw.get("ends", "")
+    contract, rule_id, rule_name, applies_to = view.id, rule.id, rule.name, rule.applies_to
+    for record, institution, itype, start in _subjects(view, rule):  # ~100k items at province scale
+        if start is None or start > as_of:
             continue
-        needed_for = f"项目 {view.id} 的时限规则“{rule.name}”（{rule.id}）对 {record.id} 从 {start} 起算 {days} 个{day_type}"
+        needed_for = _Needed(contract, rule_name, rule_id, record, start, days, day_type)
         try:
-            due = view.calendar.add_days(start, days, day_type, needed_for)
-            done = _done(record, rule.raw.get("ends", ""), view.as_of)
-            status = status_of(due, done, view.as_of, due_soon_days)
+            due = calendar.add_days(start, days, day_type, needed_for)
+            done = _done(record, ends, as_of)
+            status = status_of(due, done, as_of, due_soon_days)
             days_late = workdays_late = None
             if status == LATE:
                 days_late = (done - due).days
                 if day_type == WORKING_DAYS:
-                    workdays_late = view.calendar.workdays_between(due, done, needed_for)
+                    workdays_late = calendar.workdays_between(due, done, needed_for)
             elif status == OVERDUE:
-                days_late = (view.as_of - due).days
+                days_late = (as_of - due).days
         except CalendarYearMissing as missing:
             errors.append(missing)
             continue
-        out.append(Deadline(view.id, rule.id, rule.name, rule.applies_to, record.id, record.path, institution, itype,
+        out.append(Deadline(contract, rule_id, rule_name, applies_to, record.id, record.path, institution, itype,
                             start, due, done, days, day_type, status, days_late, workdays_late))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Needed:
+    """What a working-day count is for, written out only if a calendar year is missing."""
+
+    contract: str
+    rule_name: str
+    rule_id: str
+    record: Record
+    start: _dt.date
+    days: int
+    day_type: str
+
+    def __str__(self) -> str:
+        return (f"项目 {self.contract} 的时限规则“{self.rule_name}”（{self.rule_id}）对 {self.record.id} "
+                f"从 {self.start} 起算 {self.days} 个{self.day_type}")
 
 
 def _milestones(view: ContractView, due_soon_days: int) -> list[Deadline]:

@@ -35,14 +35,27 @@ def protocol_status(institution: Record, day: _dt.date) -> str | None:
 
 def matches_scope(contract: Record, institution: Record) -> bool:
     """Listed by ID, or matching every criterion of the scope rule."""
-    listed = contract.get("scope.institutions") or []
-    if institution.id in listed:
-        return True
-    rule = contract.get("scope.rule")
-    if not isinstance(rule, dict) or not rule:
-        return False
-    checks = (("region_codes", "region_code"), ("institution_types", "type"), ("levels", "level"))
-    return all(institution.get(field) in rule[key] for key, field in checks if key in rule)
+    return _Scope(contract).matches(institution)
+
+
+class _Scope:
+    """A contract's scope, read once and asked about many institutions."""
+
+    CHECKS = (("region_codes", "region_code"), ("institution_types", "type"), ("levels", "level"))
+
+    def __init__(self, contract: Record) -> None:
+        listed = contract.get("scope.institutions") or []
+        self.listed = set(i for i in listed if isinstance(i, str)) if isinstance(listed, list) else set()
+        rule = contract.get("scope.rule")
+        self.criteria = ([(field, rule[key]) for key, field in self.CHECKS if key in rule]
+                         if isinstance(rule, dict) and rule else None)
+
+    def matches(self, institution: Record) -> bool:
+        if institution.id in self.listed:
+            return True
+        if self.criteria is None:
+            return False
+        return all(institution.get(field) in allowed for field, allowed in self.criteria)
 
 
 def scope_day(contract: Record, as_of: _dt.date) -> _dt.date:
@@ -51,12 +64,17 @@ def scope_day(contract: Record, as_of: _dt.date) -> _dt.date:
 
 
 def in_scope(contract: Record, institution: Record, as_of: _dt.date) -> bool:
-    if institution.get("status") == WITHDRAWN or not matches_scope(contract, institution):
+    return _in_scope(_Scope(contract), institution, scope_day(contract, as_of))
+
+
+def _in_scope(scope: _Scope, institution: Record, day: _dt.date) -> bool:
+    if institution.get("status") == WITHDRAWN or not scope.matches(institution):
         return False
-    status = protocol_status(institution, scope_day(contract, as_of))
+    status = protocol_status(institution, day)
     return status is not None and status != TERMINATED
 
 
 def institutions_in_scope(contract: Record, institutions: Iterable[Record], as_of: _dt.date) -> list[Record]:
     """The contract's institutions on ``as_of``, sorted by ID."""
-    return sorted((i for i in institutions if in_scope(contract, i, as_of)), key=lambda r: r.id or "")
+    scope, day = _Scope(contract), scope_day(contract, as_of)
+    return sorted((i for i in institutions if _in_scope(scope, i, day)), key=lambda r: r.id or "")
