@@ -192,3 +192,23 @@ def test_a_hint_for_a_missing_reference_follows_new_records(demo, tmp_path):
     assert _seen(after) == _seen(_run(demo, None))
     hint = [d.message for d in after.diagnostics if d.code == "unresolved-reference"]
     assert hint and "H65020399998" in hint[0] and hint != [d.message for d in before.diagnostics if d.code == "unresolved-reference"]
+
+
+def test_records_with_data_after_an_incremental_run_equal_a_fresh_load(demo, tmp_path):
+    """A report after a small change gets every record's data: from the cache where it is known,
+    read again where the incremental run checked without keeping data."""
+    cache = tmp_path / "cache"
+    schemas = SchemaSet.load(demo / "schemas")
+
+    def load(cache_dir):
+        made = Cache(demo, schemas.fingerprint, cache_dir) if cache_dir is not None else None
+        return runner.check_repository(demo, schemas, cache=made, jobs=1, want_data=True)
+
+    load(cache)  # data cached
+    _sub(_files(demo, "case")[0], r"^source: .*$", "source: 举报投诉")
+    _run(demo, cache)  # incremental, without data
+    for _ in range(2):  # the second time the whole run is answered from the cache
+        cached, fresh = load(cache), load(None)
+        assert [(r.kind, r.path, r.data, r.valid) for r in cached.records] == \
+               [(r.kind, r.path, r.data, r.valid) for r in fresh.records]
+        assert _seen(cached) == _seen(fresh)
