@@ -19,6 +19,7 @@ edits. Anything unexpected (no state, a damaged state, many changes) falls back 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from itertools import groupby
 from pathlib import Path
 from typing import Any, Callable
 
@@ -71,31 +72,41 @@ class StateIndex:
 
     def __init__(self, typed: list[tuple[str, str, object]], state: dict, fresh: dict[str, Record | None]) -> None:
         self.state, self.fresh = state, fresh
-        old_ids = state["ids"]
-        first: dict[str, str] = {}
-        kind_of: dict[str, str] = {}
-        duplicates: list[tuple[Record, Record]] = []
-        known_ids: dict[str, set[str]] = defaultdict(set)
+        # ~100k files: built with list and dict operations that run in C, not a Python loop per file
+        paths = [relpath for relpath, _, _ in typed]
+        kinds = [kind for _, kind, _ in typed]
         cut = -len(EXTENSION)
-        for relpath, kind, _ in typed:  # ~100k files: kept tight
-            name = relpath[relpath.rfind("/") + 1:cut]
-            known = known_ids[kind]
-            known.add(name)  # a record that exists but does not load is not "missing"
-            if relpath in fresh:
-                record = fresh[relpath]
-                ident = record.id if record is not None else None
-            else:
-                ident = old_ids.get(relpath, name)
-            if ident is None:
-                continue
-            earlier = first.get(ident)
-            if earlier is not None:
-                duplicates.append((Record(kind, relpath, {"id": ident}), Record(kind_of[earlier], earlier, {"id": ident})))
-                continue
-            first[ident] = relpath
-            kind_of[relpath] = kind
-            known.add(ident)
-        self.first, self.kind_of, self.duplicates, self.known_ids = first, kind_of, duplicates, known_ids
+        names = [relpath[relpath.rfind("/") + 1:cut] for relpath in paths]
+        ids: list[str | None] = list(names)  # an ID equals its file name, except where noted
+        position = dict(zip(paths, range(len(paths))))
+        for relpath, ident in state["ids"].items():
+            if relpath in position and relpath not in fresh:
+                ids[position[relpath]] = ident
+        for relpath, record in fresh.items():
+            if relpath in position:
+                ids[position[relpath]] = record.id if record is not None else None
+        self.kind_of: dict[str, str] = dict(zip(paths, kinds))
+        first = dict(zip(reversed(ids), reversed(paths)))  # the earliest file wins
+        first.pop(None, None)
+        self.first: dict[str, str] = first
+        self.duplicates: list[tuple[Record, Record]] = []
+        if len(first) < sum(ident is not None for ident in ids):
+            for relpath, kind, ident in zip(paths, kinds, ids):
+                if ident is not None and first[ident] != relpath:
+                    earlier = first[ident]
+                    self.duplicates.append((Record(kind, relpath, {"id": ident}),
+                                            Record(self.kind_of[earlier], earlier, {"id": ident})))
+        # a record that exists but does not load is not "missing": file names count as known IDs
+        self.known_ids: dict[str, set[str]] = defaultdict(set)
+        start = 0
+        for kind, block in groupby(kinds):
+            size = sum(1 for _ in block)
+            self.known_ids[kind].update(names[start:start + size])
+            start += size
+        for index in {position[p] for p in (*state["ids"], *fresh) if p in position}:
+            ident = ids[index]
+            if ident is not None and first.get(ident) == paths[index]:
+                self.known_ids[kinds[index]].add(ident)
 
     def get(self, kind: str, ident: str) -> Record | None:
         if not isinstance(ident, str):

@@ -237,8 +237,12 @@ def _layout(root: Path, kinds: list[str]) -> tuple[list[tuple[str, str, object]]
     problems: list[Diagnostic] = []
     for relpath in others:
         problems.append(Diagnostic(relpath, 1, 1, "not-a-record-file", f"records/ 下只能放 {EXTENSION} 记录文件；请改名为 {stem(relpath)}{EXTENSION} 或移出 records/"))
+    by_folder: dict[str, str | None] = {}  # the kind of each folder, worked out once
     for relpath, hint in files:
-        kind = kind_of(relpath, kinds)
+        folder = relpath[:relpath.rfind("/")]
+        kind = by_folder.get(folder, "")
+        if kind == "":
+            kind = by_folder[folder] = kind_of(relpath, kinds)
         if kind is None:
             problems.append(Diagnostic(relpath, 1, 1, "unknown-kind", f"不认识的记录目录；记录应放在 records/<种类>/ 下，种类为：{'、'.join(kinds)}"))
             continue

@@ -24,7 +24,7 @@ def blob_id(data: bytes) -> str:
 
 
 _HIDDEN = re.compile(r"/\.|/[Rr][Ee][Aa][Dd][Mm][Ee][^/]*$")
-_INDEX_ENTRY = re.compile(rb"[0-7]+ ([0-9a-f]{40}) ([0-3])\t([^\0]*)\0")
+_INDEX_TEXT = re.compile(r"[0-7]+ ([0-9a-f]{40}) ([0-3])\t([^\0]*)\0")
 
 
 def _visible(relpath: str) -> bool:
@@ -53,22 +53,21 @@ def git_listing(root: Path) -> tuple[dict[str, str | None], bytes] | None:
     if any(code != 0 for code, _ in outputs):
         return None
     index, changed, new = (out for _, out in outputs)
-    dirty = set(changed.split(b"\0"))
+    text = index.decode("utf-8", "surrogateescape")
+    dirty = set(changed.decode("utf-8", "surrogateescape").split("\0"))
+    hidden = "/." in text or "readme" in text.lower()  # else no path needs the per-path test
     listing: dict[str, str | None] = {}
-    for blob, stage, raw in _INDEX_ENTRY.findall(index):
-        path = raw.decode("utf-8", "surrogateescape")
-        if not _visible(path):
+    for blob, stage, path in _INDEX_TEXT.findall(text):  # ~100k entries at province scale
+        if hidden and not _visible(path):
             continue
-        if stage != b"0" or raw in dirty:
+        if stage != "0" or path in dirty:
             if os.path.lexists(os.path.join(root, path)):  # deleted in the work tree: not there
                 listing[path] = None
         else:
-            listing[path] = blob.decode()
-    for raw in new.split(b"\0"):
-        if raw:
-            path = raw.decode("utf-8", "surrogateescape")
-            if _visible(path):
-                listing[path] = None
+            listing[path] = blob
+    for path in new.decode("utf-8", "surrogateescape").split("\0"):
+        if path and _visible(path):
+            listing[path] = None
     digest = hashlib.sha1(index + b"\1" + changed + b"\1" + new).digest()
     return listing, digest
 
