@@ -37,22 +37,24 @@ def state_of(outcomes: list, tokens: dict[str, str | None], cross: list[Diagnost
     unloaded: list[str] = []
     fields: dict[str, dict] = {}
     refs: dict[str, tuple[str, ...]] = {}
-    for outcome in outcomes:
-        view = outcome.view
+    cut = -len(EXTENSION)
+    for outcome in outcomes:  # ~100k after a whole run: kept tight
+        view, relpath = outcome.view, outcome.path
         if view is None:
-            unloaded.append(outcome.path)
-            ids[outcome.path] = None
+            unloaded.append(relpath)
+            ids[relpath] = None
             continue
-        record = Record(outcome.kind, outcome.path, view)
-        ident = record.id
-        if ident != stem(outcome.path):
-            ids[outcome.path] = ident
+        ident = view.get("id")
+        if type(ident) is not str:
+            ident = None
+        if ident != relpath[relpath.rfind("/") + 1:cut]:
+            ids[relpath] = ident
         wanted = LOOKUP_FIELDS.get(outcome.kind)
         if wanted is not None:
-            fields[outcome.path] = {k: view[k] for k in ("id", *wanted) if k in view}
-        found = referenced_ids(record)
+            fields[relpath] = {k: view[k] for k in ("id", *wanted) if k in view}
+        found = referenced_ids(Record(outcome.kind, relpath, view))
         if found:
-            refs[outcome.path] = tuple(found)
+            refs[relpath] = tuple(found)
     by_path: dict[str, list[tuple]] = defaultdict(list)
     for d in cross:
         if d.code != DUPLICATE:

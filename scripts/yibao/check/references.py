@@ -66,10 +66,17 @@ def _missing(kind: str, ident: str, index: Index, schemas: SchemaSet) -> str:
     return f"引用的{label} {ident} 不存在（records/{kind}/ 下没有 {ident}.yaml）{tip}"
 
 
+_BASES: dict[str, tuple[str, ...]] = {}
+
+
 def _refs(record: Record, dotted: str) -> list[tuple[tuple, str]]:
     """(path, value) for a reference field that holds one ID or a list of IDs."""
     value = record.get(dotted)
-    base = tuple(dotted.split("."))
+    if value is None:
+        return []
+    base = _BASES.get(dotted)
+    if base is None:
+        base = _BASES[dotted] = tuple(dotted.split("."))
     if isinstance(value, str):
         return [(base, value)]
     if isinstance(value, list):
@@ -190,7 +197,14 @@ def _plain(value):
 
 
 def referenced_ids(record: Record) -> list[str]:
-    return [ident for dotted, _ in REFERENCES.get(record.kind, ()) for _, ident in _refs(record, dotted)]
+    out = []
+    for dotted, _ in REFERENCES.get(record.kind, ()):
+        value = record.get(dotted)
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, list):
+            out.extend(v for v in value if isinstance(v, str))
+    return out
 
 
 CROSS_RULES: dict[str, tuple] = {
