@@ -212,3 +212,16 @@ def test_records_with_data_after_an_incremental_run_equal_a_fresh_load(demo, tmp
         assert [(r.kind, r.path, r.data, r.valid) for r in cached.records] == \
                [(r.kind, r.path, r.data, r.valid) for r in fresh.records]
         assert _seen(cached) == _seen(fresh)
+
+
+def test_a_state_of_the_wrong_shape_falls_back_to_a_whole_run(demo, tmp_path):
+    import marshal
+
+    cache = tmp_path / "cache"
+    _run(demo, cache)
+    for state in cache.rglob("state.marshal"):
+        state.write_bytes(marshal.dumps({"state": {"version": 1, "tokens": [], "ids": {}, "refs": {}, "cross": {},
+                                                   "payload": ((), 0, {})}}))
+    path = _files(demo, "inspection")[0]
+    _sub(path, r"^institution: .*$", "institution: H65020309999")
+    assert _seen(_run(demo, cache)) == _seen(_run(demo, None))

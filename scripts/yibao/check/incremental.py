@@ -140,6 +140,10 @@ def recheck(root: Path, schemas, typed: list[tuple[str, str, object]], tokens: d
         old_diags, _, _ = state["payload"]
     except (KeyError, TypeError, ValueError):
         return None
+    shapes = ((old_tokens, dict), (old_ids, dict), (refs, dict), (old_cross, dict), (state.get("fields"), dict),
+              (state.get("unloaded"), list), (old_diags, tuple))
+    if not all(isinstance(value, kind) for value, kind in shapes) or not all(len(d) == 7 for d in old_diags):
+        return None  # written by us atomically, so only a damaged or foreign file gets here
     kinds: dict[str, str] = {}
     changed: list[str] = []
     for relpath, kind, _ in typed:  # ~100k files: one pass
