@@ -180,3 +180,10 @@ def built_demo(tmp_path_factory) -> Demo:
         rc, out, err = run_cli("-C", str(root), "build", "--as-of", AS_OF, "--output", str(output), "--no-cache")
         _BUILT["demo"] = Demo(root, output, rc, out, err, time.perf_counter() - start, contract, institution)
     return _BUILT["demo"]
+
+
+def generated_pages(root: Path) -> list[Path]:
+    """The Markdown pages the build generated from records (not the hand-written ones in site/)."""
+    docs = root / "build" / "portal" / "docs"
+    hand_written = {p.relative_to(PROJECT / "site").as_posix() for p in (PROJECT / "site").rglob("*.md")}
+    return [p for p in docs.rglob("*.md") if p.relative_to(docs).as_posix() not in hand_written]

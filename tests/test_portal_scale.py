@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from portal_demo import AS_OF, CASE_ID, PROJECT, SECRETS, built_demo
+from portal_demo import AS_OF, CASE_ID, SECRETS, built_demo, generated_pages
 
 from yibao.load.repository import Record
 from yibao.publish import accelerate
@@ -206,9 +206,7 @@ def test_configuration_it_was_not_verified_with_builds_the_plain_way(demo):
 
 def test_every_generated_demo_page_takes_the_shortcut(demo):
     """Payloads, multi-line text and tabs in records still give one-line blocks (escaped)."""
-    docs = demo.root / "build" / "portal" / "docs"
-    hand_written = {p.relative_to(PROJECT / "site").as_posix() for p in (PROJECT / "site").rglob("*.md")}
-    generated = [p for p in docs.rglob("*.md") if p.relative_to(docs).as_posix() not in hand_written]
+    generated = generated_pages(demo.root)
     assert len(generated) > 100
     for path in generated:
         body = path.read_text(encoding="utf-8").split("---\n", 2)[2]

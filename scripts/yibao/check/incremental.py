@@ -3,7 +3,7 @@
 A whole-repository run leaves in the cache, beside its result, a compact picture of the
 repository for the cross-record rules (:func:`state_of`): each file's content token (git blob id
 or content key), the IDs that differ from file names, the few fields other records' rules read
-(:data:`~yibao.check.references.LOOKUP_FIELDS`), which IDs each file refers to, and each file's
+(:data:`~yibao.check.references.LOOKUP_FIELDS`), which IDs each file refers to, and which files had
 cross-record findings. When some files changed since, :func:`recheck` checks again only:
 
 - the changed and added files (every file-level check);
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from itertools import groupby
-from pathlib import Path
 from typing import Any, Callable
 
 from ..diagnostics import Diagnostic, sort_key
@@ -29,6 +28,7 @@ from .references import LOOKUP_FIELDS, referenced_ids
 
 LIMIT = 1000  # more files to check again than this: a whole run costs about the same
 DUPLICATE = "duplicate-id"
+VERSION = 2  # of the state's layout; another version is not read
 
 
 def state_of(outcomes: list, tokens: dict[str, str | None], cross: list[Diagnostic], payload: tuple) -> dict[str, Any]:
@@ -55,17 +55,9 @@ def state_of(outcomes: list, tokens: dict[str, str | None], cross: list[Diagnost
         found = referenced_ids(Record(outcome.kind, relpath, view))
         if found:
             refs[relpath] = tuple(found)
-    by_path: dict[str, list[tuple]] = defaultdict(list)
-    for d in cross:
-        if d.code != DUPLICATE:
-            by_path[d.path].append(_tuple(d))
-    return {"version": 1, "tokens": {o.path: tokens.get(o.path) or o.key for o in outcomes}, "ids": ids,
-            "unloaded": unloaded, "fields": fields, "refs": refs, "cross": {p: tuple(ds) for p, ds in by_path.items()},
-            "payload": payload}
-
-
-def _tuple(d: Diagnostic) -> tuple:
-    return (d.path, d.line, d.col, d.code, d.message, d.severity, d.field)
+    had_cross = sorted({d.path for d in cross if d.code != DUPLICATE})
+    return {"version": VERSION, "tokens": {o.path: tokens.get(o.path) or o.key for o in outcomes}, "ids": ids,
+            "unloaded": unloaded, "fields": fields, "refs": refs, "cross": had_cross, "payload": payload}
 
 
 class StateIndex:
@@ -125,22 +117,23 @@ class StateIndex:
         return ident in self.known_ids.get(kind, ())
 
 
-def recheck(root: Path, schemas, typed: list[tuple[str, str, object]], tokens: dict[str, str | None],
-            layout: list[Diagnostic], state: Any, check: Callable, cross_check: Callable):
-    """The whole run's result from the last state and the files checked again, or None (do a
-    whole run). ``check(items)`` checks files (as ``runner.check_many``); ``cross_check(records,
-    index)`` runs the cross-record rules on the given records."""
-    if not isinstance(state, dict) or state.get("version") != 1:
+def recheck(typed: list[tuple[str, str, object]], tokens: dict[str, str | None], layout: list[Diagnostic],
+            state: Any, check: Callable, cross_check: Callable):
+    """(diagnostics, counts, outcomes of the files checked again, next state): the whole run's
+    result from the last state and the files checked again, or None (do a whole run).
+    ``check(items)`` checks files (as ``runner.check_many``); ``cross_check(records, index)`` runs
+    the cross-record rules on the given records."""
+    if not isinstance(state, dict) or state.get("version") != VERSION:
         return None
     try:
         old_tokens: dict = state["tokens"]
         old_ids: dict = state["ids"]
         refs: dict = state["refs"]
-        old_cross: dict = state["cross"]
+        had_cross: list = state["cross"]
         old_diags, _, _ = state["payload"]
     except (KeyError, TypeError, ValueError):
         return None
-    shapes = ((old_tokens, dict), (old_ids, dict), (refs, dict), (old_cross, dict), (state.get("fields"), dict),
+    shapes = ((old_tokens, dict), (old_ids, dict), (refs, dict), (had_cross, list), (state.get("fields"), dict),
               (state.get("unloaded"), list), (old_diags, tuple))
     if not all(isinstance(value, kind) for value, kind in shapes) or not all(len(d) == 7 for d in old_diags):
         return None  # written by us atomically, so only a damaged or foreign file gets here
@@ -166,7 +159,7 @@ def recheck(root: Path, schemas, typed: list[tuple[str, str, object]], tokens: d
             touched.add(view["id"])
     again = set(changed)
     again.update(p for p, ids in refs.items() if p in kinds and not touched.isdisjoint(ids))
-    again.update(p for p in old_cross if p in kinds)
+    again.update(p for p in had_cross if p in kinds)
     if len(again) > LIMIT:
         return None
     outcomes.update((o.path, o) for o in check([(p, kinds[p]) for p in sorted(again) if p not in outcomes]))
@@ -184,7 +177,7 @@ def recheck(root: Path, schemas, typed: list[tuple[str, str, object]], tokens: d
     unloaded = set(state["unloaded"])
     counts = Counter(kinds.values())
     counts.subtract(kinds[p] for p in unloaded)
-    return diagnostics, {k: n for k, n in counts.items() if n > 0}, outcomes, cross, state
+    return diagnostics, {k: n for k, n in counts.items() if n > 0}, outcomes, state
 
 
 def _next_state(state: dict, tokens, outcomes: dict, cross: list[Diagnostic], removed: list[str]) -> dict:
@@ -195,10 +188,11 @@ def _next_state(state: dict, tokens, outcomes: dict, cross: list[Diagnostic], re
     for relpath in removed:
         state["tokens"].pop(relpath, None)
     state["tokens"].update(fresh["tokens"])
-    for name in ("ids", "fields", "refs", "cross"):  # only the files checked again can have new ones
+    for name in ("ids", "fields", "refs"):
         table = state[name]
         for relpath in gone:
             table.pop(relpath, None)
         table.update(fresh[name])
-    state["unloaded"] = [p for p in state["unloaded"] if p not in gone] + fresh["unloaded"]
+    for name in ("unloaded", "cross"):  # only the files checked again can have new cross findings
+        state[name] = [p for p in state[name] if p not in gone] + fresh[name]
     return state

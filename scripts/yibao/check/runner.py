@@ -205,24 +205,36 @@ def check_many(root: Path, items: list[tuple[str, str]], schemas: SchemaSet, wan
         _WORKER = None
 
 
+def _known_key(cache: Cache, relpath: str, hint: object, read: dict[str, str] | None = None) -> str | None:
+    """A file's cache key without reading it: from its git blob id (``hint`` a ``str``), from the
+    cache's stat manifest (``hint`` a ``stat`` result), or from ``read``, the keys of the files
+    already read and hashed in this run. None when only reading it will tell."""
+    if isinstance(hint, str):
+        return key_of(relpath, hint)
+    if hint is not None:
+        return cache.key_from_stat(relpath, hint)
+    return read.get(relpath) if read else None
+
+
+def _remember(cache: Cache, outcome: Outcome, hint: object) -> None:
+    if outcome.key:
+        cache.remember(outcome.path, hint if isinstance(hint, os.stat_result) else None, outcome.key, outcome.facts(),
+                       outcome.data)
+
+
 def _outcomes(root: Path, targets: list[tuple[str, str, object]], schemas: SchemaSet,
-              cache: Cache | None, want_data: bool, jobs: int | None) -> list[Outcome]:
+              cache: Cache | None, want_data: bool, jobs: int | None, read: dict[str, str] | None = None) -> list[Outcome]:
     """Outcomes in target order: from the cache where the content is known, else checked now.
 
     A target's third item tells the content: a git blob id (``str``), a ``stat`` result to compare
-    with the cache's manifest, or None (unknown: read and check).
+    with the cache's manifest, or None (see ``read``, else read and check).
     """
     found: dict[str, Outcome] = {}
     pending: list[tuple[str, str]] = []
     hints = {relpath: hint for relpath, _, hint in targets}
     data_store = cache.data() if (cache is not None and want_data) else None
     for relpath, kind, hint in targets:
-        key = None
-        if cache is not None:
-            if isinstance(hint, str):
-                key = key_of(relpath, hint)
-            elif hint is not None:
-                key = cache.key_from_stat(relpath, hint)
+        key = _known_key(cache, relpath, hint, read) if cache is not None else None
         facts = cache.facts.get(key) if key else None
         if facts is not None and (data_store is None or key in data_store or facts[2] is None):
             try:
@@ -235,9 +247,8 @@ def _outcomes(root: Path, targets: list[tuple[str, str, object]], schemas: Schem
         pending.append((relpath, kind))
     for outcome in check_many(root, pending, schemas, want_data, jobs):
         found[outcome.path] = outcome
-        if cache is not None and outcome.key:
-            hint = hints.get(outcome.path)
-            cache.remember(outcome.path, hint if isinstance(hint, os.stat_result) else None, outcome.key, outcome.facts(), outcome.data)
+        if cache is not None:
+            _remember(cache, outcome, hints.get(outcome.path))
     return [found[relpath] for relpath, _, _ in targets]
 
 
@@ -318,16 +329,12 @@ def _tokens(root: Path, typed: list[tuple[str, str, object]], cache: Cache) -> t
     return tokens, read
 
 
-def _key(relpath: str, hint: object, token: str | None) -> str | None:
-    return key_of(relpath, hint) if isinstance(hint, str) else token
-
-
-def _cached_records(typed: list[tuple[str, str, object]], tokens: dict[str, str | None], cache: Cache) -> list[Record] | None:
+def _cached_records(typed: list[tuple[str, str, object]], read: dict[str, str], cache: Cache) -> list[Record] | None:
     """Every record with its data from the cache, or None when something is missing."""
     facts, data = cache.facts, cache.data()
     records = []
     for relpath, _, hint in typed:
-        key = _key(relpath, hint, tokens.get(relpath))
+        key = _known_key(cache, relpath, hint, read)
         entry = facts.get(key) if key else None
         if entry is None:
             return None
@@ -345,6 +352,7 @@ def _check_all(root, schemas, typed, diagnostics, cache, jobs, want_data, listin
     run_key = None
     layout = list(diagnostics)  # files under records/ that are not records: part of the result too
     tokens: dict[str, str | None] = {}
+    read: list[tuple[str, str]] = []
     if cache is not None:
         tokens, read = _tokens(root, typed, cache)
         if listing_digest is not None:
@@ -362,14 +370,14 @@ def _check_all(root, schemas, typed, diagnostics, cache, jobs, want_data, listin
                 found = None
             if found is not None and not want_data:
                 return RunResult([], found, files, internal, dict(counts))
-            records = _cached_records(typed, tokens, cache) if found is not None else None
+            records = _cached_records(typed, dict(read), cache) if found is not None else None
             if records is not None:
                 return RunResult(records, found, files, internal, dict(counts))
         if not want_data:
             result = _recheck(root, schemas, typed, tokens, layout, cache, jobs, run_key)
             if result is not None:
                 return result
-    outcomes = _outcomes(root, typed, schemas, cache, want_data, jobs)
+    outcomes = _outcomes(root, typed, schemas, cache, want_data, jobs, dict(read))
     cross: list[Diagnostic] = []
     result = _finish(root, schemas, outcomes, outcomes, diagnostics, _ids_from_names(typed), want_data, names_checked=False,
                      cross_out=cross)
@@ -397,18 +405,16 @@ def _recheck(root, schemas, typed, tokens, layout, cache, jobs, run_key) -> RunR
     def check(items: list[tuple[str, str]]) -> list[Outcome]:
         outcomes = check_many(root, items, schemas, False, jobs)
         for outcome in outcomes:
-            if outcome.key:
-                hint = hints.get(outcome.path)
-                cache.remember(outcome.path, hint if isinstance(hint, os.stat_result) else None, outcome.key, outcome.facts())
+            _remember(cache, outcome, hints.get(outcome.path))
         return outcomes
 
     def cross(records: list[Record], index) -> list[Diagnostic]:
         return cross_check(root, records, index, schemas)
 
-    done = incremental.recheck(root, schemas, typed, tokens, layout, cache.state(), check, cross)
+    done = incremental.recheck(typed, tokens, layout, cache.state(), check, cross)
     if done is None:
         return None
-    diagnostics, counts, outcomes, _, state = done
+    diagnostics, counts, outcomes, state = done
     result = RunResult([], diagnostics, len(typed), sum(d.code == "internal-error" for d in diagnostics), counts)
     payload = _payload(result)
     state["payload"] = payload

@@ -63,10 +63,6 @@ def scope_day(contract: Record, as_of: _dt.date) -> _dt.date:
     return min(as_of, end) if end else as_of
 
 
-def in_scope(contract: Record, institution: Record, as_of: _dt.date) -> bool:
-    return _in_scope(_Scope(contract), institution, scope_day(contract, as_of))
-
-
 def _in_scope(scope: _Scope, institution: Record, day: _dt.date) -> bool:
     if institution.get("status") == WITHDRAWN or not scope.matches(institution):
         return False

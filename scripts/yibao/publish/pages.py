@@ -73,9 +73,7 @@ class Site:
         self.refs = {(kind, tuple(dotted.split("."))): target
                      for kind, pairs in REFERENCES.items() for dotted, target in pairs}
         self.related = relations(self)
-        self._fields: dict = {}
-        self._titles: dict = {}
-        self._names: dict = {}
+        self._schema_facts: dict = {}
 
     def linked(self, relation: str, ident: str | None) -> list[Record]:
         """Records related to ``ident`` (see :data:`RELATIONS`), in the order of :meth:`all`."""
@@ -106,26 +104,22 @@ class Site:
         return link(text, self.href(page, kind, ident))
 
     # schema facts, looked up once per field (pages ask for the same few hundred fields all the time)
-    def field(self, kind: str, path: tuple):
+    def _schema_fact(self, method: str, kind: str, path: tuple):
+        key = (method, kind, path)
         try:
-            return self._fields[kind, path]
+            return self._schema_facts[key]
         except KeyError:
-            found = self._fields[kind, path] = self.schemas.field(kind, path)
+            found = self._schema_facts[key] = getattr(self.schemas, method)(kind, path)
             return found
+
+    def field(self, kind: str, path: tuple):
+        return self._schema_fact("field", kind, path)
 
     def title(self, kind: str, path: tuple) -> str:
-        try:
-            return self._titles[kind, path]
-        except KeyError:
-            found = self._titles[kind, path] = self.schemas.title(kind, path)
-            return found
+        return self._schema_fact("title", kind, path)
 
     def field_names(self, kind: str, path: tuple) -> list[str]:
-        try:
-            return self._names[kind, path]
-        except KeyError:
-            found = self._names[kind, path] = self.schemas.field_names(kind, path)
-            return found
+        return self._schema_fact("field_names", kind, path)
 
     # labels
     def label(self, kind: str, path: tuple) -> str:
