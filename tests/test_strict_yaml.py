@@ -278,3 +278,30 @@ def test_locate_points_at_values_keys_and_items():
     assert strict_yaml.locate(text, ("list", 1)) == (6, 5)
     assert strict_yaml.locate(text, ("period", "end")) == (2, 1)  # missing: the parent
     assert strict_yaml.locate(text, ()) == (1, 1)
+
+
+@pytest.mark.parametrize("depth", [64, 999, 1000, 3000])
+def test_nesting_limit_is_ours_whatever_the_pyyaml_version(depth):
+    # PyYAML >= 6.0.4 stops at 1,000 inside libyaml with an English message; older builds
+    # compose any depth. Either way the user gets the same Chinese too-deep error.
+    problem = only("id: A\nnotes: " + "[" * depth + "]" * depth + "\n")
+    assert problem.code == "too-deep"
+    assert "64" in problem.message and "exceeded" not in problem.message
+
+
+def test_ordinary_nesting_is_read():
+    depth = strict_yaml.MAX_DEPTH - 2
+    value, problems = strict_yaml.parse("id: A\nnotes: " + "[" * depth + "]" * depth + "\n")
+    assert problems == []
+
+
+@pytest.mark.parametrize("literal", ["9" * 5001, "-" + "9" * 19, "1" * 17 + ".55", "0." + "1" * 30])
+def test_overlong_numbers_are_refused_before_conversion(literal):
+    problem = only(f"id: A\nnotes: {literal}\n")
+    assert problem.code == "number-too-large"
+    assert (problem.line, problem.col) == (2, 8)
+
+
+def test_longest_allowed_number_is_read():
+    value, problems = strict_yaml.parse("id: A\nn: 999999999999999999\nm: 9999999999999999.99\n")
+    assert problems == [] and value["n"] == 10**18 - 1

@@ -61,6 +61,13 @@ _YAML12_NUMBER = re.compile(
     r"(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0o[0-7]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))\Z"
 )
 _NUMBER_START = frozenset("0123456789+-.")
+# Limits of the loader, the same whatever PyYAML or libyaml build is installed. No record nests
+# deeper than a handful of levels; libyaml itself stops at 1,000 in PyYAML >= 6.0.4 and Python's
+# recursion limit stops a deeper tree earlier in older builds, so the loader refuses at its own
+# depth first. A number longer than any amount or count in a record is refused before ``int()``
+# (Python refuses to convert more than 4,300 digits and a long Decimal slows every sum).
+MAX_DEPTH = 64
+MAX_DIGITS = 18
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,10 +129,16 @@ def _syntax_problem(exc: yaml.MarkedYAMLError) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line, col = _pos(mark)
     problem = (exc.problem or "").strip()
+    if "maximum nesting depth" in problem:  # libyaml's own limit (PyYAML >= 6.0.4)
+        return _too_deep(line, col)
     if "expected a single document" in problem or "but found another document" in problem:
         return Problem("multiple-documents", "一个文件只能有一条记录（只能有一个 YAML 文档）；请删除 --- 之后的内容或拆成多个文件", line, col)
     detail = f"（{exc.context}，{problem}）" if exc.context else f"（{problem}）"
     return Problem("yaml-syntax", f"YAML 语法错误{detail}；请检查缩进、冒号和引号", line, col)
+
+
+def _too_deep(line: int, col: int) -> Problem:
+    return Problem("too-deep", f"记录嵌套层数过多（最多 {MAX_DEPTH} 层），无法读取；请检查是否有多余的括号或缩进", line, col)
 
 
 def _reader_problem(exc: yaml.YAMLError, text: str) -> Problem:
@@ -159,6 +172,14 @@ def _scalar(node: Any) -> Any:
         if value and value[0] in _NUMBER_START and _YAML12_NUMBER.match(value):
             raise _ambiguous(node, "数字")
         return value
+    digits = sum(c.isdigit() for c in value) if len(value) > MAX_DIGITS else 0
+    if digits > MAX_DIGITS and tag in (_T + "int", _T + "float"):
+        line, col = _pos(node.start_mark)
+        raise _Refused(Problem(
+            "number-too-large",
+            f"数值位数过多（{digits} 位数字，最多 {MAX_DIGITS} 位）；金额和数量不会这么长，编码类文字请加引号",
+            line, col,
+        ))
     if tag == _T + "int":
         if _INT.match(value):
             return int(value)
@@ -200,18 +221,20 @@ class _Builder:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
 
-    def build(self, node: Any) -> Any:
+    def build(self, node: Any, depth: int) -> Any:
         if isinstance(node, yaml.ScalarNode):
             try:
                 return _scalar(node)
             except _Refused as refused:
                 self.problems.append(refused.problem)
                 return None
+        if depth >= MAX_DEPTH:
+            raise _Refused(_too_deep(*_pos(node.start_mark)))
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(item) for item in node.value]
-        return self.mapping(node)
+            return [self.build(item, depth + 1) for item in node.value]
+        return self.mapping(node, depth + 1)
 
-    def mapping(self, node: Any) -> dict[str, Any]:
+    def mapping(self, node: Any, depth: int = 1) -> dict[str, Any]:
         result: dict[str, Any] = {}
         first_line: dict[str, int] = {}
         for key_node, value_node in node.value:
@@ -228,7 +251,7 @@ class _Builder:
                 self.problems.append(Problem("duplicate-key", f"字段 {key} 重复（第一次出现在第 {first_line[key]} 行）；同一层级每个字段只能写一次", line, col))
                 continue
             first_line[key] = line
-            result[key] = self.build(value_node)
+            result[key] = self.build(value_node, depth)
         return result
 
 
@@ -257,8 +280,8 @@ def parse(text: str) -> tuple[dict[str, Any] | None, list[Problem]]:
     builder = _Builder()
     try:
         value = builder.mapping(node)
-    except RecursionError:
-        return None, [Problem("too-deep", "记录嵌套层数过多，无法读取；请检查是否有多余的括号或缩进", *_pos(node.start_mark))]
+    except _Refused as refused:
+        return None, [refused.problem]
     if builder.problems:
         return None, builder.problems
     return value, []
