@@ -13,6 +13,11 @@ each commit is assigned to its merge by one walk over the first-parent chain.
 Field-level changes compare a version with the blob its commit replaced (the raw line's "before"
 blob), so they are exact even when branches interleave.
 
+Nothing read here has been judged by ``yibao validate``: old versions, commit messages and names
+may hold personal data that was committed and removed again. A caller that publishes hands in a
+``gate`` (see :class:`yibao.check.publishable.Gate`): every commit's names and message and every
+version read from git pass through it before anything else sees them.
+
 A shallow clone lacks the old commits: it is refused with ``error[shallow-clone]`` rather than
 showing a history that silently starts in the middle.
 """
@@ -22,7 +27,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Protocol
 
 from . import strict_yaml
 from .repository import EXTENSION, RECORDS
@@ -231,13 +236,23 @@ def _is_shallow(repo) -> bool:
     return repo.git.rev_parse("--is-shallow-repository").strip() == "true"
 
 
-def read_history(root: Path, records_dir: str = RECORDS, known: dict[str, dict] | None = None) -> History:
+class HistoryGate(Protocol):
+    """What a publishing caller lets through of text that was never validated."""
+
+    def text(self, value: str) -> str: ...
+
+    def version(self, text: str | None, data: dict | None, problems: tuple[str, ...]) -> tuple[dict | None, tuple[str, ...]]: ...
+
+
+def read_history(root: Path, records_dir: str = RECORDS, known: dict[str, dict] | None = None,
+                 gate: HistoryGate | None = None) -> History:
     """Read the whole history of ``records/`` with one ``git log`` and one blob batch.
 
     ``known`` maps blob ids to data the caller already loaded from identical bytes (the work tree's
-    files, checked just before): those blobs are neither read nor parsed again.
+    files, checked just before): those blobs are neither read nor parsed again. ``gate`` filters
+    every commit's text and every version read from git (see the module's docstring).
     """
-    return start_history(root, records_dir).finish(known)
+    return start_history(root, records_dir).finish(known, gate)
 
 
 def start_history(root: Path, records_dir: str = RECORDS) -> "PendingHistory":
@@ -293,7 +308,7 @@ class PendingHistory:
     def _collect(self) -> None:
         self.output = self.process.proc.communicate()
 
-    def finish(self, known: dict[str, dict] | None = None) -> History:
+    def finish(self, known: dict[str, dict] | None = None, gate: HistoryGate | None = None) -> History:
         if self.error is not None:
             raise self.error
         if self.head is None:
@@ -305,16 +320,17 @@ class PendingHistory:
             from git import GitCommandError
 
             raise GitCommandError(self.process.args, status, err)
-        commits, entries = _parse_log(out.decode("utf-8", "surrogateescape"), self.wanted)
+        commits, entries = _parse_log(out.decode("utf-8", "surrogateescape"), self.wanted, gate)
         merges = _merge_of(commits, self.head)
         history = _assemble(commits, entries, merges, self.prefix)
         history.head = self.head
-        _read_blobs(self.repo, history, known or {})
+        _read_blobs(self.repo, history, known or {}, gate)
         return history
 
 
-def _parse_log(raw: str, wanted: str) -> tuple[list[Commit], dict[str, list[tuple]]]:
+def _parse_log(raw: str, wanted: str, gate: HistoryGate | None = None) -> tuple[list[Commit], dict[str, list[tuple]]]:
     """Commits (oldest first) and, per commit, its raw entries for record files."""
+    shown = gate.text if gate is not None else _as_is
     commits: list[Commit] = []
     entries: dict[str, list[tuple]] = {}
     for chunk in raw.split(_RS):
@@ -322,12 +338,26 @@ def _parse_log(raw: str, wanted: str) -> tuple[list[Commit], dict[str, list[tupl
             continue
         header, _, tail = chunk.partition(_GS)
         sha, parents, author, date, committer, committed, message = header.split(_US, 6)
-        commit = Commit(sha, tuple(parents.split()), author, date, committer, committed, message.strip())
+        commit = Commit(sha, tuple(parents.split()), shown(_printable(author)), date, shown(_printable(committer)), committed,
+                        shown(_printable(message.strip())))
         commits.append(commit)
         found = [e for e in _raw_entries(tail) if _is_record(e[-1], wanted) or _is_record(e[-2], wanted)]
         if found:
             entries[sha] = found
     return commits, entries
+
+
+def _as_is(value: str) -> str:
+    return value
+
+
+def _printable(value: str) -> str:
+    """Bytes git could not decode as UTF-8 (kept as surrogates) shown as U+FFFD, never as raw bytes."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return value
 
 
 def _is_record(path: str | None, wanted: str) -> bool:
@@ -410,7 +440,7 @@ def _assemble(commits: list[Commit], entries: dict[str, list[tuple]], merges: di
     return history
 
 
-def _read_blobs(repo, history: History, known: dict[str, dict]) -> None:
+def _read_blobs(repo, history: History, known: dict[str, dict], gate: HistoryGate | None = None) -> None:
     """Read every distinct blob once — one ``git cat-file --batch`` fed all ids — and parse it."""
     wanted: dict[str, None] = {}
     for versions in history.versions.values():
@@ -426,8 +456,11 @@ def _read_blobs(repo, history: History, known: dict[str, dict]) -> None:
         if data is None:
             history.blobs[blob] = Parsed(None, ("无法读取该版本（git 对象缺失）",))
             continue
-        value, problems, _ = strict_yaml.load_bytes(data)
-        history.blobs[blob] = Parsed(value, tuple(p.message for p in problems))
+        value, found, text = strict_yaml.load_bytes(data)  # refuses with reasons, never raises
+        problems = tuple(p.message for p in found)
+        if gate is not None:
+            value, problems = gate.version(text, value, problems)
+        history.blobs[blob] = Parsed(value, problems)
 
 
 def _cat_file_batch(repo, blobs: list[str]) -> Iterable[tuple[str, bytes | None]]:

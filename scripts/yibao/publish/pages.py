@@ -25,6 +25,7 @@ from ..compute import kpis as kpis_mod
 from ..compute import report as report_mod
 from ..compute.calendar import to_date
 from ..compute.view import ContractView, RecordIndex
+from ..check.publishable import UNREADABLE, mask_text
 from ..load.history import MISSING, History, Version
 from ..load.repository import Record
 from ..schemas import SchemaSet
@@ -312,12 +313,12 @@ def version_html(site: Site, kind: str, version: Version, number: int, redact) -
         merge = version.merge
         lines.append(tag("div", f"由 {merge.author} 于 {_when(merge.date)} 合并（合并提交 {merge.short}：{merge.subject}）", class_="yb-note"))
     if version.status == "R" and version.before_path != version.path:
-        lines.append(tag("div", f"文件改名：{version.before_path} → {version.path}", class_="yb-note"))
+        lines.append(tag("div", f"文件改名：{mask_text(version.before_path)} → {mask_text(version.path)}", class_="yb-note"))
     if version.status == "D":
         lines.append(tag("div", "该版本删除了文件。", class_="yb-note"))
     problems = version.parsed.problems
     if problems:
-        lines.append(tag("div", "该版本无法按记录格式读取：" + "；".join(problems), class_="yb-note"))
+        lines.append(tag("div", UNREADABLE, class_="yb-note"))  # never the error: it may quote the value
     else:
         changes = version.changes(redact)
         rows = [[site.label(kind, c.path), Markup(f'<span class="yb-old">{esc(plain(site, kind, c.path, c.old))}</span>') if c.old is not MISSING else "（无）",
@@ -709,7 +710,7 @@ def changes_page(site: Site) -> tuple[str, str]:
         links = []
         for v in versions[:12]:
             kind = v.path.split("/")[1] if v.path.count("/") >= 2 else ""
-            ident = v.path.rsplit("/", 1)[-1][: -len(".yaml")]
+            ident = mask_text(v.path.rsplit("/", 1)[-1][: -len(".yaml")])
             links.append(site.ref(page, kind, ident, with_name=False) if kind in PAGE_DIRS else esc(ident))
         more = f" 等 {len(versions)} 条" if len(versions) > 12 else ""
         pr = next((v.pr for v in versions if v.pr), None)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as _dt
 import gc
 import json
+import re
 import logging
 import multiprocessing
 import os
@@ -34,6 +35,8 @@ from typing import Callable, Iterable
 from ..check.runner import default_jobs
 from ..diagnostics import Diagnostic
 from ..gc_pause import gc_paused
+from ..check.personal_data import find_personal_data, might_contain_personal_data
+from ..check.publishable import Gate
 from ..load.history import History, HistoryError, start_history
 from ..schemas import SchemaSet
 from . import pages as P
@@ -230,30 +233,81 @@ def jieba_words(schemas: SchemaSet) -> list[str]:
 
 
 def secret_values(site: P.Site) -> set[str]:
-    """Confidential text long enough to look for in the output without false alarms."""
+    """Confidential text long enough to look for in the output without false alarms.
+
+    Taken from the records as they are and from every readable version in git history (a value
+    removed from a record long ago is as confidential as a current one).
+    """
     vis = Visibility(site.schemas)
     found = set()
-    for record in site.records:
-        for value in vis.secrets(record.kind, record.data):
+
+    def add(kind: str, data: dict) -> None:
+        for value in vis.secrets(kind, data):
             text = value if isinstance(value, str) else None
             if text and len(text.strip()) >= LEAK_MIN_LENGTH:
                 found.add(text.strip())
+
+    for record in site.records:
+        add(record.kind, record.data)
+    if site.history is not None:
+        seen: set[str] = set()
+        kinds = set(site.schemas.kinds)
+        for path, versions in site.history.versions.items():
+            kind = path.split("/")[1] if path.count("/") >= 2 else ""
+            if kind not in kinds:
+                continue
+            for version in versions:
+                for blob in (version.blob, version.before_blob):
+                    if blob not in seen:
+                        seen.add(blob)
+                        data = site.history.parsed(blob).data
+                        if data:
+                            add(kind, data)
     return found
 
 
-def check_no_leak(output: Path, secrets: set[str]) -> None:
-    """After the build: no confidential text in the search index (it holds every page's text)."""
+def check_no_leak(output: Path, secrets: set[str], docs: Path | None = None) -> None:
+    """After the build: no confidential text in the search index, no personal data on any page.
+
+    The search index holds the text of every page (records, their audit trails, the change log),
+    so a confidential value it does not hold no page shows. Personal data is looked for with the
+    scanner ``validate`` uses, in every page this build wrote (``docs``: the generated record and
+    summary pages and the hand-written ones, before MkDocs wrapped them in the theme), one text
+    node at a time: the index runs table cells together ("2022 2926 2023 3109" is a year and a
+    count twice, not a bank card), the pages keep their cells apart.
+    """
     index = output / "search" / "search_index.json"
-    if not secrets or not index.is_file():
-        return
+    if secrets and index.is_file():
+        import html
+
+        data = json.loads(index.read_text(encoding="utf-8"))
+        text = "\n".join(html.unescape(f"{d.get('title', '')}\n{d.get('text', '')}") for d in data.get("docs", []))
+        text = text.replace("\u200b", "")
+        leaked = [s for s in secrets if s in text or s.replace("\n", " ") in text]
+        if leaked:
+            raise PortalError("confidential-leak", f"生成结果中出现了保密字段的内容（{len(leaked)} 处），已中止；请报告给仓库维护人员")
+    places = [docs] if docs is not None and docs.is_dir() else []
+    found = [path for place in places for path in sorted(place.rglob("*")) if path.is_file() and _personal_data_in(path)]
+    if found:
+        shown = "、".join(p.name for p in found[:5])
+        raise PortalError("personal-data-leak", f"生成结果中出现了疑似个人信息（{len(found)} 个文件，如 {shown}），已中止；请报告给仓库维护人员")
+
+
+_MARKUP = re.compile(r"<[^>]*>|\\u003c[^>]*?\\u003e|\"\s*[,:]\s*\"")
+
+
+def _personal_data_in(path: Path) -> bool:
+    """Whether a written file holds personal data in any one text node (tags and JSON fields apart)."""
     import html
 
-    data = json.loads(index.read_text(encoding="utf-8"))
-    text = "\n".join(html.unescape(f"{d.get('title', '')}\n{d.get('text', '')}") for d in data.get("docs", []))
-    text = text.replace("\u200b", "")
-    leaked = [s for s in secrets if s in text or s.replace("\n", " ") in text]
-    if leaked:
-        raise PortalError("confidential-leak", f"生成结果中出现了保密字段的内容（{len(leaked)} 处），已中止；请报告给仓库维护人员")
+    text = path.read_bytes().decode("utf-8", "replace")
+    if not might_contain_personal_data(text):
+        return False
+    for piece in _MARKUP.split(text):
+        piece = html.unescape(piece).replace("\u200b", "")
+        if len(piece) >= 11 and find_personal_data(piece):
+            return True
+    return False
 
 
 def _safe_output(root: Path, output: Path) -> Path:
@@ -365,7 +419,7 @@ def generate_docs(root: Path, as_of: _dt.date | None = None, with_history: bool 
     work_tree = work_tree_blobs(root, records)
     # a version whose blob is a work-tree file's is that file: its data was loaded just now
     known = {blob: record.data for record in records if (blob := work_tree.get(record.path))}
-    history = pending.finish(known) if pending else None
+    history = pending.finish(known, Gate()) if pending else None
     lap("history")
     site = P.Site(schemas, records, reports, as_of, history, work_tree)
     build_dir = root / BUILD_DIR
@@ -402,7 +456,7 @@ def build_portal(root: Path, output: Path | None = None, as_of: _dt.date | None 
 
     shortcut = config.plugins[NAME].taken if NAME in config.plugins else 0
     start = time.perf_counter()
-    check_no_leak(output, secrets)
+    check_no_leak(output, secrets, docs)
     timings["leak-check"] = time.perf_counter() - start
     return BuildResult(output, docs, len(generated), counts, timings, as_of.isoformat(), shortcut)
 
