@@ -28,6 +28,8 @@ from ..load.git_tree import Change, GitTrees, Loaded
 from ..load.repository import EXTENSION, RECORDS, SCHEMAS, Record, stem
 from ..schemas import SchemaSet
 from .findings import Findings
+from .personal_data import find_personal_data, mask, might_contain_personal_data
+from .publishable import mask_text
 from .references import REFERENCES, _refs
 from .runner import check_repository
 
@@ -155,6 +157,26 @@ def no_record_is_deleted(step: Step, ctx: Context) -> None:
             pos=(1, 1))
 
 
+_MODE_WORDS = {"120000": "符号链接", "160000": "子模块", "000000": "空"}
+
+
+def record_stays_a_regular_file(step: Step, ctx: Context) -> None:
+    """A record path that becomes a symlink, a submodule or any non-file is a deletion in disguise."""
+    change = step.change
+    if change.status == "D" or change.is_regular_file:
+        return
+    what = _MODE_WORDS.get(change.new_mode, f"特殊文件（类型 {change.new_mode}）")
+    if change.status == "A":
+        ctx.findings(step).error(
+            "not-a-regular-file",
+            f"{change.path} 是{what}，不是普通文件；记录只能是普通的 YAML 文件", pos=(1, 1))
+    else:
+        ctx.findings(step).error(
+            "record-type-changed",
+            f"{ctx.label(step.old, change.path)} 的记录文件被换成了{what}；这等同于删除记录，记录不能删除。"
+            "需要作废时请保留文件，把状态改为“已撤回”并填写 withdrawal", pos=(1, 1))
+
+
 def no_record_is_renamed(step: Step, ctx: Context) -> None:
     if step.change.status == "R":
         ctx.findings(step).error(
@@ -267,7 +289,11 @@ def _refusal(step: Step, ctx: Context, actor: str) -> tuple[str, str] | None:
         return "actor-not-bureau", f"无法读取 {step.change.path}，只有医保局审核账号可以提交这样的改动；账号 {actor} 不是审核账号"
     before = accounts.owners(step.old) if step.old else set()
     after = accounts.owners(step.new) if step.new else set()
-    owners = before or after
+    # the base version decides whose a record is: editing a record into one's own scope (an
+    # institution of no contract, say) must not make it one's own
+    owners = before if step.before is not None else after
+    if step.before is not None and step.old is None:
+        owners = set()  # the base version cannot be read: only the bureau can say whose it was
     if record.kind == "contract" or not owners:
         reviewers = "、".join(sorted(accounts.bureau)) or "（尚无）"
         return "actor-not-bureau", f"{label} 不属于任何第三方项目，只能由医保局审核账号修改（{reviewers}）；账号 {actor} 不是审核账号"
@@ -280,7 +306,7 @@ def _refusal(step: Step, ctx: Context, actor: str) -> tuple[str, str] | None:
     return None
 
 
-GATES = (no_record_is_deleted, no_record_is_renamed, id_never_changes, fixed_facts_never_change,
+GATES = (no_record_is_deleted, record_stays_a_regular_file, no_record_is_renamed, id_never_changes, fixed_facts_never_change,
          amendments_only_grow, closed_records_change_only_by_amendment, actor_may_change)
 
 
@@ -360,6 +386,10 @@ def check_changes(root: Path, base_ref: str, head_ref: str = "HEAD", actors: Ite
         rules = Rules.of(base_schemas)
         accounts = Accounts.of(trees.records(base, rules.schemas.kinds, f"{RECORDS}/contract"))
         ctx = Context(rules, accounts, actors)
+        # the change is validated by the rules of the base; only a change made by bureau accounts
+        # alone (who may change the rules) is validated by the schemas it brings
+        by_bureau = bool(actors) and all(a in accounts.bureau for a in actors)
+        judged_by = head_schemas if by_bureau else base_schemas
         steps = _steps(trees, base, head, changes, rules.schemas.kinds)
         for step in steps:
             for gate in GATES:
@@ -370,9 +400,52 @@ def check_changes(root: Path, base_ref: str, head_ref: str = "HEAD", actors: Ite
                 found = outside_records_only_by_bureau(change, ctx)
                 if found:
                     diagnostics.append(found)
-        diagnostics += _validate(trees, head, head_root, head_schemas, steps)
+        diagnostics += _validate(trees, head, head_root, judged_by, steps)
+        diagnostics += history_scan(trees, base, head)
     diagnostics.sort(key=sort_key)
     return ChangeReport(_unique(diagnostics), len(steps), changes, base, head, bool(actors))
+
+
+# -- every commit of the change, not just its last tree ---------------------------------------------
+def history_scan(trees: GitTrees, base: str, head: str) -> list[Diagnostic]:
+    """Personal data in any commit of ``base..head``: the files it wrote, its message, its names.
+
+    The pull request's last tree is validated like any record; but a value added in one commit
+    and removed in the next stays in git history, which the bureau publishes as the audit trail
+    and can never take back once merged. Every blob written by every commit is scanned line by
+    line (comments included), with the scanner ``validate`` uses.
+    """
+    out: list[Diagnostic] = []
+    fix = (f"个人信息一旦进入 git 历史，即使后来删除也会随历史一起保留，医保局无法发布。请改写本分支的历史后强制推送："
+           f"git rebase -i {base[:10]}（把该提交标为 edit 或 drop，去掉个人信息），或 git reset --soft {base[:10]} 后重新提交，"
+           f"然后 git push --force-with-lease")
+    seen: set[str] = set()
+    for commit in trees.commits(base, head):
+        where = f"提交 {commit.sha[:10]}（{_clip(mask_text(commit.subject))}）"
+        for label, text in (("作者", commit.author), ("提交者", commit.committer), ("提交说明", commit.message)):
+            for code, matched, _ in find_personal_data(text):
+                out.append(Diagnostic(f"<{commit.sha[:10]}>", 1, 1, "pii-in-commit",
+                                      f"{where}的{label}含有{_PII_WORDS.get(code, '疑似个人信息')}（{mask(matched)}）。{fix}"))
+        for path, blob in commit.blobs:
+            if blob in seen:
+                continue
+            seen.add(blob)
+            text = trees.read(blob).decode("utf-8", "replace")
+            if not might_contain_personal_data(text):
+                continue
+            for number, line in enumerate(text.splitlines(), 1):
+                for code, matched, col in find_personal_data(line):
+                    out.append(Diagnostic(path, number, col + 1, "pii-in-history",
+                                          f"{where}写入的这一行含有{_PII_WORDS.get(code, '疑似个人信息')}（{mask(matched)}）。{fix}"))
+    return out
+
+
+_PII_WORDS = {"pii-resident-id": "疑似居民身份证号码", "pii-mobile": "疑似手机号码", "pii-bank-card": "疑似银行卡号",
+              "pii-resident-id-typo": "疑似输错的居民身份证号码"}
+
+
+def _clip(text: str, size: int = 30) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
 
 
 def _schemas_at(trees: GitTrees, commit: str, dest: Path) -> SchemaSet | None:

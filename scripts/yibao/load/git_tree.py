@@ -18,6 +18,26 @@ from . import strict_yaml
 from .repository import EXTENSION, RECORDS, Record, kind_of
 
 
+REGULAR = "100644"
+REGULAR_MODES = frozenset({"100644", "100755"})
+_FULL_SHA = frozenset("0123456789abcdef")
+
+
+@dataclass(frozen=True, slots=True)
+class CommitText:
+    """One commit of a range as text to scan: who made it, what it says, the blobs it wrote."""
+
+    sha: str
+    author: str
+    committer: str
+    message: str
+    blobs: tuple[tuple[str, str], ...]  # (path, blob id) of every regular file it added or changed
+
+    @property
+    def subject(self) -> str:
+        return self.message.split("\n", 1)[0].strip()
+
+
 class GitError(Exception):
     """A commit, ref or repository that git cannot find (a usage error for the CLI)."""
 
@@ -29,6 +49,12 @@ class Change:
     status: str  # "A" added, "M" modified, "D" deleted, "R" renamed, "T" type changed, "C" copied
     path: str  # the path in head (for a deletion: the path in base)
     old_path: str | None = None  # the path in base, when there was one
+    new_mode: str = REGULAR  # git's file mode in head ("000000" when deleted)
+
+    @property
+    def is_regular_file(self) -> bool:
+        """Whether head holds a plain file here (not a symlink, a submodule or nothing)."""
+        return self.new_mode in REGULAR_MODES
 
     @property
     def is_record(self) -> bool:
@@ -42,6 +68,11 @@ class Loaded:
     path: str
     text: str | None
     record: Record | None
+
+
+def _text(value: str) -> str:
+    """git output decoded with surrogates for bad bytes, shown with U+FFFD instead."""
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 class GitTrees:
@@ -59,10 +90,29 @@ class GitTrees:
 
     # -- refs --------------------------------------------------------------------------------
     def resolve(self, ref: str) -> str:
+        """The commit a ref names; a name that several refs share is refused, never guessed.
+
+        git would prefer a tag ``origin/main`` over the remote branch of that name, so whoever can
+        push a tag could choose the base a change is judged against. A full commit id is taken as
+        it is; a ref name must name exactly one ref.
+        """
+        if not (len(ref) in (40, 64) and set(ref) <= _FULL_SHA):
+            candidates = self.refs_named(ref)
+            if len(candidates) > 1:
+                raise GitError(f"引用名 {ref} 有歧义，同时指向 {'、'.join(candidates)}；请写完整的引用名（如 refs/remotes/{ref}）或提交号")
         try:
-            return self.repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}").strip()
+            return self.repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").strip()
         except git.GitCommandError:
             raise GitError(f"找不到提交 {ref}；请确认分支名或提交号（CI 中检出时需要 fetch-depth: 0）") from None
+
+    def refs_named(self, name: str) -> list[str]:
+        """The refs a short name can mean, in git's order (``git help revisions``)."""
+        if name.startswith("refs/") or name in ("HEAD", "FETCH_HEAD", "ORIG_HEAD", "MERGE_HEAD"):
+            return []
+        wanted = [f"refs/{name}", f"refs/tags/{name}", f"refs/heads/{name}", f"refs/remotes/{name}", f"refs/remotes/{name}/HEAD"]
+        out = self.repo.git.for_each_ref("--format=%(refname)", *wanted)
+        present = set(out.split())
+        return [w for w in wanted if w in present]
 
     def merge_base(self, base: str, head: str) -> str:
         try:
@@ -79,22 +129,52 @@ class GitTrees:
 
     # -- changes -----------------------------------------------------------------------------
     def changes(self, base: str, head: str) -> list[Change]:
-        """Every file that differs, renames detected (``git diff --name-status -M``)."""
-        out = self.repo.git.diff("--name-status", "-M", "-z", "--no-color", base, head, "--", self.prefix or ".")
+        """Every file that differs, renames detected, with head's file mode (``git diff --raw -M``)."""
+        out = self.repo.git.diff("--raw", "-M", "-z", "--no-abbrev", "--no-color", base, head, "--", self.prefix or ".")
         fields = out.split("\0")
         changes: list[Change] = []
         i = 0
         while i < len(fields) and fields[i]:
-            status = fields[i][0]
+            meta = fields[i].lstrip(":").split()
+            new_mode, status = meta[1], meta[4][0]
             if status in "RC":
                 old, new = self._local(fields[i + 1]), self._local(fields[i + 2])
-                changes.append(Change(status, new, old))
+                changes.append(Change(status, new, old, new_mode))
                 i += 3
             else:
                 path = self._local(fields[i + 1])
-                changes.append(Change(status, path, None if status == "A" else path))
+                changes.append(Change(status, path, None if status == "A" else path, new_mode))
                 i += 2
         return changes
+
+    def commits(self, base: str, head: str) -> list[CommitText]:
+        """Every commit in ``base..head`` (oldest first) with the regular files it wrote (one ``git log``)."""
+        rs, us, gs = "\x1e", "\x1f", "\x1d"
+        out = self.repo.git.log(f"{base}..{head}", "--reverse", "--raw", "-z", "--no-abbrev", "--diff-merges=first-parent",
+                                f"--format={rs}%H{us}%an <%ae>{us}%cn <%ce>{us}%B{gs}", stdout_as_string=False)
+        text = out.decode("utf-8", "surrogateescape")
+        found: list[CommitText] = []
+        for chunk in text.split(rs):
+            if not chunk.strip("\0\n"):
+                continue
+            header, _, tail = chunk.partition(gs)
+            sha, author, committer, message = header.split(us, 3)
+            blobs: dict[tuple[str, str], None] = {}
+            tokens = tail.lstrip("\n").split("\0")
+            i = 0
+            while i < len(tokens):
+                token = tokens[i].lstrip("\n")
+                i += 1
+                if not token.startswith(":"):
+                    continue
+                meta = token.lstrip(":").split()
+                mode, blob, status = meta[1], meta[3], meta[4][0]
+                path = tokens[i + 1] if status in "RC" else tokens[i]
+                i += 2 if status in "RC" else 1
+                if status != "D" and mode in REGULAR_MODES:
+                    blobs[self._local(_text(path)), blob] = None
+            found.append(CommitText(sha, _text(author), _text(committer), _text(message).strip(), tuple(blobs)))
+        return found
 
     def _local(self, path: str) -> str:
         return path[len(self.prefix):] if self.prefix and path.startswith(self.prefix) else path
