@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..cli import EXIT_INVALID, EXIT_OK, _root, extension
+from ..cli import EXIT_INVALID, EXIT_OK, UsageError, _root, extension
 
 TARGET = ".github/CODEOWNERS"
 HEADER = """\
@@ -28,6 +28,8 @@ def register(sub) -> None:
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--write", action="store_true", help=f"写入 {TARGET}")
     mode.add_argument("--check", action="store_true", help=f"检查 {TARGET} 是否与项目记录一致（不一致时退出码为 1）")
+    p.add_argument("--ref", metavar="COMMIT",
+                   help="读取某个提交中的项目记录和 CODEOWNERS（只作为 git 数据读取，不检出；CI 用它检查拉取请求）")
     p.set_defaults(func=run)
 
 
@@ -55,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
     from ..load.repository import Record
 
     root = _root(args)
+    if args.ref:
+        return _check_at(root, args.ref) if args.check or not args.write else _usage("--ref 只能与 --check 一起使用")
     contracts = []
     for path in sorted((root / "records" / "contract").glob("*.yaml")):
         data, problems, _ = strict_yaml.load_bytes(path.read_bytes())
@@ -75,4 +79,28 @@ def run(args: argparse.Namespace) -> int:
         print(f"{TARGET} 与项目记录一致。")
         return EXIT_OK
     sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _usage(message: str) -> int:
+    raise UsageError(message)
+
+
+def _check_at(root, ref: str) -> int:
+    """``--check`` against a commit's contracts and CODEOWNERS, read from git objects only."""
+    from ..load.git_tree import GitError, GitTrees
+
+    try:
+        trees = GitTrees(root)
+        commit = trees.resolve(ref)
+    except GitError as exc:
+        raise UsageError(str(exc)) from None
+    text = codeowners_text(trees.records(commit, ["contract"], "records/contract"))
+    blob = trees.files(commit, ".github").get(TARGET)
+    current = trees.read(blob).decode("utf-8", "replace") if blob else None
+    if current != text:
+        print(f"{TARGET}:1:1: error[codeowners-outdated] 提交 {commit[:10]} 中的 {TARGET} 与项目记录中的审核账号不一致；"
+              "请运行 yibao codeowners --write 并提交")
+        return EXIT_INVALID
+    print(f"{TARGET} 与提交 {commit[:10]} 的项目记录一致。")
     return EXIT_OK
