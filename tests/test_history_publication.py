@@ -157,3 +157,12 @@ def test_mask_data_masks_every_kind_of_value():
     assert count == 2
     assert shown == {"a": "电话138******78", "b": ["138******78", {"c": "无"}], "d": True}
     assert mask_text("无个人信息") == "无个人信息"
+
+
+def test_a_huge_integer_at_head_is_an_error_not_a_crash(tmp_path: Path, capsys):
+    root = make_repo(tmp_path, RECORDS).root
+    case = root / CASE_PATH
+    case.write_text(case.read_text(encoding="utf-8") + "notes: " + "9" * 5001 + "\n", encoding="utf-8")
+    assert run_main(["-C", str(root), "validate", "--no-cache"]) == 1
+    out = capsys.readouterr().out
+    assert f"{CASE_PATH}:" in out and "error[number-too-large]" in out and "Traceback" not in out
