@@ -150,14 +150,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     from .schemas import SchemaError
+    from .textsafe import visible  # messages may quote a path or a record's text
 
     try:
         return args.func(args)
     except UsageError as exc:
-        sys.stderr.write(f"yibao: {exc}\n")
+        sys.stderr.write(f"yibao: {visible(str(exc))}\n")
         return EXIT_USAGE
     except SchemaError as exc:
-        sys.stderr.write(f"yibao: {exc}\n")
+        sys.stderr.write(f"yibao: {visible(str(exc))}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
@@ -166,5 +167,5 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - last line of defence: no traceback for users
         if "--debug" in (argv or sys.argv):
             raise
-        sys.stderr.write(f"yibao: 内部错误：{type(exc).__name__}: {exc}\n请把这条信息报告给仓库维护人员。\n")
+        sys.stderr.write(f"yibao: 内部错误：{type(exc).__name__}: {visible(str(exc))}\n请把这条信息报告给仓库维护人员。\n")
         return EXIT_USAGE

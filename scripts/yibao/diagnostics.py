@@ -9,6 +9,8 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Iterable
 
+from .textsafe import visible
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -24,9 +26,9 @@ class Diagnostic:
     field: str = ""
 
     def text(self) -> str:
-        # one problem per line: a value quoted with a line break in it must not split the line
-        message = self.message.replace("\r", "\\r").replace("\n", "\\n")
-        return f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.code}] {message}"
+        # one problem per line (a value quoted with a line break must not split it), and nothing
+        # from a record or a file name may drive the terminal: escapes shown, not sent
+        return f"{visible(self.path)}:{self.line}:{self.col}: {self.severity}[{self.code}] {visible(self.message)}"
 
 
 def sort_key(d: Diagnostic) -> tuple:
@@ -44,10 +46,13 @@ def summary_line(diagnostics: list[Diagnostic], files: int) -> str:
 
 
 def _gh_escape(value: str, prop: bool = False) -> str:
+    """Data of a GitHub workflow command, escaped as GitHub documents it (``%``, CR and LF in the
+    message; also ``:`` and ``,`` in a property such as ``file=``), so a value can neither end
+    the command's line nor start another command; other control characters shown as escapes."""
     value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     if prop:
         value = value.replace(":", "%3A").replace(",", "%2C")
-    return value
+    return visible(value)
 
 
 def render(diagnostics: Iterable[Diagnostic], fmt: str, files: int) -> str:

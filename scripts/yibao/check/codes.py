@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import datetime as _dt
 
+from . import clock  # today's date, counted: a verdict that reads it holds for that day only
+
 __all__ = [
     "USCC_CHARSET",
     "is_valid_resident_id15",
@@ -97,7 +99,7 @@ def _birth_date_ok(year: int, month: int, day: int) -> bool:
         born = _dt.date(year, month, day)
     except ValueError:
         return False
-    return _ID_MIN_BIRTH <= born <= _dt.date.today()
+    return _ID_MIN_BIRTH <= born <= clock.today()
 
 
 def resident_id18_check_char(first17: str) -> str | None:

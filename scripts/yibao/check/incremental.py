@@ -11,6 +11,7 @@ cross-record findings. When some files changed since, :func:`recheck` checks aga
   rules read that record (or its absence);
 - the files that had cross-record findings last time (an unresolved reference's hint depends on
   every ID of its kind);
+- the files whose verdict compared with another day's date (``check.clock``);
 
 keeps every other file's diagnostics from the last run, and finds duplicate IDs again over all
 files. The result equals a whole run's; ``tests/test_incremental.py`` compares the two on random
@@ -28,7 +29,7 @@ from .references import LOOKUP_FIELDS, referenced_ids
 
 LIMIT = 1000  # more files to check again than this: a whole run costs about the same
 DUPLICATE = "duplicate-id"
-VERSION = 2  # of the state's layout; another version is not read
+VERSION = 3  # of the state's layout; another version is not read
 
 
 def state_of(outcomes: list, tokens: dict[str, str | None], cross: list[Diagnostic], payload: tuple) -> dict[str, Any]:
@@ -56,8 +57,9 @@ def state_of(outcomes: list, tokens: dict[str, str | None], cross: list[Diagnost
         if found:
             refs[relpath] = tuple(found)
     had_cross = sorted({d.path for d in cross if d.code != DUPLICATE})
+    dated = {o.path: o.dated for o in outcomes if o.dated}  # verdicts that hold for that day only
     return {"version": VERSION, "tokens": {o.path: tokens.get(o.path) or o.key for o in outcomes}, "ids": ids,
-            "unloaded": unloaded, "fields": fields, "refs": refs, "cross": had_cross, "payload": payload}
+            "unloaded": unloaded, "fields": fields, "refs": refs, "cross": had_cross, "dated": dated, "payload": payload}
 
 
 class StateIndex:
@@ -118,11 +120,12 @@ class StateIndex:
 
 
 def recheck(typed: list[tuple[str, str, object]], tokens: dict[str, str | None], layout: list[Diagnostic],
-            state: Any, check: Callable, cross_check: Callable):
+            state: Any, check: Callable, cross_check: Callable, today: str = ""):
     """(diagnostics, counts, outcomes of the files checked again, next state): the whole run's
     result from the last state and the files checked again, or None (do a whole run).
     ``check(items)`` checks files (as ``runner.check_many``); ``cross_check(records, index)`` runs
-    the cross-record rules on the given records."""
+    the cross-record rules on the given records; a file whose verdict read a date other than
+    ``today`` (``clock.date_key()``) counts as changed."""
     if not isinstance(state, dict) or state.get("version") != VERSION:
         return None
     try:
@@ -130,24 +133,28 @@ def recheck(typed: list[tuple[str, str, object]], tokens: dict[str, str | None],
         old_ids: dict = state["ids"]
         refs: dict = state["refs"]
         had_cross: list = state["cross"]
+        dated: dict = state["dated"]
         old_diags, _, _ = state["payload"]
     except (KeyError, TypeError, ValueError):
         return None
     shapes = ((old_tokens, dict), (old_ids, dict), (refs, dict), (had_cross, list), (state.get("fields"), dict),
-              (state.get("unloaded"), list), (old_diags, tuple))
+              (state.get("unloaded"), list), (old_diags, tuple), (dated, dict))
     if not all(isinstance(value, kind) for value, kind in shapes) or not all(len(d) == 7 for d in old_diags):
         return None  # written by us atomically, so only a damaged or foreign file gets here
     kinds: dict[str, str] = {}
     changed: list[str] = []
+    stale: list[str] = []  # same content, but its verdict compared with another day's date
     for relpath, kind, _ in typed:  # ~100k files: one pass
         kinds[relpath] = kind
         token = tokens.get(relpath)
         if token is None or old_tokens.get(relpath) != token:
             changed.append(relpath)
+        elif dated and dated.get(relpath, today) != today:
+            stale.append(relpath)
     removed = [relpath for relpath in old_tokens if relpath not in kinds]
-    if len(changed) + len(removed) > LIMIT:
+    if len(changed) + len(removed) + len(stale) > LIMIT:
         return None
-    outcomes = {o.path: o for o in check([(relpath, kinds[relpath]) for relpath in changed])}
+    outcomes = {o.path: o for o in check([(relpath, kinds[relpath]) for relpath in changed + stale])}
     touched: set[str] = set()
     for relpath in (*changed, *removed):
         touched.add(stem(relpath))
@@ -157,7 +164,7 @@ def recheck(typed: list[tuple[str, str, object]], tokens: dict[str, str | None],
         view = outcomes[relpath].view if relpath in outcomes else None
         if view is not None and isinstance(view.get("id"), str):
             touched.add(view["id"])
-    again = set(changed)
+    again = set(changed) | set(stale)  # a stale file's ID and fields are as before: no one else to recheck
     again.update(p for p, ids in refs.items() if p in kinds and not touched.isdisjoint(ids))
     again.update(p for p in had_cross if p in kinds)
     if len(again) > LIMIT:
@@ -188,7 +195,7 @@ def _next_state(state: dict, tokens, outcomes: dict, cross: list[Diagnostic], re
     for relpath in removed:
         state["tokens"].pop(relpath, None)
     state["tokens"].update(fresh["tokens"])
-    for name in ("ids", "fields", "refs"):
+    for name in ("ids", "fields", "refs", "dated"):
         table = state[name]
         for relpath in gone:
             table.pop(relpath, None)

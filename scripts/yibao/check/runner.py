@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import stat as _stat
 import traceback
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -23,7 +24,8 @@ from ..load import strict_yaml
 from ..load.repository import EXTENSION, RECORDS, Record, kind_of, scan_records, stem
 from ..load.worktree import git_listing, split_listing
 from ..schemas import SchemaSet
-from . import incremental
+from ..textsafe import has_undecodable, visible
+from . import clock, incremental
 from .cache import Cache, content_key, key_of
 from .findings import Findings, redact
 from .personal_data import PII_MESSAGES, format_path, might_contain_personal_data, scan_record
@@ -53,9 +55,10 @@ class Outcome:
     view: dict | None
     valid: bool
     data: dict | None = None
+    dated: str | None = None  # the day the verdict holds for, when a check compared with today
 
     def facts(self) -> tuple:
-        return (self.kind, tuple(_diag_tuple(d) for d in self.diagnostics), self.view, self.valid)
+        return (self.kind, tuple(_diag_tuple(d) for d in self.diagnostics), self.view, self.valid, self.dated)
 
 
 def _diag_tuple(d: Diagnostic) -> tuple:
@@ -116,9 +119,15 @@ def check_text(relpath: str, kind: str, data: bytes, schemas: SchemaSet) -> File
     return FileResult(relpath, record, findings.diagnostics())
 
 
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
+
 def _read(path: str) -> bytes:
-    """A whole file, with plain os calls (measurably cheaper than pathlib for 100k small files)."""
-    handle = os.open(path, os.O_RDONLY)
+    """A whole file, with plain os calls (measurably cheaper than pathlib for 100k small files).
+
+    Special files are refused before (``_layout``); should one appear in between, opening it
+    without blocking means a named pipe cannot hang the run."""
+    handle = os.open(path, os.O_RDONLY | _NONBLOCK)
     try:
         chunks = []
         while True:
@@ -145,6 +154,7 @@ def _check_one(root: Path, relpath: str, kind: str, schemas: SchemaSet, want_dat
     if isinstance(data, OSError):
         diag = Diagnostic(relpath, 1, 1, "unreadable", f"无法读取文件：{data.strerror}")
         return Outcome(relpath, kind, "", [diag], None, False)
+    reads = clock.reads
     result = check_text(relpath, kind, data, schemas)
     record = result.record
     return Outcome(
@@ -152,6 +162,7 @@ def _check_one(root: Path, relpath: str, kind: str, schemas: SchemaSet, want_dat
         cross_view(record.data) if record else None,
         bool(record and record.valid),
         record.data if (record and want_data) else None,
+        clock.date_key() if clock.reads != reads else None,
     )
 
 
@@ -233,15 +244,17 @@ def _outcomes(root: Path, targets: list[tuple[str, str, object]], schemas: Schem
     pending: list[tuple[str, str]] = []
     hints = {relpath: hint for relpath, _, hint in targets}
     data_store = cache.data() if (cache is not None and want_data) else None
+    today = clock.date_key()
     for relpath, kind, hint in targets:
         key = _known_key(cache, relpath, hint, read) if cache is not None else None
         facts = cache.facts.get(key) if key else None
         if facts is not None and (data_store is None or key in data_store or facts[2] is None):
             try:
-                cached_kind, diags, view, valid = facts
-                found[relpath] = Outcome(relpath, cached_kind, key, [Diagnostic(*d) for d in diags] if diags else [], view, valid,
-                                         data_store.get(key) if data_store is not None else None)
-                continue
+                cached_kind, diags, view, valid, dated = facts
+                if dated is None or dated == today:  # a verdict that read the date holds for its day
+                    found[relpath] = Outcome(relpath, cached_kind, key, [Diagnostic(*d) for d in diags] if diags else [],
+                                             view, valid, data_store.get(key) if data_store is not None else None, dated)
+                    continue
             except (TypeError, ValueError):
                 pass  # a damaged entry is simply recomputed
         pending.append((relpath, kind))
@@ -264,10 +277,19 @@ def _layout(root: Path, kinds: list[str]) -> tuple[list[tuple[str, str, object]]
         files, others, digest = found, [p for p, _ in strays], None
     typed: list[tuple[str, str, object]] = []
     problems: list[Diagnostic] = []
+    if has_undecodable("\0".join(others)) or has_undecodable("\0".join(relpath for relpath, _ in files)):
+        problems += [_non_utf8_name(p) for p in (*others, *(relpath for relpath, _ in files)) if has_undecodable(p)]
+        others = [p for p in others if not has_undecodable(p)]
+        files = [(relpath, hint) for relpath, hint in files if not has_undecodable(relpath)]
     for relpath in others:
         problems.append(Diagnostic(relpath, 1, 1, "not-a-record-file", f"records/ 下只能放 {EXTENSION} 记录文件；请改名为 {stem(relpath)}{EXTENSION} 或移出 records/"))
     by_folder: dict[str, str | None] = {}  # the kind of each folder, worked out once
     for relpath, hint in files:
+        if type(hint) is not str and (hint is None or not _stat.S_ISREG(hint.st_mode)):
+            special = _special_file(root, relpath, hint)  # not vouched for by git, or not a plain file
+            if special is not None:
+                problems.append(special)
+                continue
         folder = relpath[:relpath.rfind("/")]
         kind = by_folder.get(folder, "")
         if kind == "":
@@ -277,6 +299,35 @@ def _layout(root: Path, kinds: list[str]) -> tuple[list[tuple[str, str, object]]
             continue
         typed.append((relpath, kind, hint))
     return typed, problems, digest
+
+
+def _non_utf8_name(relpath: str) -> Diagnostic:
+    shown = visible(relpath)  # the bytes that are not UTF-8 as \xNN
+    return Diagnostic(shown, 1, 1, "non-utf8-filename",
+                      f"文件名 {shown} 不是 UTF-8 编码，无法作为记录读取；请把它改名为“记录编号{EXTENSION}”（如 H65020300001{EXTENSION}）")
+
+
+_SPECIAL = ((_stat.S_ISFIFO, "命名管道"), (_stat.S_ISCHR, "字符设备"), (_stat.S_ISBLK, "块设备"),
+            (_stat.S_ISSOCK, "套接字"), (_stat.S_ISDIR, "目录"))
+
+
+def _special_file(root: Path, relpath: str, hint: object) -> Diagnostic | None:
+    """``error[not-a-regular-file]`` for a named pipe, device or socket (reading one would hang or
+    act), itself or behind a symlink; found with ``stat``, never by opening it. None for a plain
+    file, and for a path that cannot be stat'ed (reading it reports why)."""
+    try:
+        mode = hint.st_mode if type(hint) is os.stat_result else os.lstat(os.path.join(root, relpath)).st_mode
+        link = _stat.S_ISLNK(mode)
+        if link:
+            mode = os.stat(os.path.join(root, relpath)).st_mode
+    except OSError:
+        return None
+    if _stat.S_ISREG(mode):
+        return None
+    what = next((name for test, name in _SPECIAL if test(mode)), "特殊文件")
+    where = "符号链接指向的" if link else ""
+    return Diagnostic(relpath, 1, 1, "not-a-regular-file",
+                      f"{where}不是普通文件，而是{what}，没有读取；records/ 下只能放记录文件，请删除它或移出 records/")
 
 
 def check_repository(root: Path, schemas: SchemaSet, paths: Iterable[str] | None = None, *,
@@ -330,15 +381,19 @@ def _tokens(root: Path, typed: list[tuple[str, str, object]], cache: Cache) -> t
 
 
 def _cached_records(typed: list[tuple[str, str, object]], read: dict[str, str], cache: Cache) -> list[Record] | None:
-    """Every record with its data from the cache, or None when something is missing."""
+    """Every record with its data from the cache, or None when something is missing (or was
+    checked against another day's date)."""
     facts, data = cache.facts, cache.data()
+    today = clock.date_key()
     records = []
     for relpath, _, hint in typed:
         key = _known_key(cache, relpath, hint, read)
         entry = facts.get(key) if key else None
         if entry is None:
             return None
-        kind, _, view, valid = entry
+        kind, _, view, valid, dated = entry
+        if dated is not None and dated != today:
+            return None
         if view is None:
             continue
         value = data.get(key)
@@ -348,11 +403,17 @@ def _cached_records(typed: list[tuple[str, str, object]], read: dict[str, str], 
     return records
 
 
+def _dated_run_key(run_key: str, dated: bool) -> str:
+    """The key a run's result is kept under: a result that read today's date holds for today only."""
+    return f"{run_key}@{clock.date_key()}" if dated else run_key
+
+
 def _check_all(root, schemas, typed, diagnostics, cache, jobs, want_data, listing_digest=None) -> RunResult:
     run_key = None
     layout = list(diagnostics)  # files under records/ that are not records: part of the result too
     tokens: dict[str, str | None] = {}
     read: list[tuple[str, str]] = []
+    reads = clock.reads
     if cache is not None:
         tokens, read = _tokens(root, typed, cache)
         if listing_digest is not None:
@@ -361,7 +422,7 @@ def _check_all(root, schemas, typed, diagnostics, cache, jobs, want_data, listin
         elif all(tokens.values()):
             run_key = _run_key(tokens.items(), layout)
         last = cache.last_run() if run_key is not None else None
-        if last and last[0] == run_key:
+        if last and last[0] in (run_key, _dated_run_key(run_key, True)):
             try:
                 diags, files, counts = last[1]
                 found = [Diagnostic(*d) for d in diags]
@@ -388,7 +449,8 @@ def _check_all(root, schemas, typed, diagnostics, cache, jobs, want_data, listin
         if run_key is None:
             run_key = _run_key(((outcome.path, outcome.key) for outcome in outcomes), layout)
         payload = _payload(result)
-        cache.set_last_run(run_key, payload)
+        dated = clock.reads != reads or any(outcome.dated for outcome in outcomes)
+        cache.set_last_run(_dated_run_key(run_key, dated), payload)
         cache.set_state(incremental.state_of(outcomes, tokens, cross, payload))
         cache.save()
     return result
@@ -411,7 +473,8 @@ def _recheck(root, schemas, typed, tokens, layout, cache, jobs, run_key) -> RunR
     def cross(records: list[Record], index) -> list[Diagnostic]:
         return cross_check(root, records, index, schemas)
 
-    done = incremental.recheck(typed, tokens, layout, cache.state(), check, cross)
+    reads = clock.reads
+    done = incremental.recheck(typed, tokens, layout, cache.state(), check, cross, clock.date_key())
     if done is None:
         return None
     diagnostics, counts, outcomes, state = done
@@ -420,7 +483,7 @@ def _recheck(root, schemas, typed, tokens, layout, cache, jobs, run_key) -> RunR
     state["payload"] = payload
     if run_key is None:
         run_key = _run_key(((relpath, tokens.get(relpath) or outcomes[relpath].key) for relpath, _, _ in typed), layout)
-    cache.set_last_run(run_key, payload)
+    cache.set_last_run(_dated_run_key(run_key, clock.reads != reads or bool(state["dated"])), payload)
     cache.set_state(state)
     cache.save()
     return result
@@ -428,9 +491,11 @@ def _recheck(root, schemas, typed, tokens, layout, cache, jobs, run_key) -> RunR
 
 def _check_some(root, schemas, typed, diagnostics, wanted, cache, jobs, want_data) -> RunResult:
     by_path = {relpath: (relpath, kind, stat) for relpath, kind, stat in typed}
+    refused = {d.path for d in diagnostics}  # stray, special or undecodable files: reported already
     for relpath in wanted:
-        if relpath not in by_path:
-            diagnostics.append(Diagnostic(relpath, 1, 1, "not-a-record-file", f"{relpath} 不是仓库中的记录文件（应在 {RECORDS}/<种类>/ 下，扩展名 {EXTENSION}）"))
+        if relpath not in by_path and relpath not in refused and visible(relpath) not in refused:
+            shown = visible(relpath)
+            diagnostics.append(Diagnostic(shown, 1, 1, "not-a-record-file", f"{shown} 不是仓库中的记录文件（应在 {RECORDS}/<种类>/ 下，扩展名 {EXTENSION}）"))
     targets = [by_path[p] for p in wanted if p in by_path]
     outcomes = _outcomes(root, targets, schemas, cache, want_data, jobs)
     # what the given records refer to is loaded and checked too

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from ..cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, _cache, _root, add_run_options, extension
+from ..textsafe import visible
 
 
 @extension
@@ -38,8 +39,17 @@ def _print_failure(exc) -> int:
     more = len(getattr(exc, "diagnostics", [])) - 200
     if more > 0:
         print(f"……另有 {more} 个错误未列出")
-    sys.stderr.write(f"yibao build: error[{exc.code}] {exc.message}\n")
+    sys.stderr.write(f"yibao build: error[{exc.code}] {visible(exc.message)}\n")
     return EXIT_INVALID if exc.code in ("invalid-records", "calendar-year-missing") else EXIT_USAGE
+
+
+def _check_output_dir(output: Path) -> None:
+    """``--output DIR`` must be a folder or become one: a file there (or above it) is a usage error."""
+    for place in (output, *output.parents):
+        if place.exists() or place.is_symlink():
+            if not place.is_dir():
+                raise UsageError(f"输出目录 {output} 无法使用：{place} 已存在且不是目录；请换一个目录，例如 public/")
+            return
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -48,6 +58,8 @@ def run_build(args: argparse.Namespace) -> int:
 
     as_of = _as_of(args.as_of)
     root = _root(args)
+    if args.output:
+        _check_output_dir(Path(args.output))
     schemas_cache = None
     try:
         from ..cli import _schemas

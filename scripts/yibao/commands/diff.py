@@ -10,6 +10,7 @@ import json
 from decimal import Decimal
 
 from ..cli import EXIT_OK, UsageError, _root, extension
+from ..textsafe import log_line, visible
 
 LIMIT = 5  # records named in the headline before "等 N 条"
 DEADLINE_WORDS = {"overdue": "已逾期", "late": "逾期完成", "due_soon": "即将到期"}
@@ -98,7 +99,8 @@ def markdown(summary) -> str:
     lines += _deadline_section(summary)
     for problem in summary.problems:
         lines += [f"> ⚠️ {problem}", ""]
-    return "\n".join(lines).rstrip() + "\n"
+    # each item is one line: record text and file names can neither add lines nor drive the terminal
+    return "\n".join(visible(line) for line in lines).rstrip() + "\n"
 
 
 def _records_section(summary) -> list[str]:
@@ -189,7 +191,7 @@ def github(summary) -> str:
         lines.append(f"::{level} {props}::{_gh_escape(deadline_text(item))}")
     for problem in summary.problems:
         lines.append(f"::warning title=report::{_gh_escape(problem)}")
-    lines.append(headline(summary))
+    lines.append(log_line(headline(summary)))  # plain text on one line: it cannot be taken for a command
     return "\n".join(lines)
 
 

@@ -32,6 +32,26 @@ def parse_as_of(raw: str | None) -> _dt.date:
         raise UsageError(f"统计日 --as-of {raw} 不是有效日期；请写作 YYYY-MM-DD，例如 2024-10-15") from None
 
 
+def output_file(raw: str) -> Path:
+    """Where ``-o FILE`` writes, checked before the work: a usage error when it cannot be a file."""
+    path = Path(raw)
+    if path.is_dir():
+        raise UsageError(f"输出文件 {raw} 是一个目录；请给出文件名，例如 -o 考核报告.xlsx")
+    parent = path.parent
+    if not parent.is_dir():
+        what = "已存在但不是目录" if parent.exists() else "不存在"
+        raise UsageError(f"无法写入输出文件 {raw}：目录 {parent} {what}；请先创建该目录，或换一个输出位置")
+    return path
+
+
+def write_output(path: Path, write) -> None:
+    """Run ``write(path)``; a file that cannot be written (permissions, a full disk) is a usage error."""
+    try:
+        write(path)
+    except OSError as exc:
+        raise UsageError(f"无法写入输出文件 {path}：{exc.strerror or exc}") from None
+
+
 def missing_year_diagnostics(missing) -> list[Diagnostic]:
     """One ``error[calendar-year-missing]`` per missing year, at the file that needs it."""
     out = []
@@ -50,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     as_of = parse_as_of(args.as_of)
     if args.format == "xlsx" and not args.output:
         raise UsageError("Excel 格式需要用 -o 指定输出文件，例如 -o 考核报告.xlsx")
+    output = output_file(args.output) if args.output else None
     root = _root(args)
     schemas = _schemas(root)
     result = check_repository(root, schemas, cache=_cache(args, root, schemas), jobs=args.jobs, want_data=True)
@@ -69,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     if not reports:
         sys.stderr.write("仓库中没有项目记录（records/contract/），没有可统计的内容。\n")
     if args.format == "xlsx":
-        write_xlsx(reports, Path(args.output))
+        write_output(output, lambda path: write_xlsx(reports, path))
         return EXIT_OK
     if args.format == "json":
         text = write_json(reports, single=args.contract is not None) + "\n"
@@ -77,9 +98,9 @@ def run(args: argparse.Namespace) -> int:
         text = write_csv(reports)
     else:
         text = write_table(reports)
-    if args.output:
+    if output is not None:
         encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
-        Path(args.output).write_text(text, encoding=encoding)
+        write_output(output, lambda path: path.write_text(text, encoding=encoding))
     else:
         sys.stdout.write(text)
     return EXIT_OK

@@ -86,7 +86,15 @@ def from_fen(fen: int) -> Decimal:
     return Decimal(int(fen)).scaleb(-2)
 
 
-def _int_column(values: list) -> pd.arrays.IntegerArray:
+_INT64_MAX = 2**63 - 1
+
+
+def _int_column(values: list):
+    """Integers as a pandas column: ``Int64`` when no sum of them can overflow it (the usual case,
+    fast), else Python ints (exact at any size). Amounts of up to 18 digits are valid, and in fen
+    one alone can exceed ``Int64`` (999999999999999999 yuan), as can a sum of smaller ones."""
+    if sum(abs(v) for v in values if v is not None) > _INT64_MAX:
+        return pd.array(values, dtype=object)
     return pd.array(values, dtype="Int64")
 
 

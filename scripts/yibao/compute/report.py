@@ -39,6 +39,7 @@ import orjson
 import pandas as pd
 
 from ..gc_pause import gc_paused
+from ..textsafe import excel_cell, spreadsheet_cell, visible
 from ..load.repository import Record
 from ..schemas import SchemaSet
 from . import deadlines as dl
@@ -282,9 +283,10 @@ def write_json(reports: list[dict], single: bool) -> str:
 
 
 def write_csv(reports: list[dict]) -> str:
-    """All KPIs of all reports, one row each, with the JSON keys as headers."""
-    rows = [{"as_of": r["as_of"], "contract": r["contract"]["id"],
-             **{k: (" ".join(kpi[k]) if k == "records" else kpi[k]) for k in KPI_KEYS}}
+    """All KPIs of all reports, one row each, with the JSON keys as headers; no text cell can
+    start a formula (:func:`~yibao.textsafe.spreadsheet_text`), numbers stay numbers."""
+    rows = [{"as_of": r["as_of"], "contract": spreadsheet_cell(r["contract"]["id"]),
+             **{k: spreadsheet_cell(" ".join(kpi[k]) if k == "records" else kpi[k]) for k in KPI_KEYS}}
             for r in reports for kpi in r["kpis"]]
     frame = pd.DataFrame(rows, columns=["as_of", "contract", *KPI_KEYS])
     buffer = io.StringIO()
@@ -302,20 +304,29 @@ TERMINAL_COLUMNS = {"考核指标": ["指标", "数值", "目标", "状态", "�
                     "逾期完成": ["规则", "记录", "机构", "截止日", "完成日", "逾期天数", "逾期工作日数"]}
 
 
+def _terminal(value: Any) -> str:
+    return visible(str(value))
+
+
+def _terminal_cell(value: Any) -> Any:
+    return visible(value) if isinstance(value, str) else value
+
+
 def write_table(reports: list[dict]) -> str:
-    """Readable tables for the terminal, contract by contract."""
+    """Readable tables for the terminal, contract by contract; record text is shown with its
+    control characters escaped (:func:`~yibao.textsafe.visible`), one cell on one line."""
     parts = []
     with pd.option_context("display.unicode.east_asian_width", True, "display.max_rows", None,
                            "display.max_columns", None, "display.width", 200, "display.max_colwidth", 60):
         for report in reports:
             contract = report["contract"]
             period = contract["period"]
-            parts.append(f"项目 {contract['id']}  {contract['name']}\n服务期 {period['start']} 至 {period['end']}，"
-                         f"统计日 {report['as_of']}")
+            parts.append(f"项目 {_terminal(contract['id'])}  {_terminal(contract['name'])}\n"
+                         f"服务期 {_terminal(period['start'])} 至 {_terminal(period['end'])}，统计日 {report['as_of']}")
             for title, frame in tables([report]).items():
                 if title not in TERMINAL_COLUMNS:
                     continue
-                shown = frame[TERMINAL_COLUMNS[title]]
+                shown = frame[TERMINAL_COLUMNS[title]].map(_terminal_cell)
                 if shown.empty:
                     parts.append(f"【{title}】无")
                 else:
@@ -325,10 +336,13 @@ def write_table(reports: list[dict]) -> str:
 
 
 def write_xlsx(reports: list[dict], path: Path) -> None:
-    """An Excel workbook with one sheet per table and Chinese headers, for bureau staff."""
+    """An Excel workbook with one sheet per table and Chinese headers, for bureau staff.
+
+    Every text cell is stored as text and none can run as a formula (:func:`~yibao.textsafe.excel_cell`:
+    control characters escaped, a leading ``=``/``+``/``-``/``@`` neutralised); numbers stay numbers."""
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for title, frame in tables(reports).items():
-            frame.to_excel(writer, sheet_name=title, index=False)
+            frame.map(excel_cell).to_excel(writer, sheet_name=title, index=False)
             sheet = writer.sheets[title]
             sheet.freeze_panes = "A2"
             for column_cells in sheet.columns:

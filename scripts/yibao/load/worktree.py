@@ -24,7 +24,8 @@ def blob_id(data: bytes) -> str:
 
 
 _HIDDEN = re.compile(r"/\.|/[Rr][Ee][Aa][Dd][Mm][Ee][^/]*$")
-_INDEX_TEXT = re.compile(r"[0-7]+ ([0-9a-f]{40}) ([0-3])\t([^\0]*)\0")
+_INDEX_TEXT = re.compile(r"([0-7]+) ([0-9a-f]{40}) ([0-3])\t([^\0]*)\0")
+_SYMLINK = "120000"
 
 
 def _visible(relpath: str) -> bool:
@@ -33,7 +34,8 @@ def _visible(relpath: str) -> bool:
 
 
 def git_listing(root: Path) -> tuple[dict[str, str | None], bytes] | None:
-    """``{relpath: blob id, or None when the work tree may differ}`` and a digest of the listing.
+    """``{relpath: blob id, or None when the work tree may differ or the file is a symlink}`` and a
+    digest of the listing.
 
     Paths are relative to ``root`` (which may be a folder inside the work tree). None when
     ``root`` is not in a git work tree or git is missing.
@@ -57,10 +59,11 @@ def git_listing(root: Path) -> tuple[dict[str, str | None], bytes] | None:
     dirty = set(changed.decode("utf-8", "surrogateescape").split("\0"))
     hidden = "/." in text or "readme" in text.lower()  # else no path needs the per-path test
     listing: dict[str, str | None] = {}
-    for blob, stage, path in _INDEX_TEXT.findall(text):  # ~100k entries at province scale
+    for mode, blob, stage, path in _INDEX_TEXT.findall(text):  # ~100k entries at province scale
         if hidden and not _visible(path):
             continue
-        if stage != "0" or path in dirty:
+        # a symlink's blob is the link, not what the check reads: stat'ed and read like a changed file
+        if stage != "0" or path in dirty or mode == _SYMLINK:
             if os.path.lexists(os.path.join(root, path)):  # deleted in the work tree: not there
                 listing[path] = None
         else:
