@@ -14,7 +14,9 @@ from decimal import Decimal
 import pytest
 
 from yibao.check.codes import (
+    PROVINCE_CODES,
     USCC_CHARSET,
+    is_plausible_resident_id18,
     is_valid_resident_id15,
     is_valid_resident_id18,
     is_valid_uscc,
@@ -128,6 +130,24 @@ def test_resident_id18_invalid():
         make_resident_id18("9900011980010112X")
 
 
+def test_resident_id18_plausible():
+    """Province code and birth date of a real number, whatever the check character."""
+    real_shape = "11010519491231002"
+    assert is_plausible_resident_id18(real_shape + "X")  # the valid one
+    assert all(is_plausible_resident_id18(real_shape + c) for c in "0123456789")
+    assert not is_plausible_resident_id18(real_shape + "x")  # lower case: callers upper() it
+    assert not is_plausible_resident_id18(FAKE_REGION + "19800101" + "1230")  # 99: no province
+    assert not is_plausible_resident_id18("10" + "0105" + "19800101" + "1230")  # 10: no province
+    assert not is_plausible_resident_id18("110105" + "19900230" + "1230")  # Feb 30
+    assert not is_plausible_resident_id18("110105" + "18991231" + "1230")  # not 19xx/20xx
+    future = (dt.date.today() + dt.timedelta(days=1)).strftime("%Y%m%d")
+    assert not is_plausible_resident_id18("110105" + future + "1230")
+    assert not is_plausible_resident_id18(real_shape)  # 17 characters
+    assert not is_plausible_resident_id18("１１０１０５" + "19800101" + "1230")  # full-width digits
+    assert PROVINCE_CODES >= {"11", "13", "15", "44", "65", "71", "81", "82"}
+    assert not PROVINCE_CODES & {"10", "16", "17", "18", "19", "20", "24", "30", "38", "47", "55", "60", "66", "99"}
+
+
 def test_resident_id15():
     assert is_valid_resident_id15(FAKE_REGION + "800101" + "123")
     assert is_valid_resident_id15(FAKE_REGION + "960229" + "123")  # 1996 is a leap year
@@ -181,10 +201,9 @@ def test_mobile_found(text, expected):
         "12812345678",  # second digit 2
         "1381234567",  # 10 digits
         "138123456789",  # 12 digits
-        "ABC13812345678",  # glued to letters
-        "13812345678abc",
         "138-1234-56789",
-        "138-1234 5678",  # mixed separators
+        "0138 1234 5678",  # glued to another digit
+        "138\n1234 5678",  # a line break is no separator
     ],
 )
 def test_mobile_not_found(text):
@@ -213,8 +232,9 @@ def test_resident_id_not_found():
     bad_check = non_luhn(ID_A)  # also breaks the ID checksum unless by luck
     if bad_check != ID_A:
         assert codes(bad_check) == []
-    assert codes("X" + ID_A) == []  # glued to a letter
-    assert codes(ID_A + "Y") == []
+    assert codes("X" + ID_A) == ["pii-resident-id"]  # a letter next to it does not hide it
+    assert codes(ID_A + "Y") == ["pii-resident-id"]
+    assert codes("1" + ID_A) == [] and codes(ID_A + "1") == []  # glued to digits: 19 digits
     assert codes(non_luhn(ID_A + "5")) == []  # 19 digits: neither ID nor card
     assert codes(FAKE_REGION + "801301" + "123") == []  # 15 digits, month 13
 
@@ -246,7 +266,6 @@ def test_bank_card_found(card):
     [
         "4111111111111112",  # Luhn fails
         "4111 1111 1111 1112",
-        "4111 1111-1111 1111",  # mixed separators
         "41111 1111 1111 111",  # wrong grouping
         "41111111111111111111",  # 20 digits
         "0000000000000000",  # placeholder, cannot be a card number
@@ -300,7 +319,8 @@ def test_mask():
 
 
 def test_messages():
-    assert set(PII_MESSAGES) == {"pii-resident-id", "pii-mobile", "pii-bank-card"}
+    assert set(PII_MESSAGES) == {"pii-resident-id", "pii-resident-id-typo", "pii-mobile", "pii-bank-card"}
+    assert "疑似输错的居民身份证号码" in PII_MESSAGES["pii-resident-id-typo"]
     msg = PII_MESSAGES["pii-resident-id"].format(field="a.b", masked=mask(ID_A))
     assert "居民身份证号码" in msg and ID_A not in msg and "a.b" in msg
     for template in PII_MESSAGES.values():

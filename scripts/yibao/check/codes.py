@@ -4,7 +4,9 @@ Pure functions with no dependency on the rest of the package:
 
 * 统一社会信用代码 (unified social credit code, USCC), GB 32100-2015;
 * 公民身份号码 (resident identity number), GB 11643-1999, 18 digits,
-  and the legacy 15-digit form;
+  and the legacy 15-digit form; whether a number with a wrong check
+  character still looks like a real one (province code of GB/T 2260 and
+  a real birth date);
 * the Luhn (mod 10) check used by bank card numbers.
 
 The ``make_*`` helpers append the correct check character; tests and the
@@ -19,7 +21,9 @@ import datetime as _dt
 from . import clock  # today's date, counted: a verdict that reads it holds for that day only
 
 __all__ = [
+    "PROVINCE_CODES",
     "USCC_CHARSET",
+    "is_plausible_resident_id18",
     "is_valid_resident_id15",
     "is_valid_resident_id18",
     "is_valid_uscc",
@@ -122,6 +126,28 @@ def is_valid_resident_id18(s: str) -> bool:
     if resident_id18_check_char(s[:17]) != s[17]:
         return False
     return _birth_date_ok(int(s[6:10]), int(s[10:12]), int(s[12:14]))
+
+
+#: First two digits of the GB/T 2260 administrative division codes: the provinces, autonomous
+#: regions and municipalities, Taiwan (71), Hong Kong (81) and Macao (82).
+PROVINCE_CODES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82".split()
+)
+
+
+def is_plausible_resident_id18(s: str) -> bool:
+    """Whether ``s`` looks like a real resident ID number, the check character aside.
+
+    18 characters: 17 ASCII digits and a digit or upper-case ``X``; the first two digits a
+    province code (:data:`PROVINCE_CODES`); positions 7-14 a real birth date in 19xx or 20xx,
+    not in the future. A number that passes this but not :func:`is_valid_resident_id18` is most
+    likely a resident ID number with one digit mistyped.
+    """
+    if not isinstance(s, str) or len(s) != 18 or not _is_ascii_digits(s[:17]):
+        return False
+    if not (s[17] == "X" or _is_ascii_digits(s[17])) or s[:2] not in PROVINCE_CODES:
+        return False
+    return s[6:8] in ("19", "20") and _birth_date_ok(int(s[6:10]), int(s[10:12]), int(s[12:14]))
 
 
 def is_valid_resident_id15(s: str) -> bool:

@@ -28,7 +28,22 @@ from ..textsafe import has_undecodable, visible
 from . import clock, incremental
 from .cache import Cache, content_key, key_of
 from .findings import Findings, redact
-from .personal_data import PII_MESSAGES, format_path, might_contain_personal_data, scan_record
+from .personal_data import (
+    PERSON_NAME,
+    PII_COMMENT_MESSAGES,
+    PII_MESSAGES,
+    find_person_names,
+    find_personal_data,
+    format_path,
+    iter_comments,
+    mask,
+    mask_name,
+    might_contain_person_name,
+    might_contain_personal_data,
+    person_name_message,
+    scan_person_names,
+    scan_record,
+)
 from .record_rules import check_record_rules
 from .references import Index, check_references, cross_view, referenced_ids
 from .schema import check_schema
@@ -93,11 +108,32 @@ def _internal(findings: Findings, where: str) -> None:
 
 
 def check_personal_data(record: Record, schemas: SchemaSet, findings: Findings) -> None:
-    if findings.text is not None and not might_contain_personal_data(findings.text):
+    """Numbers that look like personal data in values and comments (errors), likely names (warnings).
+
+    Both quick pre-checks run on the file's text, so most files skip the walk.
+    """
+    text = findings.text
+    numbers = text is None or might_contain_personal_data(text)
+    names = text is None or might_contain_person_name(text)
+    if not (numbers or names):
         return
     skip = frozenset(schemas.format_paths(record.kind, "uscc"))
-    for path, code, masked in scan_record(record.data, skip):
-        findings.error(code, PII_MESSAGES[code].format(field=format_path(path), masked=masked), path)
+    if numbers:
+        for path, code, masked in scan_record(record.data, skip):
+            findings.error(code, PII_MESSAGES[code].format(field=format_path(path), masked=masked), path)
+    if names:
+        for path, trigger, masked in scan_person_names(record.data, skip):
+            findings.warning(PERSON_NAME, person_name_message(format_path(path), trigger, masked), path)
+    if text is None or "#" not in text:
+        return
+    for line, col, comment in iter_comments(text):  # comments go into git too
+        if numbers:
+            for code, matched, offset in find_personal_data(comment):
+                findings.error(code, PII_COMMENT_MESSAGES[code].format(masked=mask(matched)), pos=(line, col + offset))
+        if names:
+            for trigger, name, _ in find_person_names(comment):
+                # Findings.warning takes no position: the line goes into the message
+                findings.warning(PERSON_NAME, f"第 {line} 行" + person_name_message("", trigger, mask_name(name)))
 
 
 FILE_CHECKS = (check_schema, check_personal_data, check_record_rules)
