@@ -83,7 +83,7 @@ def test_json_shape_is_exact(reports):
         for items in report["deadlines"].values():
             for item in items:
                 assert list(item) == ["rule", "name", "kind", "record", "path", "institution", "institution_type", "starts_on",
-                                      "due", "done_on", "days", "day_type", "status", "days_late", "workdays_late"]
+                                      "due", "done_on", "days", "day_type", "status", "days_late", "workdays_late", "rolled_from"]
 
 
 def test_single_contract_json_is_one_object(capsys):

@@ -85,6 +85,7 @@ deadlines:
     institution_types: [定点医疗机构]
     inspection_types: [日常巡查]
     on_site_only: true
+    roll: false
     source: 采购需求方案 二（一）1（3）
 milestones:
   - id: midterm

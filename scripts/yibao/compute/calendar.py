@@ -119,8 +119,20 @@ class WorkCalendar:
         """Working days in ``(after, until]``: how many working days late ``until`` is after ``after``."""
         return sum(1 for day in _days(after + ONE_DAY, until) if self.is_workday(day, needed_for))
 
-    def add_days(self, start: _dt.date, count: int, day_type: str, needed_for: str = "") -> _dt.date:
-        """A deadline ``count`` days of ``day_type`` (自然日 or 工作日) after ``start``."""
+    def add_days(self, start: _dt.date, count: int, day_type: str, needed_for: str = "", roll: bool = True) -> _dt.date:
+        """The last day of a period of ``count`` days of ``day_type`` (自然日 or 工作日) after ``start``.
+
+        《民法典》第二百零一条第一款: the day of the event is not counted, the period runs from the
+        next day. 第二百零三条第一款: when the last day is a statutory rest day (法定休假日; courts
+        read it to include weekends), the period ends on the day after the rest ends — here, the
+        next working day of the calendar records (a make-up working day is a working day).
+        第二百零四条: unless the parties agree otherwise — ``roll=False`` keeps the bare date.
+        A working-day period ends on a working day by construction.
+        """
         if day_type == WORKING_DAYS:
             return self.add_workdays(start, count, needed_for)
-        return start + _dt.timedelta(days=count)
+        due = start + _dt.timedelta(days=count)
+        if roll:
+            while not self.is_workday(due, needed_for):
+                due += ONE_DAY
+        return due

@@ -1,5 +1,11 @@
 """Deadlines: each contract's rules (``deadlines``) and stage dates (``milestones``), as of a date.
 
+Periods are counted as the Civil Code says (《民法典》第二百零一条 to 第二百零四条): the event's day is
+not counted; a natural-day period whose last day is not a working day in the calendar records
+ends on the next working day (the item keeps ``rolled_from``, the bare date), unless the rule
+says ``roll: false`` (the parties agreed otherwise, 第二百零四条). Days late count from the rolled
+date. Milestones are dates the contract fixes, not counted periods: they are not rolled.
+
 A rule reads like the contract sentence it encodes: *for every {applies_to} of {institution
 types}, {ends} is due {days} {day_type} after {starts}*. Examples (seed 000 and 003):
 
@@ -57,6 +63,7 @@ class Deadline:
     status: str
     days_late: int | None = None  # natural days after the due date (done late, or overdue as of)
     workdays_late: int | None = None  # working days late, for a working-day rule done late
+    rolled_from: _dt.date | None = None  # the bare last day, when it was a rest day and the period was extended
 
     @property
     def decided(self) -> bool:
@@ -65,7 +72,7 @@ class Deadline:
 
     def as_json(self) -> dict:
         out = {name: getattr(self, name) for name in _FIELDS}  # flat: no need for asdict's deep copy
-        for key in ("starts_on", "due", "done_on"):
+        for key in ("starts_on", "due", "done_on", "rolled_from"):
             out[key] = out[key].isoformat() if out[key] else None
         return out
 
@@ -90,6 +97,11 @@ class Rule:
     @property
     def applies_to(self) -> str:
         return self.raw.get("applies_to")
+
+    @property
+    def rolls(self) -> bool:
+        """Whether a natural-day period ending on a rest day runs to the next working day (民法典 203, 204)."""
+        return self.raw.get("roll") is not False
 
     def fits_institution_type(self, itype: str | None) -> bool:
         wanted = self.raw.get("institution_types")
@@ -147,6 +159,8 @@ def _subjects(view: ContractView, rule: Rule) -> Iterator[tuple[Record, str | No
 def _evaluate_rule(view: ContractView, rule: Rule, due_soon_days: int, errors: list[CalendarYearMissing]) -> list[Deadline]:
     out = []
     days, day_type = int(rule.raw.get("days", 0)), rule.raw.get("day_type", NATURAL_DAYS)
+    rolls = rule.rolls and day_type != WORKING_DAYS
+    bare = _dt.timedelta(days=days)
     as_of, calendar, ends = view.as_of, view.calendar, rule.raw.get("ends", "")
     contract, rule_id, rule_name, applies_to = view.id, rule.id, rule.name, rule.applies_to
     for record, institution, itype, start in _subjects(view, rule):  # ~100k items at province scale
@@ -154,7 +168,8 @@ def _evaluate_rule(view: ContractView, rule: Rule, due_soon_days: int, errors: l
             continue
         needed_for = _Needed(contract, rule_name, rule_id, record, start, days, day_type)
         try:
-            due = calendar.add_days(start, days, day_type, needed_for)
+            due = calendar.add_days(start, days, day_type, needed_for, rolls)
+            rolled_from = start + bare if rolls and due != start + bare else None
             done = _done(record, ends, as_of)
             status = status_of(due, done, as_of, due_soon_days)
             days_late = workdays_late = None
@@ -168,7 +183,7 @@ def _evaluate_rule(view: ContractView, rule: Rule, due_soon_days: int, errors: l
             errors.append(missing)
             continue
         out.append(Deadline(contract, rule_id, rule_name, applies_to, record.id, record.path, institution, itype,
-                            start, due, done, days, day_type, status, days_late, workdays_late))
+                            start, due, done, days, day_type, status, days_late, workdays_late, rolled_from))
     return out
 
 

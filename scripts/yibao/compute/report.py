@@ -19,7 +19,7 @@ Values are JSON numbers: rates as fractions rounded to 6 places (0.025 is 2.5%),
 integers, money (unit ``yuan``) in yuan rounded to the fen; ``status`` is 达标 / 未达标 / 进行中 /
 无数据, or None for a descriptive KPI that has data. A deadline item is
 ``{"rule", "name", "kind", "record", "path", "institution", "institution_type", "starts_on",
-"due", "done_on", "days", "day_type", "status", "days_late", "workdays_late"}``.
+"due", "done_on", "days", "day_type", "status", "days_late", "workdays_late", "rolled_from"}`` (``rolled_from``: the bare last day when a natural-day period ended on a rest day and ran to the next working day).
 
 A working-day deadline that needs a year without a calendar record raises
 :class:`~yibao.compute.calendar.MissingCalendarYears` after every contract was evaluated, so all
@@ -49,7 +49,7 @@ from .view import ContractView, RecordIndex
 
 KPI_KEYS = ("id", "name", "definition", "value", "target", "status", "numerator", "denominator", "records", "unit")
 DEADLINE_KEYS = ("rule", "name", "kind", "record", "path", "institution", "institution_type", "starts_on", "due",
-                 "done_on", "days", "day_type", "status", "days_late", "workdays_late")
+                 "done_on", "days", "day_type", "status", "days_late", "workdays_late", "rolled_from")
 
 
 class UnknownContract(LookupError):
