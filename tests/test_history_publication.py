@@ -166,3 +166,23 @@ def test_a_huge_integer_at_head_is_an_error_not_a_crash(tmp_path: Path, capsys):
     assert run_main(["-C", str(root), "validate", "--no-cache"]) == 1
     out = capsys.readouterr().out
     assert f"{CASE_PATH}:" in out and "error[number-too-large]" in out and "Traceback" not in out
+
+
+def test_diff_output_never_shows_personal_data_of_either_side(tmp_path: Path, capsys):
+    """A base that reached main unchecked: a file named by a mobile number and PII in a record."""
+    root = make_repo(tmp_path, RECORDS).root
+    git(root, "init", "-q", "-b", "main")
+    stray = root / "records" / "case" / "2024" / f"{MOBILE}.yaml"
+    stray.write_text(CASE.replace(f"id: {CASE_ID}", f"id: {MOBILE}") + f"summary: 联系 {MOBILE}\nlead_text: {SECRET}\n",
+                     encoding="utf-8")
+    commit(root, "base with a leak")
+    git(root, "checkout", "-q", "-b", "pr")
+    stray.write_text(stray.read_text(encoding="utf-8").replace("status: 已立案", "status: 已结案"), encoding="utf-8")
+    (root / CASE_PATH).unlink()
+    commit(root, "change both")
+    for fmt in ("markdown", "github", "json"):
+        capsys.readouterr()
+        assert run_main(["-C", str(root), "diff", "main", "HEAD", "--format", fmt, "--as-of", "2024-10-15"]) == 0
+        out = capsys.readouterr().out
+        assert MOBILE not in out and SECRET not in out, (fmt, out)
+        assert "138******78" in out, (fmt, out)

@@ -30,6 +30,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..check.publishable import mask_text
     from ..compute.change_summary import summarise
     from ..load.git_tree import GitError
     from .report import parse_as_of
@@ -40,7 +41,9 @@ def run(args: argparse.Namespace) -> int:
     except GitError as exc:
         raise UsageError(str(exc)) from None
     render = {"markdown": markdown, "github": github, "json": as_json}[args.format]
-    print(render(summary))
+    # both sides may hold versions that were never validated (a base that reached main unchecked):
+    # whatever the summary quotes of them passes the same personal-data mask as the portal's history
+    print(mask_text(render(summary)))
     return EXIT_OK
 
 
