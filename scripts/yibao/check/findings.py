@@ -26,8 +26,8 @@ class Findings:
     def error(self, code: str, message: str, at: tuple = (), key: bool = False, pos: tuple[int, int] | None = None) -> None:
         self.items.append((code, message, at, key, ERROR, pos))
 
-    def warning(self, code: str, message: str, at: tuple = (), key: bool = False) -> None:
-        self.items.append((code, message, at, key, WARNING, None))
+    def warning(self, code: str, message: str, at: tuple = (), key: bool = False, pos: tuple[int, int] | None = None) -> None:
+        self.items.append((code, message, at, key, WARNING, pos))
 
     def __bool__(self) -> bool:
         return bool(self.items)

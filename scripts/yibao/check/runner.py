@@ -131,9 +131,8 @@ def check_personal_data(record: Record, schemas: SchemaSet, findings: Findings) 
             for code, matched, offset in find_personal_data(comment):
                 findings.error(code, PII_COMMENT_MESSAGES[code].format(masked=mask(matched)), pos=(line, col + offset))
         if names:
-            for trigger, name, _ in find_person_names(comment):
-                # Findings.warning takes no position: the line goes into the message
-                findings.warning(PERSON_NAME, f"第 {line} 行" + person_name_message("", trigger, mask_name(name)))
+            for trigger, name, offset in find_person_names(comment):
+                findings.warning(PERSON_NAME, person_name_message("", trigger, mask_name(name)), pos=(line, col + offset))
 
 
 FILE_CHECKS = (check_schema, check_personal_data, check_record_rules)
