@@ -74,6 +74,8 @@ targets:
     min_bureau_staff: 2
     inpatient_only: true
     deadline: report-medical
+    each_inspection_type: true
+    governed_by: each
 deadlines:
   - id: report-medical
     name: 医疗机构调查结束后三日内形成调查报告
