@@ -394,14 +394,17 @@ def test_missing_calendar_year_in_a_report(tmp_path, capsys):
 # -- KPIs: contract A as of 2024-10-15 -----------------------------------------------------------
 def test_onsite_coverage_per_type_and_overall(fixture):
     rep = report(fixture, "2024-10-15")
-    # in scope: H1-H4, P1, P2, J1 (P3 terminated 6/1, the 650204 hospital outside the rule)
-    assert figures(rep, "onsite_coverage/定点医疗机构") == (3, 4, 0.75, "进行中")  # H4 ends 10/20
-    assert figures(rep, "onsite_coverage/定点零售药店") == (2, 2, 1, "达标")
+    # in scope: H1-H4, P1, P2, J1; P3 was terminated 6/1 but inspected 5/10, before: its facts keep
+    # counting (the 650204 hospital is outside the rule). Pace: 3-01..10-15 is 229 of the period's
+    # 265 days, so 100% x 229/265 = 86.41% is expected by now.
+    assert figures(rep, "onsite_coverage/定点医疗机构") == (3, 4, 0.75, "落后进度")  # H4 ends 10/20
+    assert kpi(rep, "onsite_coverage/定点医疗机构")["pace"] == round(229 / 265, 6)
+    assert figures(rep, "onsite_coverage/定点零售药店") == (3, 3, 1, "达标")
     assert figures(rep, "onsite_coverage/医保经办机构") == (1, 1, 1, "达标")
-    assert figures(rep, "onsite_coverage") == (6, 7, round(6 / 7, 6), "进行中")
-    assert kpi(rep, "onsite_coverage/定点零售药店")["records"] == ["JC-2024-000004", "JC-2024-000005"]
+    assert figures(rep, "onsite_coverage") == (7, 8, 0.875, "进行中")  # 87.5% >= 86.41%
+    assert kpi(rep, "onsite_coverage/定点零售药店")["records"] == ["JC-2024-000004", "JC-2024-000005", "JC-2024-000006"]
     final = report(fixture, "2024-11-20")
-    assert figures(final, "onsite_coverage") == (7, 7, 1, "达标")
+    assert figures(final, "onsite_coverage") == (8, 8, 1, "达标")
 
 
 def test_record_sampling_rate_per_hospital_against_two_years(fixture):
@@ -410,9 +413,13 @@ def test_record_sampling_rate_per_hospital_against_two_years(fixture):
     assert figures(rep, f"record_sampling_rate/{H2}") == (90, 4000, 0.0225, "进行中")  # withdrawn JC-...9 not counted
     assert figures(rep, f"record_sampling_rate/{H3}") == (50, None, None, "无数据")  # 2022 volume missing
     assert figures(rep, "record_sampling_rate") == (390, 14000, round(390 / 14000, 6), "达标")
-    final = report(fixture, "2024-11-20")  # H4 inspected, nothing sampled; the period is over
+    last_day = report(fixture, "2024-11-20")  # the period's last day runs to 24:00: still in progress
+    assert figures(last_day, f"record_sampling_rate/{H4}") == (0, 2000, 0, "进行中")
+    final = report(fixture, "2024-11-21")  # H4 inspected, nothing sampled; the period is over
     assert figures(final, f"record_sampling_rate/{H4}") == (0, 2000, 0, "未达标")
     assert figures(final, "record_sampling_rate") == (390, 16000, round(390 / 16000, 6), "未达标")
+    # pooled 2.4375% governs; H2 (2.25%) and H4 (0%) fall short and are counted
+    assert figures(final, "record_sampling_rate/institutions-short") == (2, None, 2, None)
 
 
 def test_claim_sampling_rate(fixture):
@@ -432,29 +439,36 @@ def test_problem_discovery_rate(fixture):
 
 def test_reports_on_time_per_institution_type(fixture):
     rep = report(fixture, "2024-10-15")
-    # medical: JC1 on time (deadline day), JC2 late, JC3 on time, JC-A on time; H4 not ended yet
-    assert figures(rep, "reports_on_time/定点医疗机构") == (3, 4, 0.75, "进行中")
+    # medical: JC1 on time (deadline day), JC2 late, JC3 on time, JC-A on time; H4 not ended yet.
+    # The target is 100%: with one late report it can no longer be met, so it is 未达标 already.
+    assert figures(rep, "reports_on_time/定点医疗机构") == (3, 4, 0.75, "未达标")
     # pharmacy: P3's on time (5/11), P1's overdue; P2's due today is not counted yet
-    assert figures(rep, "reports_on_time/定点零售药店") == (1, 2, 0.5, "进行中")
+    assert figures(rep, "reports_on_time/定点零售药店") == (1, 2, 0.5, "未达标")
+    # before JC2's report was late (due 9/30) nothing was lost yet
+    assert figures(report(fixture, "2024-09-29"), "reports_on_time/定点医疗机构")[3] in ("进行中", "达标")
     assert kpi(rep, "reports_on_time/定点零售药店")["records"] == ["JC-2024-000004", "JC-2024-000006"]
 
 
 def test_trainings_and_topics(fixture):
     rep = report(fixture, "2024-10-15")
     # offline trainings ended by 10/15: PX1, PX2 (PX3 on 10/20; PX4 online; PX5 withdrawn)
-    assert figures(rep, "trainings_held") == (2, None, 2, "进行中")
-    assert figures(rep, "training_topics_covered") == (3, 4, 3, "进行中")
+    # pace: 4 x 229/265 = 3.46 trainings expected by 10/15; 2 held is behind, and so are 3 topics
+    assert figures(rep, "trainings_held") == (2, None, 2, "落后进度")
+    assert kpi(rep, "trainings_held")["pace"] == round(4 * 229 / 265, 6)
+    assert figures(rep, "training_topics_covered") == (3, 4, 3, "落后进度")
     assert figures(rep, "training_topics_covered/贯彻执行条例") == (0, None, 0, "进行中")
-    final = report(fixture, "2024-11-20")
+    assert figures(report(fixture, "2024-03-20"), "trainings_held") == (0, None, 0, "落后进度")  # 4 x 20/265 = 0.30
+    final = report(fixture, "2024-11-21")
     assert figures(final, "trainings_held") == (3, None, 3, "未达标")
     assert figures(final, "training_topics_covered") == (4, 4, 4, "达标")
 
 
 def test_study_trips_need_two_bureau_staff(fixture):
     rep = report(fixture, "2024-10-15")
-    assert figures(rep, "study_trips/省内") == (1, None, 1, "进行中")  # the trip with 1 bureau staff does not count
+    # pace 4 x 229/265 = 3.46 and 2 x 229/265 = 1.73: one trip each is behind
+    assert figures(rep, "study_trips/省内") == (1, None, 1, "落后进度")  # the trip with 1 bureau staff does not count
     assert kpi(rep, "study_trips/省内")["records"] == ["PX-2024-000006"]
-    assert figures(rep, "study_trips/省外") == (1, None, 1, "进行中")
+    assert figures(rep, "study_trips/省外") == (1, None, 1, "落后进度")
 
 
 def test_team_composition(fixture):
@@ -488,7 +502,8 @@ def test_cases_by_source_status_and_violation_type(fixture):
 def test_cases_on_time(fixture):
     # AJ2: inspection ended 9/27 (Fri); 5 working days: 9/29 (worked Sun), 9/30, 10/8, 9, 10 -> decided 10/10 on time
     # AJ1: due 10/12, decided 10/14 -> late
-    assert figures(report(fixture, "2024-10-15"), "cases_on_time/case-5wd") == (1, 2, 0.5, "进行中")
+    # the target is 100%: one late decision and it can no longer be met
+    assert figures(report(fixture, "2024-10-15"), "cases_on_time/case-5wd") == (1, 2, 0.5, "未达标")
 
 
 def test_money_sums_are_exact(fixture):
@@ -507,10 +522,12 @@ def test_money_sums_are_exact(fixture):
 
 def test_institutions_records_and_special_inspections(fixture):
     rep = report(fixture, "2024-10-15")
-    # distinct in-scope institutions with an ended inspection: H1, H2, H3, P1, P2, J1
-    assert figures(rep, "institutions_audited") == (6, None, 6, "进行中")
-    assert figures(rep, "records_reviewed") == (440, None, 440, "进行中")  # 300 + 90 + 50 medical records
-    assert figures(rep, "special_inspection_institutions") == (1, None, 1, "进行中")  # H2's 专项检查
+    # distinct institutions with an ended inspection: H1, H2, H3, P1, P2, J1, and P3 (inspected 5/10,
+    # terminated 6/1: the inspection happened). Each is behind its pace (x 229/265 = 0.864):
+    # 113 -> 97.6, 2000 -> 1728.3, 12 -> 10.4.
+    assert figures(rep, "institutions_audited") == (7, None, 7, "落后进度")
+    assert figures(rep, "records_reviewed") == (440, None, 440, "落后进度")  # 300 + 90 + 50 medical records
+    assert figures(rep, "special_inspection_institutions") == (1, None, 1, "落后进度")  # H2's 专项检查
     assert figures(report(fixture, "2024-11-30"), "special_inspection_institutions") == (1, None, 1, "未达标")
 
 
@@ -530,8 +547,12 @@ def test_shapingba_style_rules(fixture):
     rep = report(fixture, "2020-11-30", B)
     assert figures(rep, "onsite_coverage") == (2, 2, 1, "达标")  # HB3 has no inpatient service: not counted
     assert figures(rep, f"record_sampling_rate/{HB1}") == (100, 2000, 0.05, "达标")  # 5% of 2019 stays
-    assert figures(rep, f"record_sampling_rate/{HB2}") == (40, 1000, 0.04, "未达标")
-    assert figures(rep, "record_sampling_rate") == (140, 3000, round(140 / 3000, 6), "未达标")
+    # 11-30 is the period's last day: it runs to 24:00, so the shortfall is not final yet
+    assert figures(rep, f"record_sampling_rate/{HB2}") == (40, 1000, 0.04, "进行中")
+    assert figures(rep, "record_sampling_rate") == (140, 3000, round(140 / 3000, 6), "进行中")
+    after = report(fixture, "2020-12-01", B)
+    assert figures(after, f"record_sampling_rate/{HB2}") == (40, 1000, 0.04, "未达标")
+    assert figures(after, "record_sampling_rate") == (140, 3000, round(140 / 3000, 6), "未达标")
     # AJ1: due 10/29, decided 10/29 (on time). AJ2: inspection ended 10/16 -> due 11/13, decided Monday 11/16
     assert figures(rep, "cases_on_time/handling") == (1, 2, 0.5, "未达标")
     [late] = [d for d in rep["deadlines"]["late"] if d["kind"] == "case"]
@@ -555,7 +576,12 @@ def test_empty_contract_reports_no_data_without_crashing(tmp_path, capsys):
     root = write_repo(tmp_path / "repo", {"records/contract/HT-2024-EMPTY.yaml": contract}, calendars=(2024,))
     records, schemas = load(root)
     [rep] = build_report(records, schemas, D("2024-12-31"))
-    assert {k["status"] for k in rep["kpis"]} == {"无数据"}
+    # a count target with nothing done is a real zero: after the period it is missed; rates and
+    # everything else have nothing to compute from
+    counts = {"trainings_held", "training_topics_covered", "study_trips", "institutions_audited",
+              "special_inspection_institutions", "records_reviewed"}
+    assert {k["status"] for k in rep["kpis"] if k["id"] in counts} == {"未达标"}
+    assert {k["status"] for k in rep["kpis"] if k["id"] not in counts} == {"无数据"}
     assert rep["deadlines"] == {"overdue": [], "due_soon": [], "late": []}
     for fmt in ("table", "json", "csv"):
         assert cli.main(["-C", str(root), "report", "--as-of", "2024-12-31", "--no-cache", "--format", fmt]) == 0
@@ -599,6 +625,6 @@ def test_json_output_shape(fixture, tmp_path):
     assert list(rep) == ["as_of", "contract", "kpis", "deadlines"]
     assert set(rep["deadlines"]) == {"overdue", "due_soon", "late"}
     for k in rep["kpis"]:
-        assert set(k) == {"id", "name", "definition", "value", "target", "status", "numerator", "denominator", "records", "unit"}
-        assert k["status"] in ("达标", "未达标", "进行中", "无数据", None)
+        assert set(k) == {"id", "name", "definition", "value", "target", "pace", "status", "numerator", "denominator", "records", "unit"}
+        assert k["status"] in ("达标", "未达标", "落后进度", "进行中", "无数据", None)
     json.dumps(rep)  # plain JSON types only

@@ -76,8 +76,8 @@ def test_json_shape_is_exact(reports):
         assert list(report["contract"]) == ["id", "name", "bureau", "contractor", "period"]
         assert list(report["deadlines"]) == ["overdue", "due_soon", "late"]
         for kpi in report["kpis"]:
-            assert list(kpi) == ["id", "name", "definition", "value", "target", "status", "numerator", "denominator", "records", "unit"]
-            assert kpi["status"] in ("达标", "未达标", "进行中", "无数据", None)
+            assert list(kpi) == ["id", "name", "definition", "value", "target", "pace", "status", "numerator", "denominator", "records", "unit"]
+            assert kpi["status"] in ("达标", "未达标", "落后进度", "进行中", "无数据", None)
             assert kpi["unit"] in ("rate", "count", "yuan")
             assert kpi["definition"] and all(isinstance(r, str) for r in kpi["records"])
         for items in report["deadlines"].values():
@@ -111,7 +111,7 @@ def test_csv(capsys, reports):
     rc, out, _ = run(capsys, "--as-of", AS_OF, "--format", "csv")
     assert rc == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert list(rows[0]) == ["as_of", "contract", "id", "name", "definition", "value", "target", "status", "numerator",
+    assert list(rows[0]) == ["as_of", "contract", "id", "name", "definition", "value", "target", "pace", "status", "numerator",
                              "denominator", "records", "unit"]
     assert len(rows) == sum(len(r["kpis"]) for r in reports.values())
     first = reports[rows[0]["contract"]]["kpis"][0]
@@ -125,7 +125,7 @@ def test_xlsx_has_one_sheet_per_table_with_chinese_headers(capsys, tmp_path, rep
     book = openpyxl.load_workbook(target, read_only=True)
     assert book.sheetnames == ["考核指标", "机构明细", "阶段节点", "案件统计", "金额统计", "已逾期", "7日内到期", "逾期完成", "指标说明"]
     headers = [c.value for c in next(book["考核指标"].iter_rows(max_row=1))]
-    assert headers == ["项目编号", "指标编码", "指标", "数值", "目标", "状态", "分子", "分母", "依据记录数", "依据记录"]
+    assert headers == ["项目编号", "指标编码", "指标", "数值", "目标", "进度目标", "状态", "分子", "分母", "依据记录数", "依据记录"]
     for name in book.sheetnames:
         row = [c.value for c in next(book[name].iter_rows(max_row=1))]
         assert all(any("\u4e00" <= ch <= "\u9fff" for ch in str(h)) for h in row), (name, row)
@@ -167,7 +167,7 @@ def test_invalid_records_are_left_out_with_a_warning(tmp_path, capsys):
     assert rc == 0
     assert "警告" in err and "1 个记录未计入统计" in err
     kpis = {k["id"]: k for k in json.loads(out)[0]["kpis"]}
-    assert kpis["trainings_held"]["status"] == "无数据"
+    assert kpis["trainings_held"]["value"] == 0  # the invalid training is not counted: none held
 
 
 # -- independent recomputation from the raw YAML files --------------------------------------------
@@ -183,8 +183,13 @@ def day(value) -> dt.date:
 
 
 def independent_coverage(contract: dict, target: dict, as_of: dt.date) -> dict[str, tuple[int, int]]:
-    """(covered, in scope) per institution type, computed without yibao."""
-    cutoff = min(as_of, day(contract["period"]["end"]))
+    """(covered, in scope) per institution type, computed without yibao.
+
+    In scope: designated on the scope day; or terminated during the period after being designated
+    in it, and covered (its inspection's facts keep counting). With ``each_inspection_type``, covered
+    means covered by every inspection type of the target.
+    """
+    start, cutoff = day(contract["period"]["start"]), min(as_of, day(contract["period"]["end"]))
     rule = contract["scope"].get("rule", {})
     listed = set(contract["scope"].get("institutions", []))
 
@@ -194,18 +199,31 @@ def independent_coverage(contract: dict, target: dict, as_of: dt.date) -> dict[s
         pairs = (("region_codes", "region_code"), ("institution_types", "type"), ("levels", "level"))
         return bool(rule) and all(inst.get(field) in rule[key] for key, field in pairs if key in rule)
 
+    kinds = target.get("inspection_types")
+    ended = [i for i in raw("inspection")
+             if i["contract"] == contract["id"] and i.get("on_site") is True and i["status"] not in ("计划中", "已撤回")
+             and day(i["end_date"]) <= as_of and (not kinds or i["type"] in kinds)]
+    if target.get("each_inspection_type") and kinds and len(kinds) > 1:
+        covered = set.intersection(*({i["institution"] for i in ended if i["type"] == k} for k in kinds))
+    else:
+        covered = {i["institution"] for i in ended}
+    any_covered = {i["institution"] for i in ended}
+
     def in_scope(inst: dict) -> bool:
         if inst.get("status") == "已撤回" or not matches(inst):
             return False
         if target.get("inpatient_only") and inst.get("inpatient_service") is not True:
             return False
-        current = [h["status"] for h in inst["protocol_history"] if day(h["since"]) <= cutoff]
-        return bool(current) and current[-1] != "解除"
+        history = [h for h in inst["protocol_history"] if day(h["since"]) <= cutoff]
+        if not history:
+            return False
+        if history[-1]["status"] != "解除":
+            return True
+        ended_on = day(history[-1]["since"])
+        before = [h for h in history if day(h["since"]) < ended_on]
+        return ended_on > start and bool(before) and before[-1]["status"] != "解除" and inst["id"] in any_covered
 
     institutions = [i for i in raw("institution") if in_scope(i)]
-    covered = {i["institution"] for i in raw("inspection")
-               if i["contract"] == contract["id"] and i.get("on_site") is True and i["status"] not in ("计划中", "已撤回")
-               and day(i["end_date"]) <= as_of and (not target.get("inspection_types") or i["type"] in target["inspection_types"])}
     out = {}
     for itype in target.get("institution_types") or sorted({i["type"] for i in institutions}):
         members = [i["id"] for i in institutions if i["type"] == itype]

@@ -12,9 +12,18 @@ Every KPI has: ``id`` (``metric[/qualifier]``, stable across commits), ``name``,
 ``target``, ``status`` and ``records`` (the IDs behind it), plus ``unit`` (rate, count, yuan).
 
 Status (:func:`judge`): 无数据 when there is nothing to compute from (denominator 0, no records);
-达标 when the value reaches the target; otherwise 进行中 while the statistics date is before the
-end of the contract period, 未达标 after. Descriptive KPIs have no target: their status is 无数据
-without records and None (shown as —) otherwise.
+达标 when the value reaches the target; 未达标 once the period is over, or as soon as the target
+can no longer be reached (a 100% on-time target with one item late or overdue); 落后进度 while the
+period runs and the value is below its pace (the share of the target expected by the statistics
+date, linear over the service period: coverage and count targets); 进行中 otherwise. The last day
+of the period is still in it (《民法典》第二百零三条第二款: it ends at 24:00). Descriptive KPIs have
+no target: their status is 无数据 without records and None (shown as —) otherwise.
+
+Populations (who counts when an institution's agreement is terminated, 解除, during the period) are
+decided per metric and printed in each definition: coverage and sampling keep a terminated
+institution that was inspected (facts from before the termination count) and drop one that was not;
+the problem-record rate is seed 000's formula, problem records ÷ all sampled records, with no scope
+filter. An institution whose agreement starts mid-period is in the population from its start.
 """
 from __future__ import annotations
 
@@ -28,12 +37,15 @@ from .deadlines import Deadline
 from .frames import ANY_BASIS, MONEY_FIELDS, ON_SITE, Totals, frames_for
 from .view import ContractView
 
-MET, NOT_MET, IN_PROGRESS, NO_DATA = "达标", "未达标", "进行中", "无数据"
-STATUSES = (MET, NOT_MET, IN_PROGRESS, NO_DATA)
+MET, NOT_MET, IN_PROGRESS, BEHIND, NO_DATA = "达标", "未达标", "进行中", "落后进度", "无数据"
+STATUSES = (MET, NOT_MET, BEHIND, IN_PROGRESS, NO_DATA)
 RATE, COUNT, YUAN = "rate", "count", "yuan"
 
 STATUS_RULE = ("状态：没有可计算的记录（分母为 0）时为“无数据”；达到目标为“达标”；未达到目标时，"
-               "统计日早于服务期结束日为“进行中”，否则为“未达标”。")
+               "服务期已结束（统计日晚于服务期最后一日；最后一日到 24 时才结束，见《民法典》第二百零三条第二款）"
+               "或已不可能达到目标为“未达标”，服务期内低于进度目标为“落后进度”，否则为“进行中”。")
+PACE_RULE = ("进度目标 = 目标值 × 截至统计日已过的服务期天数 ÷ 服务期总天数（按服务期均匀推进，统计日当天计入）；"
+             "低于进度目标时状态为“落后进度”。")
 DESCRIPTIVE_RULE = "描述性统计，不设目标：没有记录时状态为“无数据”，有记录时不判断达标（显示为 —）。"
 AS_OF_RULE = "只计统计日当天及以前发生的事实；已撤回的记录不计。"
 
@@ -50,30 +62,47 @@ class Kpi:
     denominator: Any = None
     records: list[str] = field(default_factory=list)
     unit: str = RATE
+    pace: Any = None  # the value expected by the statistics date, for targets that have a pace
 
 
-def judge(view: ContractView, value: Any, target: Any, has_data: bool) -> str | None:
-    """The status sentence of :data:`STATUS_RULE` (None for a descriptive KPI with data)."""
+def judge(view: ContractView, value: Any, target: Any, has_data: bool, pace: Any = None, lost: bool = False) -> str | None:
+    """The status sentence of :data:`STATUS_RULE` (None for a descriptive KPI with data).
+
+    ``lost``: the target can no longer be reached within the period, whatever happens next.
+    """
     if not has_data or value is None:
         return NO_DATA
     if target is None:
         return None
     if Fraction(value) >= Fraction(target):
         return MET
-    return IN_PROGRESS if view.running else NOT_MET
+    if lost or not view.running:
+        return NOT_MET
+    if pace is not None and Fraction(value) < Fraction(pace):
+        return BEHIND
+    return IN_PROGRESS
+
+
+def pace_of(view: ContractView, target: Any) -> Fraction | None:
+    """What a target should have reached by the statistics date, linear over the service period."""
+    if target is None or view.elapsed is None:
+        return None
+    return Fraction(target) * view.elapsed
 
 
 def rate(view: ContractView, id_: str, name: str, definition: str, numerator: int, denominator: int | None,
-         target: Any, records: Iterable[str]) -> Kpi:
+         target: Any, records: Iterable[str], paced: bool = False, lost: bool = False) -> Kpi:
     value = Fraction(numerator, denominator) if denominator else None
-    return Kpi(id_, name, definition, value, target, judge(view, value, target, bool(denominator)),
-               numerator, denominator, sorted(set(records)))
+    pace = pace_of(view, target) if paced else None
+    return Kpi(id_, name, definition, value, target, judge(view, value, target, bool(denominator), pace, lost),
+               numerator, denominator, sorted(set(records)), RATE, pace)
 
 
 def count(view: ContractView, id_: str, name: str, definition: str, value: int, target: Any,
-          records: Iterable[str], has_data: bool, denominator: int | None = None) -> Kpi:
-    return Kpi(id_, name, definition, value, target, judge(view, value, target, has_data),
-               value, denominator, sorted(set(records)), COUNT)
+          records: Iterable[str], has_data: bool, denominator: int | None = None, paced: bool = False) -> Kpi:
+    pace = pace_of(view, target) if paced else None
+    return Kpi(id_, name, definition, value, target, judge(view, value, target, has_data, pace),
+               value, denominator, sorted(set(records)), COUNT, pace)
 
 
 # -- target helpers --------------------------------------------------------------------------
@@ -93,13 +122,24 @@ def institution_kpi_name(view: ContractView, ident: str, metric_id: str) -> str:
     return f"{view.institution_name(ident)}：{view.schemas.label('metric', metric_id)}"
 
 
-def eligible_institutions(view: ContractView, target: dict) -> list[Record]:
-    """In-scope institutions of the target's types (and with inpatient service, if required)."""
+def eligible_institutions(view: ContractView, target: dict, former: bool = False) -> list[Record]:
+    """In-scope institutions of the target's types (and with inpatient service, if required).
+
+    ``former``: also the institutions whose agreement was terminated during the period (the metric
+    then keeps those its facts reach; see the module's note on populations).
+    """
     types = target.get("institution_types")
-    out = [i for i in view.scope if not types or i.get("type") in types]
+    pool = view.scope
+    if former and view.terminated:
+        pool = pool + [r for r in (view.institution(i) for i in sorted(view.terminated)) if r is not None]
+    out = [i for i in pool if not types or i.get("type") in types]
     if target.get("inpatient_only"):
         out = [i for i in out if i.get("inpatient_service") is True]
     return out
+
+
+FORMER_RULE = ("服务期内协议被解除的机构：解除前后已有计入的检查的，照常计入分子和分母（已发生的事实不因解除而消失）；"
+               "没有检查的不计入分母。服务期中途才签订协议的机构，自协议生效起计入。")
 
 
 def counted_inspections(view: ContractView, target: dict, institutions: list[Record]) -> list[Record]:
@@ -137,23 +177,42 @@ def metric(name: str):
 
 @metric("onsite_coverage")
 def onsite_coverage(view: ContractView, target: dict, deadlines: list[Deadline]) -> list[Kpi]:
-    institutions = eligible_institutions(view, target)
-    covered = institution_totals(view, target, institutions, ON_SITE)
+    institutions = eligible_institutions(view, target, former=True)
+    kinds = target.get("inspection_types") or []
+    separately = bool(target.get("each_inspection_type")) and len(kinds) > 1
+    if separately:
+        by_kind = {k: institution_totals(view, {**target, "inspection_types": [k]}, institutions, ON_SITE) for k in kinds}
+        everywhere = set.intersection(*(set(c) for c in by_kind.values()))
+        anywhere = set().union(*(set(c) for c in by_kind.values()))
+        covered = {i: t for i, t in institution_totals(view, target, institutions, ON_SITE).items() if i in everywhere}
+    else:
+        covered = institution_totals(view, target, institutions, ON_SITE)
+        anywhere = set(covered)
+    institutions = [i for i in institutions if i.id not in view.terminated or i.id in anywhere]
     order = view.schemas.terms("institution_type")
     types = target.get("institution_types") or [t for t in order if any(i.get("type") == t for i in institutions)]
     name, goal = target_name(view, target), target_value(target)
+    each = (f"计入的检查类型（{'、'.join(kinds)}）每一种都要分别覆盖全部机构：分别计算各类型的覆盖率，"
+            "合计只计全部类型都已覆盖的机构，全部类型都达到目标才达标。") if separately else ""
     definition = ("现场检查覆盖率 = 截至统计日已结束现场检查（on_site: true）的范围内机构数 ÷ 范围内机构数。"
-                  "范围内机构按合同 scope 圈定，剔除统计日（不晚于服务期结束日）协议状态为“解除”的机构；"
-                  + types_clause(target) + AS_OF_RULE + STATUS_RULE)
+                  "范围内机构按合同 scope 圈定，以统计日（不晚于服务期结束日）的协议状态为准；"
+                  + FORMER_RULE + types_clause(target) + each + AS_OF_RULE + STATUS_RULE + PACE_RULE)
     out, total_num, total_den, total_records = [], 0, 0, []
     for itype in types:
         members = [i.id for i in institutions if i.get("type") == itype]
         hit = [m for m in members if m in covered]
         records = [r for m in hit for r in covered[m].ids]
-        out.append(rate(view, f"onsite_coverage/{itype}", sub_name(name, itype), definition, len(hit), len(members), goal, records))
+        out.append(rate(view, f"onsite_coverage/{itype}", sub_name(name, itype), definition, len(hit), len(members), goal,
+                        records, paced=True))
         total_num, total_den = total_num + len(hit), total_den + len(members)
         total_records += records
-    out.insert(0, rate(view, "onsite_coverage", name, definition, total_num, total_den, goal, total_records))
+    if separately:
+        members = [i.id for i in institutions]
+        for k in kinds:
+            hit = [m for m in members if m in by_kind[k]]
+            out.append(rate(view, f"onsite_coverage/{k}", sub_name(name, k), definition, len(hit), len(members), goal,
+                            [r for m in hit for r in by_kind[k][m].ids], paced=True))
+    out.insert(0, rate(view, "onsite_coverage", name, definition, total_num, total_den, goal, total_records, paced=True))
     return out
 
 
@@ -186,7 +245,7 @@ def _sampling_rate(view: ContractView, target: dict, metric_id: str, default_bas
     basis = target.get("sampling_basis") or default_basis
     volume_field = view.schemas.vocab("sampling_basis").get("x-volume-field", {}).get(basis)
     years = denominator_years(view, target)
-    institutions = eligible_institutions(view, target)
+    institutions = eligible_institutions(view, target, former=True)
     inspected = institution_totals(view, target, institutions, ANY_BASIS)
     totals = institution_totals(view, target, institutions, basis)
     name, goal = target_name(view, target), target_value(target)
@@ -196,8 +255,12 @@ def _sampling_rate(view: ContractView, target: dict, metric_id: str, default_bas
         base = f"该机构{span}的{field_label}之和（机构记录 volumes）；缺少任一年业务量的机构记为“无数据”，不计入合计"
     else:
         base = "各次抽审记录的期间总数之和（sampling.population）"
-    definition = (f"抽审比例 = 截至统计日已结束检查中抽审的{basis}份数之和 ÷ {base}。只统计截至统计日已接受检查的范围内机构；"
-                  f"合计 = 各机构抽审数之和 ÷ 各机构分母之和。{types_clause(target)}{AS_OF_RULE}{STATUS_RULE}")
+    each = target.get("governed_by") == "each"
+    governs = ("达标按每家机构判定：每家已检查机构都达到目标才达标。" if each else
+               "达标按合计比例判定；未达到目标的机构数另列。")
+    definition = (f"抽审比例 = 截至统计日已结束检查中抽审的{basis}份数之和 ÷ {base}。只统计截至统计日已接受检查的范围内机构"
+                  f"（包括服务期内解除协议、解除前已检查的机构）；合计 = 各机构抽审数之和 ÷ 各机构分母之和。{governs}"
+                  f"{types_clause(target)}{AS_OF_RULE}{STATUS_RULE}")
     out, all_num, all_den, all_records = [], 0, 0, []
     for ident in sorted(inspected):
         found = totals.get(ident)
@@ -211,7 +274,17 @@ def _sampling_rate(view: ContractView, target: dict, metric_id: str, default_bas
         if den:
             all_num, all_den = all_num + sampled, all_den + den
             all_records += records
-    out.insert(0, rate(view, metric_id, name, definition, all_num, all_den, goal, all_records))
+    short = [k for k in out if k.status in (NOT_MET, IN_PROGRESS, BEHIND)]
+    pooled = rate(view, metric_id, name, definition, all_num, all_den, goal, all_records)
+    if each and short and pooled.status == MET:
+        pooled.status = NOT_MET if not view.running else IN_PROGRESS
+    out.insert(0, pooled)
+    if goal is not None:
+        short_definition = (f"已检查机构中，{basis}抽审比例未达到目标（{_percent(goal)}）的机构数；缺少分母的机构不计。"
+                            f"{AS_OF_RULE}")
+        below = count(view, f"{metric_id}/institutions-short", sub_name(name, "未达到目标的机构数"), short_definition,
+                      len(short), None, [r for k in short for r in k.records], bool(out[1:]))
+        out.insert(1, below)
     return out
 
 
@@ -229,11 +302,12 @@ def claim_sampling_rate(view: ContractView, target: dict, deadlines: list[Deadli
 def problem_discovery_rate(view: ContractView, target: dict, deadlines: list[Deadline]) -> list[Kpi]:
     target = {"institution_types": ["定点医疗机构"], **target}
     basis = target.get("sampling_basis") or "病历"
-    institutions = eligible_institutions(view, target)
+    institutions = eligible_institutions(view, target, former=True)
     inspected = institution_totals(view, target, institutions, ANY_BASIS)
     totals = institution_totals(view, target, institutions, basis)
     name, goal = target_name(view, target), target_value(target)
-    definition = (f"问题病历发现率 = 问题{basis}数 ÷ 抽审{basis}数（截至统计日已结束检查的抽审记录）；"
+    definition = (f"问题病历发现率 = 问题{basis}数 ÷ 抽审{basis}数（采购需求原文：问题病历发现率=问题病历数/抽审病历数），"
+                  f"计入截至统计日已结束检查的全部抽审记录，不论机构此后协议状态如何（服务期内解除协议的机构，其抽审记录照常计入）；"
                   f"合计 = 各机构问题数之和 ÷ 各机构抽审数之和。{types_clause(target)}{AS_OF_RULE}{STATUS_RULE}")
     out = []
     for ident in sorted(inspected):
@@ -246,6 +320,10 @@ def problem_discovery_rate(view: ContractView, target: dict, deadlines: list[Dea
     all_records = [r for found in totals.values() for r in found.ids]
     out.insert(0, rate(view, "problem_discovery_rate", name, definition, all_problems, all_sampled, goal, all_records))
     return out
+
+
+def _percent(value: Any) -> str:
+    return f"{float(Fraction(value)) * 100:g}%"
 
 
 def rule_sentence(view: ContractView, rule: dict) -> str:
@@ -265,8 +343,10 @@ def on_time_kpi(view: ContractView, id_: str, name: str, rules: list[dict], item
     on_time = [d for d in decided if d.status == "按时"]
     what = "按时完成数 ÷（已完成数 + 已逾期未完成数）；截至统计日尚未到期且未完成的不计入；逾期完成的照常计入并标为逾期完成。"
     definition = f"按时率 = {what}" + "；".join(rule_sentence(view, r) for r in rules) + "。" + AS_OF_RULE
-    definition += STATUS_RULE if goal is not None else DESCRIPTIVE_RULE
-    return rate(view, id_, name, definition, len(on_time), len(decided), goal, [d.record for d in decided])
+    definition += (STATUS_RULE + "目标为 100% 时，只要有一项逾期（已逾期或逾期完成），服务期内就已不可能达到，状态即为“未达标”。"
+                   if goal is not None else DESCRIPTIVE_RULE)
+    lost = goal is not None and Fraction(goal) >= 1 and len(on_time) < len(decided)
+    return rate(view, id_, name, definition, len(on_time), len(decided), goal, [d.record for d in decided], lost=lost)
 
 
 def _on_time(view: ContractView, target: dict, deadlines: list[Deadline], metric_id: str, kind: str) -> list[Kpi]:
@@ -302,9 +382,9 @@ def trainings_of(view: ContractView, target: dict) -> list[Record]:
 def trainings_held(view: ContractView, target: dict, deadlines: list[Deadline]) -> list[Kpi]:
     held = trainings_of(view, target)
     kind = target.get("training_kind") or "培训"
-    definition = f"截至统计日已结束的{kind}场次。{AS_OF_RULE}{STATUS_RULE}"
+    definition = f"截至统计日已结束的{kind}场次。{AS_OF_RULE}{STATUS_RULE}{PACE_RULE}"
     return [count(view, "trainings_held", target_name(view, target), definition, len(held), target_value(target),
-                  [t.id for t in held], bool(held))]
+                  [t.id for t in held], True, paced=True)]
 
 
 @metric("training_topics_covered")
@@ -315,10 +395,10 @@ def training_topics_covered(view: ContractView, target: dict, deadlines: list[De
     covered = [topic for topic in required if by_topic[topic]]
     labels = "；".join(view.schemas.label("training_topic", t) for t in required)
     kind = target.get("training_kind") or "培训"
-    definition = f"截至统计日已结束的{kind}覆盖的必训主题数（必训主题：{labels}）。{AS_OF_RULE}{STATUS_RULE}"
+    definition = f"截至统计日已结束的{kind}覆盖的必训主题数（必训主题：{labels}）。{AS_OF_RULE}{STATUS_RULE}{PACE_RULE}"
     name = target_name(view, target)
     out = [count(view, "training_topics_covered", name, definition, len(covered), target_value(target),
-                 [i for ids in by_topic.values() for i in ids], bool(held), len(required))]
+                 [i for ids in by_topic.values() for i in ids], True, len(required), paced=True)]
     topic_definition = f"截至统计日已结束、内容包含该主题的{kind}场次，至少 1 场。{AS_OF_RULE}{STATUS_RULE}"
     for topic in required:
         out.append(count(view, f"training_topics_covered/{topic}", sub_name("必训主题", view.schemas.label("training_topic", topic)),
@@ -335,22 +415,22 @@ def study_trips(view: ContractView, target: dict, deadlines: list[Deadline]) -> 
     qualifying = [t for t in trips if (t.get("bureau_staff") or 0) >= minimum]
     where = f"地点范围为“{scope}”、" if scope else ""
     definition = (f"截至统计日已结束、{where}医保局参加人数不少于 {minimum} 人的以干代训次数；人数不足的不计入。"
-                  f"{AS_OF_RULE}{STATUS_RULE}")
+                  f"{AS_OF_RULE}{STATUS_RULE}{PACE_RULE}")
     return [count(view, f"study_trips/{scope}" if scope else "study_trips", target_name(view, target), definition,
-                  len(qualifying), target_value(target), [t.id for t in qualifying], bool(trips))]
+                  len(qualifying), target_value(target), [t.id for t in qualifying], True, paced=True)]
 
 
 def _institutions_with(view: ContractView, target: dict, metric_id: str, default_types: list[str] | None) -> list[Kpi]:
     if default_types and not target.get("inspection_types"):
         target = {**target, "inspection_types": default_types}
-    institutions = eligible_institutions(view, target)
+    institutions = eligible_institutions(view, target, former=True)
     inspections = counted_inspections(view, target, institutions)
     audited = {r.get("institution") for r in inspections}
     kinds = "、".join(target.get("institution_types") or []) or "机构"
-    definition = (f"截至统计日已结束检查的范围内{kinds}数，同一机构多次检查计 1 家；{types_clause(target)}"
-                  f"{AS_OF_RULE}{STATUS_RULE}")
+    definition = (f"截至统计日已结束检查的范围内{kinds}数，同一机构多次检查计 1 家；服务期内解除协议、解除前已检查的机构照常计入。"
+                  f"{types_clause(target)}{AS_OF_RULE}{STATUS_RULE}{PACE_RULE}")
     return [count(view, metric_id, target_name(view, target), definition, len(audited), target_value(target),
-                  [r.id for r in inspections], bool(inspections))]
+                  [r.id for r in inspections], True, paced=True)]
 
 
 @metric("institutions_audited")
@@ -366,14 +446,15 @@ def special_inspection_institutions(view: ContractView, target: dict, deadlines:
 @metric("records_reviewed")
 def records_reviewed(view: ContractView, target: dict, deadlines: list[Deadline]) -> list[Kpi]:
     basis = target.get("sampling_basis")
-    institutions = eligible_institutions(view, target)
+    institutions = eligible_institutions(view, target, former=True)
     sampled = [r for r in counted_inspections(view, target, institutions)
                if r.get("sampling.sampled") is not None and (not basis or r.get("sampling.basis") == basis)]
     total = sum(r.get("sampling.sampled") for r in sampled)
     what = basis or "病历（任何抽审对象）"
-    definition = f"截至统计日已结束检查中抽审（审核）的{what}份数之和。{types_clause(target)}{AS_OF_RULE}{STATUS_RULE}"
+    definition = (f"截至统计日已结束检查中抽审（审核）的{what}份数之和（服务期内解除协议的机构，解除前后已抽审的照常计入）。"
+                  f"{types_clause(target)}{AS_OF_RULE}{STATUS_RULE}{PACE_RULE}")
     return [count(view, "records_reviewed", target_name(view, target), definition, total, target_value(target),
-                  [r.id for r in sampled], bool(sampled))]
+                  [r.id for r in sampled], True, paced=True)]
 
 
 # -- team ------------------------------------------------------------------------------------

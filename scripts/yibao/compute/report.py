@@ -16,7 +16,7 @@ Each report is::
      "deadlines": {"overdue": [item, …], "due_soon": [item, …], "late": [item, …]}}
 
 Values are JSON numbers: rates as fractions rounded to 6 places (0.025 is 2.5%), counts as
-integers, money (unit ``yuan``) in yuan rounded to the fen; ``status`` is 达标 / 未达标 / 进行中 /
+integers, money (unit ``yuan``) in yuan rounded to the fen; ``status`` is 达标 / 未达标 / 落后进度 / 进行中 /
 无数据, or None for a descriptive KPI that has data. A deadline item is
 ``{"rule", "name", "kind", "record", "path", "institution", "institution_type", "starts_on",
 "due", "done_on", "days", "day_type", "status", "days_late", "workdays_late", "rolled_from"}`` (``rolled_from``: the bare last day when a natural-day period ended on a rest day and ran to the next working day).
@@ -47,7 +47,7 @@ from .calendar import MissingCalendarYears
 from .kpis import COUNT, RATE, YUAN, Kpi, contract_kpis
 from .view import ContractView, RecordIndex
 
-KPI_KEYS = ("id", "name", "definition", "value", "target", "status", "numerator", "denominator", "records", "unit")
+KPI_KEYS = ("id", "name", "definition", "value", "target", "pace", "status", "numerator", "denominator", "records", "unit")
 DEADLINE_KEYS = ("rule", "name", "kind", "record", "path", "institution", "institution_type", "starts_on", "due",
                  "done_on", "days", "day_type", "status", "days_late", "workdays_late", "rolled_from")
 
@@ -129,7 +129,7 @@ def kpi_json(kpi: Kpi) -> dict:
     return {
         "id": kpi.id, "name": kpi.name, "definition": kpi.definition,
         "value": number(kpi.value, kpi.unit), "target": number(kpi.target, kpi.unit),
-        "status": kpi.status, "numerator": number(kpi.numerator, kpi.unit),
+        "pace": number(kpi.pace, kpi.unit if kpi.unit != COUNT else RATE), "status": kpi.status, "numerator": number(kpi.numerator, kpi.unit),
         "denominator": number(kpi.denominator, COUNT), "records": list(kpi.records), "unit": kpi.unit,
     }
 
@@ -153,6 +153,15 @@ def display(value: Any, unit: str) -> str:
     if unit == YUAN:
         return f"{Decimal(str(value)).quantize(Decimal('0.01')):,}"
     return str(value)
+
+
+def _pace_text(pace: Any, unit: str) -> str:
+    """A pace reads like its target: 62.50% for a rate, 2.7 for a count (one decimal, truncated)."""
+    if pace is None:
+        return "—"
+    if unit == COUNT:
+        return str((Decimal(str(pace))).quantize(Decimal("0.1"), rounding=ROUND_DOWN))
+    return display(pace, unit)
 
 
 def family(kpi_id: str) -> str:
@@ -195,6 +204,7 @@ def kpi_rows(reports: list[dict], table: str) -> list[dict]:
             rows.append({
                 "项目编号": report["contract"]["id"], "指标编码": kpi["id"], "指标": kpi["name"],
                 "数值": display(kpi["value"], kpi["unit"]), "目标": display(kpi["target"], kpi["unit"]),
+                "进度目标": _pace_text(kpi["pace"], kpi["unit"]),
                 "状态": kpi["status"] or "—",
                 "分子": "—" if kpi["numerator"] is None else display(kpi["numerator"], COUNT if kpi["unit"] == RATE else kpi["unit"]),
                 "分母": "—" if kpi["denominator"] is None else str(kpi["denominator"]),
@@ -203,7 +213,7 @@ def kpi_rows(reports: list[dict], table: str) -> list[dict]:
     return rows
 
 
-KPI_COLUMNS = ["项目编号", "指标编码", "指标", "数值", "目标", "状态", "分子", "分母", "依据记录数", "依据记录"]
+KPI_COLUMNS = ["项目编号", "指标编码", "指标", "数值", "目标", "进度目标", "状态", "分子", "分母", "依据记录数", "依据记录"]
 MONEY_NAMES = {"involved": "涉及金额", "refused": "拒付金额", "recovered": "追回金额", "fined": "罚款金额"}
 DIMENSIONS = {"": "合计", "by_subject": "对象类型", "by_violation": "违规类型"}
 
@@ -294,7 +304,7 @@ def write_csv(reports: list[dict]) -> str:
     return buffer.getvalue()
 
 
-TERMINAL_COLUMNS = {"考核指标": ["指标", "数值", "目标", "状态", "分子", "分母"],
+TERMINAL_COLUMNS = {"考核指标": ["指标", "数值", "目标", "进度目标", "状态", "分子", "分母"],
                     "机构明细": ["指标", "数值", "目标", "状态", "分子", "分母"],
                     "阶段节点": ["指标", "状态"],
                     "案件统计": ["分类", "类别", "案件数"],

@@ -10,6 +10,11 @@ institution that can no longer be inspected.
 
 The day used is ``as_of``, but never later than the end of the contract period: a termination
 after the contract ended does not change what the contract covered.
+
+Facts from before a termination keep counting: :func:`terminated_during` names the institutions
+whose agreement was terminated during the service period (on or before that day) after being in
+force in it. The KPIs decide, metric by metric and in their printed definitions, how such an
+institution counts (see :mod:`yibao.compute.kpis`).
 """
 from __future__ import annotations
 
@@ -74,3 +79,36 @@ def institutions_in_scope(contract: Record, institutions: Iterable[Record], as_o
     """The contract's institutions on ``as_of``, sorted by ID."""
     scope, day = _Scope(contract), scope_day(contract, as_of)
     return sorted((i for i in institutions if _in_scope(scope, i, day)), key=lambda r: r.id or "")
+
+
+def terminated_during(contract: Record, institutions: Iterable[Record], as_of: _dt.date) -> dict[str, _dt.date]:
+    """``{id: termination date}`` of scope institutions terminated during the period, up to ``as_of``.
+
+    An institution counts when it matches the scope, its agreement was in force on some day of the
+    service period, and it is terminated on the scope day. Its termination date is the ``since`` of
+    the termination in force on that day.
+    """
+    scope, day = _Scope(contract), scope_day(contract, as_of)
+    start = to_date(contract.get("period.start"))
+    out: dict[str, _dt.date] = {}
+    for institution in institutions:
+        if institution.get("status") == WITHDRAWN or not scope.matches(institution):
+            continue
+        if protocol_status(institution, day) != TERMINATED:
+            continue
+        ended = _termination_date(institution, day)
+        if ended is None or (start is not None and ended <= start):
+            continue  # terminated before the period began: never under this contract
+        before = protocol_status(institution, ended - _dt.timedelta(days=1))
+        if before is not None and before != TERMINATED:
+            out[institution.id] = ended
+    return out
+
+
+def _termination_date(institution: Record, day: _dt.date) -> _dt.date | None:
+    found = None
+    for entry in institution.get("protocol_history") or []:
+        since = to_date(entry.get("since")) if isinstance(entry, dict) else None
+        if since is not None and since <= day:
+            found = since if entry.get("status") == TERMINATED else None
+    return found

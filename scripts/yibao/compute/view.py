@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cached_property
 from typing import Iterable
 
 from ..load.repository import Record
 from ..schemas import SchemaSet
 from .calendar import WorkCalendar, to_date
-from .scope import institutions_in_scope
+from .scope import institutions_in_scope, terminated_during
 
 PLANNED = "计划中"  # inspection_status: not carried out yet, its dates are plans
 
@@ -148,9 +149,20 @@ class ContractView:
 
     @property
     def running(self) -> bool:
-        """True while ``as_of`` is before the end of the contract period."""
+        """True until the end of the contract period's last day (《民法典》第二百零三条第二款: the last
+        day ends at 24:00, so on the last day itself the period is still running)."""
         end = self.period[1]
-        return end is None or self.as_of < end
+        return end is None or self.as_of <= end
+
+    @cached_property
+    def elapsed(self) -> Fraction | None:
+        """The share of the service period that has passed by the end of ``as_of`` (0 to 1)."""
+        start, end = self.period
+        if start is None or end is None or end < start:
+            return None
+        total = (end - start).days + 1
+        done = min(max((self.as_of - start).days + 1, 0), total)
+        return Fraction(done, total)
 
     def _own(self, kind: str) -> list[Record]:
         return self.index.own(kind, self.id)
@@ -159,6 +171,11 @@ class ContractView:
     @cached_property
     def scope(self) -> list[Record]:
         return institutions_in_scope(self.contract, self.index.scope_candidates(self.contract), self.as_of)
+
+    @cached_property
+    def terminated(self) -> dict[str, _dt.date]:
+        """Scope institutions whose agreement was terminated during the period: ``{id: date}``."""
+        return terminated_during(self.contract, self.index.scope_candidates(self.contract), self.as_of)
 
     @cached_property
     def scope_ids(self) -> frozenset[str]:
