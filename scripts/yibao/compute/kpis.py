@@ -33,6 +33,7 @@ from fractions import Fraction
 from typing import Any, Callable, Iterable
 
 from ..load.repository import Record
+from .calendar import WORKING_DAYS
 from .deadlines import Deadline
 from .frames import ANY_BASIS, MONEY_FIELDS, ON_SITE, Totals, frames_for
 from .view import ContractView
@@ -330,8 +331,14 @@ def rule_sentence(view: ContractView, rule: dict) -> str:
     kind = view.schemas.kind_label(rule.get("applies_to", ""))
     types = "、".join(rule.get("institution_types") or []) or "全部机构"
     starts = rule.get("starts", "")
+    if rule.get("day_type") == WORKING_DAYS:
+        roll = "（工作日以工作日历为准）"
+    elif rule.get("roll") is False:
+        roll = "（合同约定最后一日遇休息日不顺延）"
+    else:
+        roll = "（最后一日遇周末或法定节假日顺延至其后第一个工作日，《民法典》第二百零三条）"
     return (f"时限规则“{rule.get('name')}”（{rule.get('id')}）：{types}的{kind}，{starts} 之后 "
-            f"{rule.get('days')} 个{rule.get('day_type')}内完成 {rule.get('ends')}")
+            f"{rule.get('days')} 个{rule.get('day_type')}内完成 {rule.get('ends')}{roll}")
 
 
 def _rules(view: ContractView, kind: str) -> list[dict]:
