@@ -5,6 +5,12 @@
 shared by both sides is read and checked once); the KPIs of both sides come from
 :func:`yibao.compute.report.build_report` with the same ``as_of`` and the head's schemas, so the
 difference is the change's alone. Invalid records are left out of the KPIs, as in ``yibao report``.
+
+Money and KPIs are as of ``as_of``, counted as the report counts them: a case from its registration,
+an amount from the day it becomes a fact (:func:`yibao.compute.frames.money_counts_from`), so a
+change that records something dated after ``as_of`` moves neither. The record section says what
+the change does to the files (a case added, closed, withdrawn, amended), whatever their dates: it
+describes the commit, as the portal's audit trail does.
 """
 from __future__ import annotations
 
@@ -20,9 +26,9 @@ from ..load.git_tree import GitTrees
 from ..load.repository import EXTENSION, SCHEMAS, Record, kind_of, stem
 from ..schemas import SchemaSet
 from .calendar import MissingCalendarYears
+from .frames import MONEY_FIELDS, money_counts_from
 from .report import build_report, table_of
-
-MONEY_FIELDS = ("involved", "refused", "recovered", "fined")
+from .view import case_counts
 WARN_DEADLINES = ("overdue", "late", "due_soon")
 
 
@@ -144,29 +150,32 @@ def summarise(root: Path, base_ref: str, head_ref: str = "HEAD", as_of: _dt.date
         moved.append(Moved(kind, ident, change.path, change.status if change.status in "ADR" else "M", before, after))
     summary = Summary(base, head, as_of, moved, schemas)
     before_records, after_records = sides.all(before_files), sides.all(after_files)
-    summary.money = money_changes(before_records, after_records, schemas)
+    summary.money = money_changes(before_records, after_records, schemas, as_of)
     _kpis(summary, before_records, after_records, contract_id)
     return summary
 
 
 # -- money and KPIs ----------------------------------------------------------------------------
-def money_totals(records: list[Record], schemas: SchemaSet) -> dict[tuple[str, str], Decimal]:
-    """Case money by (contract, field), withdrawn and invalid cases left out."""
+def money_totals(records: list[Record], schemas: SchemaSet, as_of: _dt.date) -> dict[tuple[str, str], Decimal]:
+    """Case money by (contract, field) as of a date, as ``yibao report`` counts it: withdrawn and
+    invalid cases left out, a case once registered, an amount once it is a fact."""
     info = schemas.field("case", ("status",))
     withdrawn = schemas.vocab(info.vocabulary).get("x-withdrawn", []) if info and info.vocabulary else []
     totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for record in records:
-        if record.kind != "case" or not record.valid or record.get("status") in withdrawn:
+        if record.kind != "case" or not record.valid or record.get("status") in withdrawn or not case_counts(record, as_of):
             continue
         for name in MONEY_FIELDS:
             value = record.get(f"money.{name}")
-            if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+            counts_from = money_counts_from(record, name)
+            if isinstance(value, (int, Decimal)) and not isinstance(value, bool) and counts_from is not None \
+                    and counts_from <= as_of:
                 totals[(str(record.get("contract")), name)] += Decimal(value)
     return totals
 
 
-def money_changes(before: list[Record], after: list[Record], schemas: SchemaSet) -> list[dict]:
-    a, b = money_totals(before, schemas), money_totals(after, schemas)
+def money_changes(before: list[Record], after: list[Record], schemas: SchemaSet, as_of: _dt.date) -> list[dict]:
+    a, b = money_totals(before, schemas, as_of), money_totals(after, schemas, as_of)
     rows = []
     for key in sorted(set(a) | set(b)):
         if a.get(key, Decimal(0)) != b.get(key, Decimal(0)):

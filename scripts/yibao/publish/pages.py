@@ -8,11 +8,20 @@ our own labels, written as Markdown so that the table of contents and search sec
 
 Record pages are reached from tables and search, not from the navigation (a nav with thousands
 of entries makes Material's build quadratic).
+
+Every page shows the records as of the build's date (:mod:`yibao.compute.as_of`): a record that
+does not exist yet on that date is in no list and has no page (links to it are plain text), and
+the others show their state on that date, computed once per record in :class:`Site`. Dates that
+may lie after the date by nature carry a class saying so (``tests/test_portal_as_of.py`` fails on
+any other later date): :data:`TERM_CLASS` (service period, milestone due dates), :data:`DUE_CLASS`
+(due dates of deadlines), :data:`COMMIT_CLASS` (git commit dates: the audit trail and the change
+log are git history, complete and dated by commit).
 """
 from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -23,6 +32,7 @@ from ..check.references import REFERENCES
 from ..compute import deadlines as dl_rules
 from ..compute import kpis as kpis_mod
 from ..compute import report as report_mod
+from ..compute.as_of import TERMS, AsOf, rules_for
 from ..compute.calendar import to_date
 from ..compute.view import ContractView, RecordIndex
 from ..check.publishable import UNREADABLE, mask_text
@@ -40,6 +50,9 @@ CHANGELOG_LIMIT = 200
 STATUS_CLASS = {"ok": "yb-status-ok", "bad": "yb-status-bad", "warn": "yb-status-warn", "na": ""}
 DEADLINE_CLASS = {dl_rules.ON_TIME: "ok", dl_rules.LATE: "warn", dl_rules.OVERDUE: "bad", dl_rules.DUE_SOON: "warn",
                   dl_rules.OPEN: "na"}
+#: classes of the only elements whose dates may lie after the as-of date (see the module docstring)
+TERM_CLASS, DUE_CLASS, COMMIT_CLASS = "yb-date-term", "yb-date-due", "yb-commit-date"
+TERM_PATHS = {(kind, tuple(dotted.split("."))) for kind, paths in TERMS.items() for dotted in paths}
 
 
 # -- the site being generated ----------------------------------------------------------------------
@@ -61,9 +74,21 @@ class Site:
     refs: dict[tuple[str, tuple], str] = field(init=False)
     #: records that name another record, indexed once: (relation, ID) -> records in list order
     related: dict[tuple[str, str], list[Record]] = field(init=False)
+    #: each record as of the date, by path (computed once per record, not per page)
+    states: dict[str, AsOf] = field(init=False)
 
     def __post_init__(self) -> None:
         self.index = RecordIndex.build(self.records, self.schemas)
+        self.as_of_rules = rules_for(self.schemas)
+        self.states, self._shown, self._shown_by_id = {}, {}, {}
+        for kind, records in self.index.by_kind.items():
+            shown, by_id = self._shown[kind], self._shown_by_id[kind] = [], {}
+            for record in records:
+                state = self.states[record.path] = self.as_of_rules.state(record, self.as_of)
+                if state.exists:
+                    shown.append(state.record)
+                    if record.id is not None:
+                        by_id.setdefault(record.id, state.record)
         self.vis = Visibility(self.schemas)
         self.views = {c.id: ContractView(c, self.index, self.as_of, self.schemas) for c in self.index.contracts}
         self.deadlines = defaultdict(list)
@@ -80,12 +105,20 @@ class Site:
         """Records related to ``ident`` (see :data:`RELATIONS`), in the order of :meth:`all`."""
         return self.related.get((relation, ident), []) if isinstance(ident, str) else []
 
-    # where pages are
+    # where pages are: records that exist on the as-of date, as they stood then
     def all(self, kind: str) -> list[Record]:
-        return self.index.by_kind.get(kind, [])
+        return self._shown.get(kind, [])
 
     def get(self, kind: str, ident: Any) -> Record | None:
-        return self.index.get(kind, ident) if isinstance(ident, str) else None
+        return self._shown_by_id.get(kind, {}).get(ident) if isinstance(ident, str) else None
+
+    def now(self, record: Record) -> Record:
+        """A record (as loaded, e.g. from a contract view) as it stood on the as-of date."""
+        state = self.states.get(record.path)
+        return state.record if state is not None else record
+
+    def state_of(self, record: Record) -> AsOf | None:
+        return self.states.get(record.path)
 
     @staticmethod
     def page_of(kind: str, ident: str) -> str:
@@ -186,7 +219,14 @@ def scalar(site: Site, kind: str, path: tuple, value: Any, page: str) -> Markup:
         return esc(yuan(value))
     if isinstance(value, str) and "\n" in value:
         return esc_text(value)
+    if (kind, names) in TERM_PATHS:
+        return date_span(value, TERM_CLASS)
     return esc(site.term(kind, names, value))
+
+
+def date_span(value: Any, cls: str) -> Markup:
+    """A date that may lie after the as-of date by nature, marked as such (see the module docstring)."""
+    return tag("span", value, class_=cls) if value is not None else esc(EMPTY)
 
 
 def value_html(site: Site, kind: str, path: tuple, value: Any, page: str) -> Markup:
@@ -247,7 +287,7 @@ def status_badge(site: Site, record: Record) -> Markup:
     vocab = site.schemas.vocab(info.vocabulary) if info and info.vocabulary else {}
     if status in vocab.get("x-withdrawn", []):
         cls = ""
-    elif status in vocab.get("x-closed", []) or status == "有效":
+    elif status in vocab.get("x-closed", []) or "x-closed" not in vocab:  # done, or a record status (no workflow)
         cls = STATUS_CLASS["ok"]
     else:
         cls = STATUS_CLASS["warn"]
@@ -290,19 +330,24 @@ def audit_trail(site: Site, record: Record, page: str) -> str:
     redacted: dict[int, dict] = {}  # each version's data is redacted once (it is also the next version's "before")
 
     def redact(data: dict) -> dict:
+        """What a version may show: its content as of the build's date, without confidential fields."""
         key = id(data)
         if key not in redacted:
-            redacted[key] = site.vis.redact(record.kind, data)
+            content = site.as_of_rules.content(Record(record.kind, record.path, data), site.as_of).record.data
+            redacted[key] = site.vis.redact(record.kind, content)
         return redacted[key]
 
     items = [version_html(site, record.kind, v, n, redact) for n, v in reversed(list(enumerate(versions, 1)))]
-    summary = tag("p", f"共 {len(versions)} 个版本（最新在前）。每个版本列出提交日期、作者、提交说明、合并请求编号，以及与上一版本相比变化的字段。", class_="yb-note")
+    summary = tag("p", f"共 {len(versions)} 个版本（最新在前）。每个版本列出提交日期、作者、提交说明、合并请求编号，以及与上一版本相比变化的字段。"
+                       f"审计记录是 git 历史，按提交日期列出全部版本；各版本的内容按统计日（{site.as_of.isoformat()}）显示，"
+                       "不显示统计日之后才发生的事实。", class_="yb-note")
     return section("审计记录", summary, *notes, *items)
 
 
 def version_html(site: Site, kind: str, version: Version, number: int, redact) -> Markup:
     commit = version.commit
-    head = [tag("strong", f"第 {number} 版"), esc(" · "), esc(_when(commit.date)), esc(" · 作者 "), tag("span", commit.author, class_="yb-author")]
+    head = [tag("strong", f"第 {number} 版"), esc(" · "), date_span(_when(commit.date), COMMIT_CLASS), esc(" · 作者 "),
+            tag("span", commit.author, class_="yb-author")]
     pr = version.pr
     if pr:
         head += [esc(" · 合并请求 "), tag("span", pr, class_="yb-pr")]
@@ -311,7 +356,8 @@ def version_html(site: Site, kind: str, version: Version, number: int, redact) -
              tag("div", commit.message, class_="yb-version-msg")]
     if version.merge is not None:
         merge = version.merge
-        lines.append(tag("div", f"由 {merge.author} 于 {_when(merge.date)} 合并（合并提交 {merge.short}：{merge.subject}）", class_="yb-note"))
+        lines.append(Markup('<div class="yb-note">') + f"由 {merge.author} 于 " + date_span(_when(merge.date), COMMIT_CLASS)
+                     + f" 合并（合并提交 {merge.short}：{merge.subject}）" + Markup("</div>"))
     if version.status == "R" and version.before_path != version.path:
         lines.append(tag("div", f"文件改名：{mask_text(version.before_path)} → {mask_text(version.path)}", class_="yb-note"))
     if version.status == "D":
@@ -321,8 +367,8 @@ def version_html(site: Site, kind: str, version: Version, number: int, redact) -
         lines.append(tag("div", UNREADABLE, class_="yb-note"))  # never the error: it may quote the value
     else:
         changes = version.changes(redact)
-        rows = [[site.label(kind, c.path), Markup(f'<span class="yb-old">{esc(plain(site, kind, c.path, c.old))}</span>') if c.old is not MISSING else "（无）",
-                 Markup(f'<span class="yb-new">{esc(plain(site, kind, c.path, c.new))}</span>') if c.new is not MISSING else "（删除）"]
+        rows = [[site.label(kind, c.path), _audit_value(site, kind, c.path, c.old, "yb-old") if c.old is not MISSING else "（无）",
+                 _audit_value(site, kind, c.path, c.new, "yb-new") if c.new is not MISSING else "（删除）"]
                 for c in changes]
         if version.before.data is None and version.status != "D":
             inner = table(["字段", "原值", "新值"], rows, sortable=False, cls="yb-changes")
@@ -330,11 +376,19 @@ def version_html(site: Site, kind: str, version: Version, number: int, redact) -
             lines.append(Markup(f"<details data-search-exclude><summary>新建记录（{len(rows)} 个字段）</summary>{inner}</details>"))
         elif rows:
             lines.append(table(["字段", "修改前", "修改后"], rows, sortable=False, cls="yb-changes"))
+        elif version.changes(partial(site.vis.redact, kind)):
+            lines.append(tag("div", f"本版本只修改了统计日（{site.as_of.isoformat()}）之后才发生的事实，内容不在本页显示。", class_="yb-note"))
         elif version.changes():
             lines.append(tag("div", "本版本只修改了不在门户公开的字段（保密字段），内容不显示。", class_="yb-note"))
         else:
             lines.append(tag("div", "字段内容没有变化（仅格式、注释或文件位置不同）。", class_="yb-note"))
     return Markup(f'<div class="yb-version">{join(lines)}</div>')
+
+
+def _audit_value(site: Site, kind: str, path: tuple, value: Any, cls: str) -> Markup:
+    if (kind, tuple(p for p in path if isinstance(p, str))) in TERM_PATHS:
+        cls = f"{cls} {TERM_CLASS}"
+    return Markup(f'<span class="{cls}">{esc(plain(site, kind, path, value))}</span>')
 
 
 # -- record pages ----------------------------------------------------------------------------------
@@ -360,11 +414,32 @@ def record_page(site: Site, record: Record) -> tuple[str, str]:
     head = Markup(f'<p class="yb-note">{esc(site.schemas.kind_label(record.kind))} · 文件 {esc(record.path)} '
                   f"{status_badge(site, record)}</p>")
     text = (front_matter(record_title(site, record))
-            + block(head)
+            + block(head, *later_notes(site, record))
             + "\n" + section("基本信息", fields_block(site, record, page))
             + extra
             + audit_trail(site, record, page))
     return page, text
+
+
+def later_notes(site: Site, record: Record) -> list[Markup]:
+    """What the page leaves out or shows corrected because it happened after the as-of date
+    (how many facts; which fields later amendments corrected; a later withdrawal), never the values."""
+    state = site.state_of(record)
+    if state is None or not state.changed_later:
+        return []
+    day = site.as_of.isoformat()
+    notes = []
+    if state.later:
+        notes.append(f"统计日（{day}）之后还有 {state.later} 项变化，未计入本页。")
+    if state.corrected:
+        paths = [tuple(f.split(".")) for f in state.corrected]
+        fields = "、".join(site.label(record.kind, path) for path in paths if site.vis.shown(record.kind, path)) or "保密字段"
+        notes.append(f"统计日之后有更正（所改字段：{fields}）：更正前的数值没有记录，本页显示更正后的数值；"
+                     "考核指标同样按更正后的数值计算（与 yibao report 一致）。")
+    if state.withdrawn_later:
+        notes.append("该记录在统计日之后撤回：撤回是对记录本身的纠正，对任何统计日都生效，已撤回的记录不计入考核指标"
+                     "（与 yibao report 一致）；撤回的日期和原因不在本页显示。")
+    return [tag("p", note, class_="yb-note yb-later") for note in notes]
 
 
 def deadline_dict(d: dl_rules.Deadline | dict) -> dict:
@@ -381,7 +456,8 @@ def _deadline_rows(site: Site, items: list, page: str, with_record: bool = False
         status = d.get("status")
         badge = tag("span", status, class_=f"yb-badge {STATUS_CLASS[DEADLINE_CLASS.get(status, 'na')]}".strip())
         term = f"{d['days']} 个{d['day_type']}" if d.get("days") is not None else "阶段节点"
-        row = [d.get("name"), fmt(d.get("starts_on")), term, fmt(d.get("due")), fmt(d.get("done_on")), badge, late or EMPTY]
+        row = [d.get("name"), fmt(d.get("starts_on")), term, date_span(d.get("due"), DUE_CLASS), fmt(d.get("done_on")), badge,
+               late or EMPTY]
         keys = [None, d.get("starts_on"), d.get("days"), d.get("due"), d.get("done_on"), status, d.get("days_late") or 0]
         if with_record:
             row = [_deadline_subject(site, d, page), site.ref(page, "institution", d.get("institution"), with_name=True)
@@ -524,7 +600,7 @@ def contract_extra(site: Site, record: Record, page: str) -> str:
             out += kpi_detail(site, kpi, page)
     view = site.views.get(record.id)
     if view is not None:
-        staff = view.staff
+        staff = [site.now(s) for s in view.staff]
         if staff:
             rows = [[s.id, s.get("role"), s.get("title"), s.get("education"), fmt(s.get("qualifications")),
                      fmt(s.get("flight_inspection_experience"))] for s in staff]
@@ -550,6 +626,22 @@ def contract_id(report: dict) -> str:
     return contract.get("id") if isinstance(contract, dict) else str(contract)
 
 
+MILESTONES = "milestones"  # the KPI family of stage milestones (yibao.compute.kpis.milestone_kpis)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def kpi_name(kpi: dict) -> Markup:
+    """A KPI's name; a milestone's name quotes its due date (a term, marked as one)."""
+    name = kpi.get("name") or kpi.get("id")
+    if report_mod.family(str(kpi.get("id"))) != MILESTONES or not isinstance(name, str):
+        return esc(name)
+    parts, at = [], 0
+    for match in _ISO_DATE.finditer(name):
+        parts += [esc(name[at:match.start()]), date_span(match.group(0), TERM_CLASS)]
+        at = match.end()
+    return join(parts + [esc(name[at:])])
+
+
 def kpi_anchor(kpi: dict) -> str:
     return "kpi-" + "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in str(kpi.get("id")))
 
@@ -558,7 +650,7 @@ def kpi_table(site: Site, kpis: list[dict], page: str, details: bool) -> Markup:
     rows, classes, keys = [], [], []
     for kpi in kpis:
         cls = kpi_status(kpi)
-        name = link(kpi.get("name"), "#" + kpi_anchor(kpi)) if details else esc(kpi.get("name"))
+        name = link(kpi_name(kpi), "#" + kpi_anchor(kpi)) if details else kpi_name(kpi)
         ratio = (f"{fmt(kpi.get('numerator'))} / {fmt(kpi.get('denominator'))}" if kpi.get("denominator") is not None
                  else fmt(kpi.get("numerator")))
         refs = kpi.get("records") or []
@@ -598,7 +690,7 @@ def kpi_detail(site: Site, kpi: dict, page: str) -> str:
              ("状态", kpi.get("status") or EMPTY)]
     refs = kpi.get("records") or []
     body = dl(items + [(f"计入的记录（{len(refs)}）", kpi_records(site, kpi, page))])
-    return f'<h3 id="{esc(kpi_anchor(kpi))}">{esc(kpi.get("name") or kpi.get("id"))}</h3>\n\n' + block(body) + "\n"
+    return f'<h3 id="{esc(kpi_anchor(kpi))}">{kpi_name(kpi)}</h3>\n\n' + block(body) + "\n"
 
 
 EXTRA = {"institution": institution_extra, "inspection": inspection_extra, "case": case_extra, "contract": contract_extra}
@@ -612,8 +704,9 @@ def list_page(site: Site, kind: str) -> tuple[str, str]:
     label = site.schemas.kind_label(kind)
     if kind == "institution":
         headers = ["机构编码", "名称", "类型", "等级", "类别", "协议状态", "记录状态"]
+        valid = record_status_term(site, kind)
         rows = [[site.ref(page, kind, r.id, with_name=False), r.get("name"), r.get("type"), fmt(r.get("level")),
-                 fmt(r.get("category")), _protocol_now(r), status_badge(site, r) or "有效"] for r in records]
+                 fmt(r.get("category")), _protocol_now(r), status_badge(site, r) or valid] for r in records]
         body = table(headers, rows, filterable=True)
     elif kind == "inspection":
         ordered_records = sorted(records, key=lambda r: (r.get("start_date") or "", r.id), reverse=True)
@@ -629,10 +722,20 @@ def list_page(site: Site, kind: str) -> tuple[str, str]:
     else:
         headers = ["项目编号", "项目名称", "采购方", "受托方", "服务期"]
         rows = [[site.ref(page, kind, r.id, with_name=False), r.get("name"), r.get("bureau"), r.get("contractor"),
-                 f"{r.get('period.start')} 至 {r.get('period.end')}"] for r in records]
+                 date_span(r.get("period.start"), TERM_CLASS) + " 至 " + date_span(r.get("period.end"), TERM_CLASS)]
+                for r in records]
         body = table(headers, rows)
-    intro = tag("p", f"共 {len(records)} 条{label}记录。点击表头排序，在筛选框中输入文字筛选；点击编号查看详情和审计记录。", class_="yb-note")
+    intro = tag("p", f"统计日 {site.as_of.isoformat()} 时共 {len(records)} 条{label}记录，按统计日的状态显示（统计日之后才登记或开始的记录不列出）。"
+                     "点击表头排序，在筛选框中输入文字筛选；点击编号查看详情和审计记录。", class_="yb-note")
     return page, front_matter(label) + block(intro, body)
+
+
+def record_status_term(site: Site, kind: str) -> str:
+    """What a record without a status is: the one term of its status vocabulary that is not a withdrawal."""
+    info = site.field(kind, ("status",))
+    vocab = site.schemas.vocab(info.vocabulary) if info and info.vocabulary else {}
+    live = [t for t in vocab.get("enum", []) if t not in vocab.get("x-withdrawn", [])]
+    return live[0] if len(live) == 1 else EMPTY
 
 
 def _protocol_now(institution: Record) -> str:
@@ -650,8 +753,8 @@ def coverage_rows(site: Site, view: ContractView) -> list[dict]:
         if r.get("on_site") is True:
             onsite[r.get("institution")].append(r)
     out = []
-    for inst in view.scope:
-        visits = sorted(onsite.get(inst.id, []), key=lambda r: (r.get("end_date") or "", r.id))
+    for inst in map(site.now, view.scope):
+        visits = sorted(map(site.now, onsite.get(inst.id, [])), key=lambda r: (r.get("end_date") or "", r.id))
         out.append({"institution": inst, "visits": visits, "last": visits[-1] if visits else None})
     out.sort(key=lambda x: (x["last"] is not None, (x["last"].get("end_date") if x["last"] else ""), x["institution"].id))
     return out
@@ -714,8 +817,11 @@ def changes_page(site: Site) -> tuple[str, str]:
             links.append(site.ref(page, kind, ident, with_name=False) if kind in PAGE_DIRS else esc(ident))
         more = f" 等 {len(versions)} 条" if len(versions) > 12 else ""
         pr = next((v.pr for v in versions if v.pr), None)
-        rows.append([_when(commit.date), commit.author, commit.subject, pr or EMPTY, commit.short, join(links, "、") + more])
-    intro = tag("p", f"仓库中最近 {min(len(commits), CHANGELOG_LIMIT)} 次修改记录的提交（共 {len(commits)} 次），最新在前。每条记录页面有该记录的完整审计记录和逐字段变化。", class_="yb-note")
+        rows.append([date_span(_when(commit.date), COMMIT_CLASS), commit.author, commit.subject, pr or EMPTY, commit.short,
+                     join(links, "、") + more])
+    intro = tag("p", f"仓库中最近 {min(len(commits), CHANGELOG_LIMIT)} 次修改记录的提交（共 {len(commits)} 次），最新在前。每条记录页面有该记录的完整审计记录和逐字段变化。"
+                     f"修改记录是 git 历史，不按统计日截断：按提交日期列出全部提交；统计日（{site.as_of.isoformat()}）时尚不存在的记录只列编号，没有链接。",
+                class_="yb-note")
     return page, text + block(intro, table(["日期", "作者", "提交说明", "合并请求", "提交", "修改的记录"], rows, filterable=True))
 
 
@@ -742,12 +848,12 @@ def kpi_cards(site: Site, report: dict) -> str:
         target = f"{href}#{kpi_anchor(kpi)}" if href else None
         ratio = (f"{fmt(kpi.get('numerator'))} / {fmt(kpi.get('denominator'))}" if kpi.get("denominator") is not None else "")
         if "/" in kpi["id"]:  # a breakdown (per institution type, topic …): a table row, not a card
-            rows.append(Markup(f'<tr class="yb-kpi-row" {_kpi_attrs(kpi)}><td>{esc(kpi.get("name"))}</td>'
+            rows.append(Markup(f'<tr class="yb-kpi-row" {_kpi_attrs(kpi)}><td>{kpi_name(kpi)}</td>'
                                f'<td class="yb-kpi-value">{esc(kpi_value_text(kpi))}</td><td>{esc(kpi_value_text(kpi, "target"))}</td>'
                                f'<td>{esc(ratio or EMPTY)}</td><td><span class="yb-badge {cls}">{esc(kpi.get("status") or EMPTY)}</span></td></tr>'))
             continue
         inner = join([
-            tag("div", kpi.get("name"), class_="yb-kpi-name"),
+            tag("div", kpi_name(kpi), class_="yb-kpi-name"),
             tag("div", kpi_value_text(kpi), class_="yb-kpi-value"),
             tag("div", f"目标 {kpi_value_text(kpi, 'target')}", class_="yb-kpi-target"),
             tag("div", ratio, class_="yb-kpi-ratio") if ratio else "",
@@ -757,8 +863,9 @@ def kpi_cards(site: Site, report: dict) -> str:
         cards.append(Markup(f'<div class="yb-kpi {cls}" {_kpi_attrs(kpi)}>{body}</div>'))
     contract = report.get("contract") if isinstance(report.get("contract"), dict) else {}
     period = contract.get("period") or {}
-    head = tag("p", f"{contract.get('name') or cid} · {contract.get('bureau') or ''} · 服务期 {period.get('start')} 至 "
-                    f"{period.get('end')} · 数据截至 {report.get('as_of')}", class_="yb-note")
+    head = (Markup('<p class="yb-note">') + f"{contract.get('name') or cid} · {contract.get('bureau') or ''} · 服务期 "
+            + date_span(period.get("start"), TERM_CLASS) + " 至 " + date_span(period.get("end"), TERM_CLASS)
+            + f" · 数据截至 {report.get('as_of')}" + Markup("</p>"))
     more = ""
     if rows:
         more = (f'<details class="yb-kpi-breakdown"><summary>分类明细（{len(rows)} 项）</summary><div class="yb-table-wrap">'

@@ -213,7 +213,8 @@ def macro_data(site: P.Site, history: History | None) -> dict:
         "variables": {
             "as_of": site.as_of.isoformat(),
             "counts": counts,
-            "built_at": _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
+            # when the portal was built: HTML, marked as the one date of the about page that may lie after as_of
+            "built_at": f'<span class="yb-built-at">{_dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")}</span>',
             "head": (history.head or "")[:8] if history else "未读取",
             "contracts": [P.contract_id(r) for r in reports],
         },
