@@ -150,7 +150,7 @@ def _subjects(view: ContractView, rule: Rule) -> Iterator[tuple[Record, str | No
             if rule.fits_institution_type(itype) and rule.fits_inspection(inspection):
                 yield inspection, institution, itype, to_date(inspection.get(rule.raw.get("starts", "")))
     elif rule.applies_to == "case":
-        for case in view.all_cases:
+        for case in view.cases:  # registered by as_of: a later case does not exist yet
             itype = case.get("subject.type")
             if rule.fits_institution_type(itype):
                 yield case, case.get("subject.institution"), itype, _case_start(view, rule, case)
