@@ -155,7 +155,7 @@ def display(value: Any, unit: str) -> str:
     return str(value)
 
 
-def _pace_text(pace: Any, unit: str) -> str:
+def pace_text(pace: Any, unit: str) -> str:
     """A pace reads like its target: 62.50% for a rate, 2.7 for a count (one decimal, truncated)."""
     if pace is None:
         return "—"
@@ -204,7 +204,7 @@ def kpi_rows(reports: list[dict], table: str) -> list[dict]:
             rows.append({
                 "项目编号": report["contract"]["id"], "指标编码": kpi["id"], "指标": kpi["name"],
                 "数值": display(kpi["value"], kpi["unit"]), "目标": display(kpi["target"], kpi["unit"]),
-                "进度目标": _pace_text(kpi["pace"], kpi["unit"]),
+                "进度目标": pace_text(kpi["pace"], kpi["unit"]),
                 "状态": kpi["status"] or "—",
                 "分子": "—" if kpi["numerator"] is None else display(kpi["numerator"], COUNT if kpi["unit"] == RATE else kpi["unit"]),
                 "分母": "—" if kpi["denominator"] is None else str(kpi["denominator"]),

@@ -613,12 +613,17 @@ def contract_extra(site: Site, record: Record, page: str) -> str:
 
 
 def kpi_status(kpi: dict) -> str:
-    return {kpis_mod.MET: "ok", kpis_mod.NOT_MET: "bad", kpis_mod.IN_PROGRESS: "warn"}.get(kpi.get("status"), "na")
+    return {kpis_mod.MET: "ok", kpis_mod.NOT_MET: "bad", kpis_mod.BEHIND: "bad", kpis_mod.IN_PROGRESS: "warn"}.get(kpi.get("status"), "na")
 
 
 def kpi_value_text(kpi: dict, key: str = "value") -> str:
     """As ``yibao report`` prints it (2.50%, 4, 12,480.50)."""
     return report_mod.display(kpi.get(key), kpi.get("unit") or kpis_mod.COUNT)
+
+
+def pace_text(kpi: dict) -> str:
+    """The value expected by the statistics date, as ``yibao report`` prints it."""
+    return report_mod.pace_text(kpi.get("pace"), kpi.get("unit") or kpis_mod.COUNT)
 
 
 def contract_id(report: dict) -> str:
@@ -686,6 +691,7 @@ def kpi_records(site: Site, kpi: dict, page: str, limit: int | None = None) -> M
 
 def kpi_detail(site: Site, kpi: dict, page: str) -> str:
     items = [("指标编码", kpi.get("id")), ("口径", kpi.get("definition")), ("目标", kpi_value_text(kpi, "target")),
+             *([("进度目标", pace_text(kpi))] if kpi.get("pace") is not None else []),
              ("实际", kpi_value_text(kpi)), ("分子", fmt(kpi.get("numerator"))), ("分母", fmt(kpi.get("denominator"))),
              ("状态", kpi.get("status") or EMPTY)]
     refs = kpi.get("records") or []
@@ -856,6 +862,7 @@ def kpi_cards(site: Site, report: dict) -> str:
             tag("div", kpi_name(kpi), class_="yb-kpi-name"),
             tag("div", kpi_value_text(kpi), class_="yb-kpi-value"),
             tag("div", f"目标 {kpi_value_text(kpi, 'target')}", class_="yb-kpi-target"),
+            tag("div", f"进度目标 {pace_text(kpi)}", class_="yb-kpi-pace") if kpi.get("pace") is not None else "",
             tag("div", ratio, class_="yb-kpi-ratio") if ratio else "",
             tag("span", kpi.get("status") or EMPTY, class_="yb-kpi-status"),
         ])
