@@ -373,6 +373,8 @@ def test_a_report_after_as_of_is_not_yet_submitted(fixture):
 
 def test_missing_calendar_year_in_a_report(tmp_path, capsys):
     files = dict(FILES)
+    # work after the period's end (11-20) belongs to the contract only within a grace period it sets
+    files[f"records/contract/{A}.yaml"] = CONTRACT_A.replace("end: 2024-11-20}", "end: 2024-11-20, grace_days: 40}")
     files["records/inspection/2024/JC-2024-00000B.yaml"] = inspection("JC-2024-00000B", A, H4, "日常巡查", "2024-12-26", "2024-12-27", report="2024-12-28")
     files["records/case/2024/AJ-2024-000006.yaml"] = case("AJ-2024-000006", A, "检查发现", f"type: 定点医疗机构, institution: {H4}", "重复收费",
                                                           "registered_on: 2024-12-28", "已登记", related="JC-2024-00000B")

@@ -381,7 +381,8 @@ def test_cli_demo_refuses_a_seed():
 def test_demo_counts_match_the_contract(demo):
     root, counts = demo
     kinds = by_kind(load_all(root))
-    institutions = kinds["institution"]
+    filled = [i for i in kinds["institution"] if i["region_code"] == "530481"]
+    institutions = [i for i in kinds["institution"] if i not in filled]
     assert Counter(i["type"] for i in institutions) == {HOSPITAL: 17, PHARMACY: 143, AGENCY: 1}
     hospitals = [i for i in institutions if i["type"] == HOSPITAL]
     assert all(h["level"] == "一级" for h in hospitals) and any(h["inpatient_service"] for h in hospitals)
@@ -393,6 +394,18 @@ def test_demo_counts_match_the_contract(demo):
     assert {t["host"] for t in trainings if t["kind"] == "以干代训"} <= {"某地州市医疗保障局", "某省医疗保障局飞行检查组"}
     assert {"常见违规行为", "合规收费", "现场巡查方法", "贯彻执行条例"} <= {x for t in trainings if t["kind"] == "线下培训" for x in t["topics"]}
     assert counts == {k: len(kinds[k]) for k in ("institution", "staff", "training", "inspection", "case")}
+
+
+def test_demo_fills_the_chengjiang_scope_to_the_113_its_contract_states():
+    """澄江 2024: “完成113家医药机构进行检查稽核”. Its hand-written demo names 10 institutions; the
+    generator adds the rest (numbered from 00101) in the 克拉玛依区 mix of hospitals and pharmacies."""
+    mine = [p for p in (PROJECT / "records/institution").glob("*530481*.yaml")]
+    hand_written = [p for p in mine if int(p.stem[-5:]) < 101]
+    generated = [r for r in demo_records(PROJECT, SCHEMAS) if r.data.get("region_code") == "530481"]
+    assert len(hand_written) + len(generated) == 113 and len(generated) == 113 - len(hand_written)
+    assert {r.relpath for r in generated} == {f"records/institution/{p.name}" for p in mine if p not in hand_written}
+    assert Counter(r.data["type"] for r in generated) == {HOSPITAL: 11, PHARMACY: 92}
+    assert all(r.data["name"].endswith("（虚构）") and int(r.data["id"][-5:]) >= 101 for r in generated)
 
 
 def test_demo_work_fits_the_contract(demo):

@@ -196,9 +196,9 @@ def test_interactive_prompts_fill_and_check_each_answer(full_repo):
         "双随机",        # not a term: refused with a hint, asked again
         "5",            # 双随机抽查 by its number
         "是",
-        "2023-05-40",   # not a date: refused by the schema check, asked again
-        "2023-05-08",
-        "2023-05-09",
+        "2024-05-40",   # not a date: refused by the schema check, asked again
+        "2024-05-08",
+        "2024-05-09",
         "1 2",          # inspectors by number from the contract's staff list
     ]) + "\n"
     done = subprocess.run([sys.executable, "-m", "yibao", "new", "inspection", "-i"], input=answers, cwd=full_repo.root,
@@ -207,10 +207,10 @@ def test_interactive_prompts_fill_and_check_each_answer(full_repo):
     assert "“双随机”不是可选项；是不是“双随机抽查”？" in done.stderr
     assert "不是有效日期" in done.stderr
     relpath = re.search(r"已生成 (\S+)", done.stderr)[1]
-    assert relpath.startswith("records/inspection/2023/JC-2023-")  # the ID follows the inspection's year
+    assert relpath.startswith("records/inspection/2024/JC-2024-")  # the ID follows the inspection's year (in the contract's period)
     data = strict_yaml.parse((full_repo.root / relpath).read_text(encoding="utf-8"))[0]
     assert data["institution"] == HOSPITAL and data["type"] == "双随机抽查" and data["on_site"] is True
-    assert data["start_date"] == "2023-05-08" and data["inspectors"] == [STAFF_A, STAFF_B]
+    assert data["start_date"] == "2024-05-08" and data["inspectors"] == [STAFF_A, STAFF_B]
     assert check_repository(full_repo.root, SCHEMA_SET, [relpath]).diagnostics == []
 
 

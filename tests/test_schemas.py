@@ -47,6 +47,7 @@ source_document: 采购需求方案
 period:
   start: 2024-03-01
   end: 2024-11-20
+  grace_days: 10
 budget: 350000.00
 scope:
   institutions: [H65020300001, P65020300002, J65020300003]
@@ -54,11 +55,11 @@ scope:
     region_codes: ["650203"]
     institution_types: [定点医疗机构, 定点零售药店]
     levels: [一级, 二级]
-  expected_counts:
-    定点医疗机构: 17
-    定点零售药店: 143
+  expected_counts:  # the institutions of these records in its scope (the withdrawn H65020300004 is not)
+    定点医疗机构: 1
+    定点零售药店: 1
     医保经办机构: 1
-    合计: 161
+    合计: 3
 targets:
   - metric: record_sampling_rate
     name: 病历抽审比例

@@ -34,12 +34,15 @@ _CODE_DIGEST: str | None = None
 
 
 def code_digest() -> str:
-    """Digest of the package's checking code (``load``, ``check``, ``schemas.py``) and version."""
+    """Digest of the package's checking code (``load``, ``check``, ``schemas.py``, the scope test of
+    ``compute.scope``) and version."""
     global _CODE_DIGEST
     if _CODE_DIGEST is None:
         package = Path(__file__).resolve().parent.parent
         digest = hashlib.sha1(__version__.encode())
-        files = sorted([*package.glob("load/*.py"), *package.glob("check/*.py"), package / "schemas.py", package / "diagnostics.py"])
+        # compute/scope.py: the cross-record rules ask it whether a contract covers an institution
+        files = sorted([*package.glob("load/*.py"), *package.glob("check/*.py"), package / "schemas.py", package / "diagnostics.py",
+                        package / "compute" / "scope.py"])
         for path in files:
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
         _CODE_DIGEST = digest.hexdigest()

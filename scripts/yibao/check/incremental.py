@@ -11,6 +11,9 @@ cross-record findings. When some files changed since, :func:`recheck` checks aga
   rules read that record (or its absence);
 - the files that had cross-record findings last time (an unresolved reference's hint depends on
   every ID of its kind);
+- the files whose rules read every record of a kind (:data:`~yibao.check.references.READS_EVERY`:
+  a contract counts the institutions in its scope) when an old or new version of a changed file
+  of that kind can matter to them;
 - the files whose verdict compared with another day's date (``check.clock``);
 
 keeps every other file's diagnostics from the last run, and finds duplicate IDs again over all
@@ -25,7 +28,7 @@ from typing import Any, Callable
 
 from ..diagnostics import Diagnostic, sort_key
 from ..load.repository import EXTENSION, Record, stem
-from .references import LOOKUP_FIELDS, referenced_ids
+from .references import LOOKUP_FIELDS, READS_EVERY, referenced_ids
 
 LIMIT = 1000  # more files to check again than this: a whole run costs about the same
 DUPLICATE = "duplicate-id"
@@ -66,8 +69,11 @@ class StateIndex:
     """The :class:`~yibao.check.references.Index` interface over the last run's picture plus the
     files checked now: the same answers a whole run's index gives."""
 
+    complete = True
+
     def __init__(self, typed: list[tuple[str, str, object]], state: dict, fresh: dict[str, Record | None]) -> None:
         self.state, self.fresh = state, fresh
+        self.memo: dict = {}
         # ~100k files: built with list and dict operations that run in C, not a Python loop per file
         paths = [relpath for relpath, _, _ in typed]
         kinds = [kind for _, kind, _ in typed]
@@ -118,6 +124,19 @@ class StateIndex:
     def exists(self, kind: str, ident: str) -> bool:
         return ident in self.known_ids.get(kind, ())
 
+    def records_of(self, kind: str) -> list[Record]:
+        """Every loaded record of a kind, the first of records with the same ID (as ``Index``)."""
+        unloaded = set(self.state["unloaded"])
+        fields, fresh, kind_of = self.state["fields"], self.fresh, self.kind_of
+        out = []
+        for ident, relpath in self.first.items():
+            if kind_of[relpath] != kind or relpath in unloaded:
+                continue
+            record = fresh[relpath] if relpath in fresh else Record(kind, relpath, fields.get(relpath, {"id": ident}))
+            if record is not None and record.id is not None:
+                out.append(record)
+        return out
+
 
 def recheck(typed: list[tuple[str, str, object]], tokens: dict[str, str | None], layout: list[Diagnostic],
             state: Any, check: Callable, cross_check: Callable, today: str = ""):
@@ -167,6 +186,7 @@ def recheck(typed: list[tuple[str, str, object]], tokens: dict[str, str | None],
     again = set(changed) | set(stale)  # a stale file's ID and fields are as before: no one else to recheck
     again.update(p for p, ids in refs.items() if p in kinds and not touched.isdisjoint(ids))
     again.update(p for p in had_cross if p in kinds)
+    again.update(_readers_of_every(kinds, changed, removed, touched, outcomes, state))
     if len(again) > LIMIT:
         return None
     outcomes.update((o.path, o) for o in check([(p, kinds[p]) for p in sorted(again) if p not in outcomes]))
@@ -185,6 +205,41 @@ def recheck(typed: list[tuple[str, str, object]], tokens: dict[str, str | None],
     counts = Counter(kinds.values())
     counts.subtract(kinds[p] for p in unloaded)
     return diagnostics, {k: n for k, n in counts.items() if n > 0}, outcomes, state
+
+
+def _readers_of_every(kinds: dict[str, str], changed: list[str], removed: list[str], touched: set[str],
+                      outcomes: dict, state: dict) -> set[str]:
+    """Files whose rules read every record of a kind (``READS_EVERY``) that a change can matter to:
+    about the old and new versions of the changed and removed files of that kind, and the
+    current version of any other file of that kind with a touched ID (one of records with the same
+    ID may count now instead of another)."""
+    fields: dict = state["fields"]
+    old_ids: dict = state["ids"]
+    out: set[str] = set()
+    for reader_kind, (read_kind, matters) in READS_EVERY.items():
+        versions: list[Record] = []
+        for relpath in (*changed, *removed):
+            if kinds.get(relpath, relpath.split("/")[1] if relpath.count("/") >= 2 else None) != read_kind:
+                continue
+            if relpath in fields:
+                versions.append(Record(read_kind, relpath, fields[relpath]))
+            outcome = outcomes.get(relpath)
+            if outcome is not None and outcome.view is not None:
+                versions.append(Record(read_kind, relpath, outcome.view))
+        if not versions:
+            continue
+        readers = []
+        cut = -len(EXTENSION)
+        for relpath, kind in kinds.items():  # ~100k files: one tight pass
+            if kind == reader_kind:
+                readers.append(relpath)
+            elif kind == read_kind and relpath not in outcomes and relpath in fields \
+                    and old_ids.get(relpath, relpath[relpath.rfind("/") + 1:cut]) in touched:
+                versions.append(Record(kind, relpath, fields[relpath]))
+        for relpath in readers:
+            if relpath not in outcomes and matters(Record(reader_kind, relpath, fields.get(relpath) or {}), versions):
+                out.add(relpath)
+    return out
 
 
 def _next_state(state: dict, tokens, outcomes: dict, cross: list[Diagnostic], removed: list[str]) -> dict:

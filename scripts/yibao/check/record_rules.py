@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import defaultdict
+from decimal import Decimal
 from typing import Callable
 
 from ..load.repository import Record, stem
@@ -172,6 +173,33 @@ def subject_reference_fits_type(r: Record, e: ErrorIf, s: SchemaSet, f: Findings
     e.missing_when("subject.institution", not is_person, "subject-reference-missing", f"对象类型为{subject_type}时必须填写机构编码")
     e.missing_when("subject.person_code", is_person, "subject-reference-missing", f"对象类型为{subject_type}时必须填写人员化名编码")
     e.present_unless("subject.person_code", is_person, "subject-reference-mismatch", f"对象类型为{subject_type}，不涉及个人")
+
+
+@rule("case")
+def money_within_involved(r: Record, e: ErrorIf, s: SchemaSet, f: Findings) -> None:
+    """Refused plus recovered money is part of the money involved (exact: Decimal, to the fen)."""
+    amounts = {name: _decimal(r.get(f"money.{name}")) for name in ("involved", "refused", "recovered")}
+    involved = amounts.pop("involved")
+    parts = {name: value for name, value in amounts.items() if value is not None}
+    if involved is None or not parts or sum(parts.values()) <= involved:
+        return
+    def label(name: str) -> str:
+        return s.title("case", ("money", name)).replace("（元）", "")
+
+    said = " + ".join(f"{label(name)} {value} 元" for name, value in parts.items())
+    total = f" = {sum(parts.values())} 元" if len(parts) > 1 else ""
+    f.warning("money-exceeds-involved",
+              f"{said}{total}，超过{label('involved')} {involved} 元；拒付和追回的是涉及金额的一部分，请核对金额",
+              ("money", "recovered" if "recovered" in parts else "refused"))
+
+
+def _decimal(value: object) -> Decimal | None:
+    """An amount as loaded (Decimal, or int for whole yuan) as a Decimal; anything else None."""
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    return None
 
 
 @rule("case")

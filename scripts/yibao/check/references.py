@@ -1,7 +1,9 @@
 """Rules across records: unique IDs, references that resolve, and types that fit each other.
 
 Each rule takes the :class:`Index` of all loaded records and reports through ``report(record,
-code, message, at)``; positions are found by the runner from the files that have problems.
+code, message, at)`` (a fifth argument True for a warning); positions are found by the runner from the
+files that have problems. Records bound to their contract (scope, service period, the contract's
+stated counts) are checked in :mod:`.contract_bounds`.
 """
 from __future__ import annotations
 
@@ -11,8 +13,11 @@ from typing import Callable, Iterable
 
 from ..load.repository import Record
 from ..schemas import SchemaSet, nearest
+from . import contract_bounds
 
-Report = Callable[[Record, str, str, tuple], None]
+#: ``report(record, code, message, at[, warning])``: the fifth argument, True for a warning, is
+#: passed positionally (a collecting callable may take ``*args``)
+Report = Callable[..., None]
 
 
 @dataclass
@@ -22,6 +27,11 @@ class Index:
     by_kind: dict[str, dict[str, Record]] = field(default_factory=lambda: defaultdict(dict))
     duplicates: list[tuple[Record, Record]] = field(default_factory=list)
     known_ids: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    #: False when only some files were loaded (``yibao validate PATH``): rules that count every
+    #: record of a kind (``READS_EVERY``) say nothing then
+    complete: bool = True
+    #: what a rule computed once per run from the whole index (see ``contract_bounds``)
+    memo: dict = field(default_factory=dict)
 
     @classmethod
     def build(cls, records: Iterable[Record], extra_ids: dict[str, set[str]] | None = None) -> "Index":
@@ -48,6 +58,10 @@ class Index:
 
     def exists(self, kind: str, ident: str) -> bool:
         return ident in self.known_ids.get(kind, ())
+
+    def records_of(self, kind: str) -> Iterable[Record]:
+        """Every loaded record of a kind (the first of records with the same ID)."""
+        return self.by_kind.get(kind, {}).values()
 
 
 def check_references(records: Iterable[Record], index: Index, schemas: SchemaSet, report: Report) -> None:
@@ -163,20 +177,36 @@ REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
 #: read again (``check.incremental``); a rule that reads another field of a referenced record must
 #: add it here — test_incremental compares incremental runs with full runs on random edits.
 LOOKUP_FIELDS: dict[str, tuple[str, ...]] = {
-    "institution": ("type",),
+    "institution": ("type", "region_code", "level", "status"),
     "staff": ("contracts",),
     "inspection": ("institution",),
+    "contract": ("scope", "period"),
+}
+
+
+#: Rules that read every record of another kind, not only the records referred to: the kind
+#: checked -> (the kind read, whether any of some versions of such records can change the checked
+#: record's findings). After a small change, ``check.incremental`` re-checks each record of the
+#: first kind for which the old and new versions of the changed records of the second kind say so.
+READS_EVERY: dict[str, tuple[str, Callable[[Record, list[Record]], bool]]] = {
+    "contract": ("institution", contract_bounds.may_change_counts),
 }
 
 
 #: The only top-level fields cross-record rules read. Cross rules always run on this view of a
 #: record (freshly loaded or from the cache alike), so both paths give the same answers.
 CROSS_FIELDS = ("id", "type", "contract", "contracts", "institution", "inspectors", "subject",
-                "related_inspections", "trainers", "participant_institutions", "scope", "findings")
+                "related_inspections", "trainers", "participant_institutions", "scope", "findings",
+                "region_code", "level", "status", "period", "start_date", "end_date", "timeline")
 
 
 def cross_view(data: dict) -> dict:
-    view = {k: _plain(data[k]) for k in CROSS_FIELDS if k in data and k != "findings"}
+    view = {k: _plain(data[k]) for k in CROSS_FIELDS if k in data and k not in ("findings", "timeline")}
+    timeline = data.get("timeline")
+    if isinstance(timeline, dict):  # the registration date is the one rules across records read
+        view["timeline"] = {k: _plain(v) for k, v in timeline.items() if k == "registered_on"}
+    elif "timeline" in data:
+        view["timeline"] = _plain(timeline)
     findings = data.get("findings")
     if isinstance(findings, list):
         view["findings"] = [{"violation_type": _plain(f.get("violation_type"))} if isinstance(f, dict) else None for f in findings]
@@ -207,10 +237,12 @@ def referenced_ids(record: Record) -> list[str]:
     return out
 
 
+_BOUND = (contract_bounds.bound_to_contract,)
 CROSS_RULES: dict[str, tuple] = {
-    "contract": (references_resolve(*REFERENCES["contract"]),),
+    "contract": (references_resolve(*REFERENCES["contract"]), contract_bounds.expected_counts_match),
     "staff": (references_resolve(*REFERENCES["staff"]),),
-    "inspection": (references_resolve(*REFERENCES["inspection"]), inspection_fits_institution, inspectors_on_contract),
-    "case": (references_resolve(*REFERENCES["case"]), case_subject_fits_institution, related_inspections_same_institution),
-    "training": (references_resolve(*REFERENCES["training"]),),
+    "inspection": (references_resolve(*REFERENCES["inspection"]), inspection_fits_institution, inspectors_on_contract, *_BOUND),
+    "case": (references_resolve(*REFERENCES["case"]), case_subject_fits_institution, related_inspections_same_institution,
+             *_BOUND),
+    "training": (references_resolve(*REFERENCES["training"]), *_BOUND),
 }

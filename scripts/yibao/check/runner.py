@@ -577,6 +577,7 @@ def _finish(root, schemas, loaded: list[Outcome], checked: list[Outcome], diagno
     index = Index.build(views, extra_ids)
     if names_checked:
         index.duplicates = []  # reported from file names
+        index.complete = False  # some files and what they refer to: not every record is loaded
     checked_paths = {o.path for o in checked}
     cross = cross_check(root, [v for v in views if v.path in checked_paths], index, schemas)
     if cross_out is not None:
@@ -595,11 +596,11 @@ def _finish(root, schemas, loaded: list[Outcome], checked: list[Outcome], diagno
 def cross_check(root: Path, records: list[Record], index: Index, schemas: SchemaSet) -> list[Diagnostic]:
     by_path: dict[str, Findings] = {}
 
-    def report(record: Record, code: str, message: str, at: tuple) -> None:
+    def report(record: Record, code: str, message: str, at: tuple, warning: bool = False) -> None:
         findings = by_path.get(record.path)
         if findings is None:
             findings = by_path[record.path] = Findings(record.path, None)
-        findings.error(code, message, at)
+        (findings.warning if warning else findings.error)(code, message, at)
 
     try:
         check_references(records, index, schemas, report)

@@ -8,8 +8,9 @@ inspections with medical-record sampling and findings, cases across every source
 status, the trainings and study trips, and the calendar records of the years used.
 
 ``generate_demo(output, source_root)`` writes the demo dataset of the 克拉玛依区 contract
-(``records/contract/HT-2024-KLMY.yaml``) with a fixed seed; the demo is committed and a test checks
-that regenerating it gives the same bytes.
+(``records/contract/HT-2024-KLMY.yaml``) with a fixed seed, and the institutions the hand-written
+澄江 demo lacks to make up the 113 its contract states (:data:`DEMO_FILLED`); the demo is
+committed and a test checks that regenerating it gives the same bytes.
 
 Everything is deterministic for a seed: each region draws from its own ``random.Random`` seeded
 with ``"<seed>/<region>"``; IDs come from a keyed permutation of a counter (unique without a
@@ -33,6 +34,7 @@ import datetime as dt
 import os
 import re
 import shutil
+from collections import Counter
 from pathlib import Path
 from random import Random
 from typing import Iterator
@@ -41,7 +43,7 @@ from ..schemas import SchemaSet
 from .builder import RegionBuilder, build_region
 from .calendars import CALENDARS, SUPPORTED_YEARS, Workdays, calendar_record
 from .common import (AGENCY, DAY, DEFAULT_YEAR, DEMO_CONTRACT, DEMO_KINDS, DEMO_SEED, DOCTOR, HOSPITAL, INSTITUTION_TYPES,
-                     INSURED, KIND_ORDER, PHARMACY, REGION_SIZE, GeneratedRecord, GenerateError)
+                     INSURED, KIND_ORDER, MIX, PHARMACY, REGION_SIZE, GeneratedRecord, GenerateError)
 from .ids import Ids
 from .terms import MAX_REGIONS, Region, Terms, contract_terms, generic_contract, plan_regions
 from .writer import RecordWriter, yaml_scalar
@@ -159,6 +161,12 @@ def generate_repository(output: Path, institutions: int, seed: int, *, year: int
 
 # -- the demo ---------------------------------------------------------------------------------------------
 DEMO_REGION = Region(0, "650203", "克拉玛依市", "克拉玛依区", {}, levels=("一级",))
+#: Hand-written demo contracts whose institutions fall short of the counts the contract states
+#: (``scope.expected_counts``): the generator adds the missing institutions (institution records
+#: only), numbered from :data:`FILL_SEQUENCE` on; hand-written ones are numbered below it.
+#: Contract -> (city, district) for the names. 澄江市 2024: “完成113家医药机构进行检查稽核”.
+DEMO_FILLED = {"records/contract/HT-2024-CJ.yaml": ("澄江市", "澄江市")}
+FILL_SEQUENCE = 101
 
 
 def demo_records(source_root: Path, schemas: SchemaSet) -> list[GeneratedRecord]:
@@ -180,14 +188,73 @@ def demo_records(source_root: Path, schemas: SchemaSet) -> list[GeneratedRecord]
     region = Region(DEMO_REGION.index, terms.region_code, DEMO_REGION.city, DEMO_REGION.district,
                     {t: terms.expected.get(t, 0) for t in INSTITUTION_TYPES}, levels=DEMO_REGION.levels)
     builder = build_region(region, terms, schemas, Ids(DEMO_SEED), Workdays(), Random(f"{DEMO_SEED}/demo"), terms.contractor[:2])
-    return _chronological(list(builder.records()))
+    records = list(builder.records())
+    for relpath, (city, district) in DEMO_FILLED.items():
+        records.extend(_filled_institutions(Path(source_root), relpath, city, district, schemas))
+    return _chronological(records)
+
+
+def _load(path: Path) -> dict | None:
+    from ..load.strict_yaml import load_bytes
+
+    data, problems, _ = load_bytes(path.read_bytes())
+    return data if isinstance(data, dict) and not problems else None
+
+
+def _filled_institutions(source_root: Path, relpath: str, city: str, district: str, schemas: SchemaSet) -> list[GeneratedRecord]:
+    """The institutions a hand-written demo contract lacks: its ``expected_counts`` less the
+    hand-written institutions in its scope (numbered below :data:`FILL_SEQUENCE`), per type where
+    the contract states one, the rest of its total in the 克拉玛依区 mix of hospitals and pharmacies."""
+    from ..compute.scope import matches_scope
+    from ..load.repository import Record
+
+    contract = _load(source_root / relpath)
+    if contract is None:
+        raise GenerateError(f"{relpath} 无法读取；请先运行 yibao validate")
+    scope = contract.get("scope") or {}
+    expected = scope.get("expected_counts") or {}
+    in_scope = (scope.get("rule") or {}).get("institution_types") or list(INSTITUTION_TYPES)
+    withdrawn = set(schemas.vocab("record_status").get("x-withdrawn", []))
+    bound = Record("contract", relpath, contract)
+    have: Counter = Counter()
+    for path in sorted((source_root / "records" / "institution").glob("*.yaml")):
+        number = path.stem[-5:]
+        if number.isdigit() and int(number) >= FILL_SEQUENCE:
+            continue  # generated: not hand-written
+        data = _load(path)
+        if data is not None and data.get("status") not in withdrawn and matches_scope(bound, Record("institution", "", data)):
+            have[data.get("type")] += 1
+    counts = {t: max(0, expected[t] - have[t]) for t in INSTITUTION_TYPES if t in expected}
+    total = next((n for key, n in expected.items() if key not in INSTITUTION_TYPES), None)
+    rest = max(0, total - sum(have.values()) - sum(counts.values())) if total is not None else 0
+    open_types = [t for t in MIX if t in in_scope and t not in counts]
+    for k, itype in enumerate(open_types):
+        share = rest - sum(counts.get(t, 0) for t in open_types[:k]) if k == len(open_types) - 1 else \
+            round(rest * MIX[itype] / sum(MIX[t] for t in open_types))
+        counts[itype] = share
+    terms = contract_terms(contract, schemas)
+    region = Region(0, terms.region_code, city, district, counts, levels=("一级", "未定级"), townships=True)
+    builder = RegionBuilder(region, terms, schemas, Ids(DEMO_SEED), Workdays(), Random(f"{DEMO_SEED}/fill/{terms.id}"),
+                            terms.contractor[:2])
+    builder.build_institutions(first_sequence=FILL_SEQUENCE)
+    return list(builder.records())
+
+
+def _filled_region_codes(root: Path) -> set[str]:
+    codes = set()
+    for relpath in DEMO_FILLED:
+        contract = _load(root / relpath) if (root / relpath).is_file() else None
+        if contract is not None and isinstance(contract.get("region_code"), str):
+            codes.add(contract["region_code"])
+    return codes
 
 
 def demo_files(root: Path) -> list[str]:
     """Record files under ``root`` that belong to the demo contract (of the generated kinds).
 
-    Institutions of the contract's region, staff on the contract, and inspections, cases and
-    trainings of the contract. Used to find stale demo files and to compare a regenerated demo.
+    Institutions of the contract's region, staff on the contract, inspections, cases and trainings
+    of the contract, and the institutions generated for :data:`DEMO_FILLED` contracts (numbered from
+    :data:`FILL_SEQUENCE`). Used to find stale demo files and to compare a regenerated demo.
     """
     from ..load.repository import record_files
     from ..load.strict_yaml import load_bytes
@@ -195,6 +262,7 @@ def demo_files(root: Path) -> list[str]:
     root = Path(root)
     contract, _, _ = load_bytes((root / DEMO_CONTRACT).read_bytes())
     cid, region = contract["id"], contract["region_code"]
+    filled = _filled_region_codes(root)
     owned = []
     for relpath in record_files(root)[0]:
         kind = relpath.split("/")[1]
@@ -203,7 +271,9 @@ def demo_files(root: Path) -> list[str]:
         data, _, _ = load_bytes((root / relpath).read_bytes())
         if data is None:
             continue
+        number = relpath[-len(".yaml") - 5:-len(".yaml")]
         if (kind == "institution" and data.get("region_code") == region) or \
+                (kind == "institution" and data.get("region_code") in filled and number.isdigit() and int(number) >= FILL_SEQUENCE) or \
                 (kind == "staff" and cid in (data.get("contracts") or ())) or data.get("contract") == cid:
             owned.append(relpath)
     return owned

@@ -74,6 +74,12 @@ class Workdays:
             day += DAY
         return day
 
+    def previous(self, day: dt.date) -> dt.date:
+        """The last working day on or before ``day``."""
+        while not self.is_workday(day):
+            day -= DAY
+        return day
+
     def add(self, day: dt.date, count: int) -> dt.date:
         """``count`` working days after ``day``."""
         while count > 0:

@@ -5,6 +5,7 @@ import datetime as dt
 from typing import Any
 
 from . import phrases as P
+from .inspections import INPATIENT_WORDS
 from .common import (AGENCY, DAY, DOCTOR, HOSPITAL, INSTITUTION_TYPES, INSURED, PHARMACY, from_cents, random_yuan, to_cents,
                      weighted_choice)
 
@@ -31,6 +32,7 @@ class CasesMixin:
         subjects = self._spread(regular, CASE_SUBJECT_WEIGHTS, guaranteed=regular >= 5)
         for status, source, subject in zip(statuses, sources, subjects):
             self._case(status, source, subject)
+        self._ensure_suspension()
         self._withdrawn_case()
         self._amend_one_case()
 
@@ -44,7 +46,8 @@ class CasesMixin:
         rng, as_of = self.rng, self.terms.as_of
         steps = self._timeline_steps(status)
         duration = sum(gap for _, gap in steps)
-        latest = as_of - (duration + rng.randint(0, 5)) * DAY
+        # registered within the service period; the later steps may run past it
+        latest = min(as_of - (duration + rng.randint(0, 5)) * DAY, self.terms.end)
         inspection = self._inspection_for(subject_type, latest) if source == "检查发现" else None
         if source == "检查发现" and inspection is None:
             source = "数据筛查"
@@ -61,8 +64,8 @@ class CasesMixin:
         for name, gap in steps:
             day = min(day + gap * DAY, as_of)
             timeline[name] = day
-        lead = rng.choice(P.LEAD_TEXTS[subject_type]) if source == "举报投诉" else None
-        violations = self._case_violations(subject_type, inspection, lead[0] if lead else None)
+        lead = self._lead(subject_type, institution) if source == "举报投诉" else None
+        violations = self._case_violations(subject_type, inspection, institution, lead[0] if lead else None)
         record: dict[str, Any] = {"id": self.ids.next(f"AJ-{registered.year}"), "contract": self.terms.id, "source": source,
                                   "subject": {"type": subject_type}, "violation_types": violations,
                                   "timeline": timeline, "status": status, "disclosed": False}
@@ -103,11 +106,21 @@ class CasesMixin:
             return self.rng.choice(self.by_type[HOSPITAL])
         return self.rng.choice(self.by_type[PHARMACY]) if self.rng.random() < 0.5 else None
 
-    def _case_violations(self, subject_type: str, inspection: dict | None, first: str | None = None) -> list[str]:
+    def _lead(self, subject_type: str, institution: dict | None) -> tuple[str, str]:
+        """A whistle-blower's text that fits the institution (no empty wards at a clinic without any)."""
+        leads = P.LEAD_TEXTS[subject_type]
+        if institution is not None and institution["type"] == HOSPITAL and not institution.get("inpatient_service"):
+            leads = tuple(lead for lead in leads if not any(word in lead[1] for word in INPATIENT_WORDS)) or leads
+        return self.rng.choice(leads)
+
+    def _case_violations(self, subject_type: str, inspection: dict | None, institution: dict | None,
+                         first: str | None = None) -> list[str]:
         if inspection is not None and subject_type in INSTITUTION_TYPES:
             found = list(dict.fromkeys(f["violation_type"] for f in inspection["findings"]))
             return found[: self.rng.randint(1, 2)]
         pool = self.violations[subject_type]
+        if institution is not None and subject_type in INSTITUTION_TYPES:
+            pool = self.fitting_violations(institution)
         first = first or weighted_choice(self.rng, pool)
         second = weighted_choice(self.rng, pool) if self.rng.random() < 0.35 else first
         return list(dict.fromkeys((first, second)))
@@ -125,13 +138,15 @@ class CasesMixin:
         if not involved:
             involved = to_cents(random_yuan(rng, *CASE_AMOUNTS[subject_type]))
         money = {"involved": from_cents(involved)}
+        refused = 0  # refused (not paid out) and recovered (paid, then taken back) are parts of the money involved
         if status in ("已告知", "已决定", "已结案") and subject_type in (HOSPITAL, PHARMACY) and rng.random() < 0.5:
-            money["refused"] = from_cents(int(involved * rng.uniform(0.1, 0.4)))
+            refused = int(involved * rng.uniform(0.1, 0.4))
+            money["refused"] = from_cents(refused)
         if status in ("已决定", "已结案"):
-            recovered = int(involved * rng.uniform(0.6, 1.0))
+            recovered = int((involved - refused) * rng.uniform(0.6, 1.0))
             money["recovered"] = from_cents(recovered)
             fraud = any(v in P.FRAUD_TYPES for v in record["violation_types"])
-            actions = self._actions(subject_type, fraud)
+            actions = self._actions(subject_type, fraud, institution)
             if "罚款" in actions:
                 money["fined"] = from_cents(int(recovered * rng.choice((2, 2.5, 3, 4, 5) if fraud else (1, 1.5, 2))))
             record["actions"] = actions
@@ -144,10 +159,13 @@ class CasesMixin:
         if "暂停定点协议" in record.get("actions", ()) and institution is not None:
             self._suspend(institution, record)
 
-    def _actions(self, subject_type: str, fraud: bool) -> list[str]:
+    def _actions(self, subject_type: str, fraud: bool, institution: dict | None = None) -> list[str]:
+        """The penalty ladder of seed 003 (沙坪坝区2020年通知), heavier for fraud."""
         rng = self.rng
         if subject_type == DOCTOR:
             chosen = {"暂停医（药）师服务资格" if fraud or rng.random() < 0.4 else "警示约谈", "通报批评"}
+            if fraud and rng.random() < 0.3:  # on the bureau's proposal, by the authority that licensed the doctor
+                chosen.add("吊销医（药）师执业资格")
         elif subject_type == INSURED:
             chosen = {"责令退回", "中止联网结算"} | ({"罚款"} if fraud or rng.random() < 0.3 else set())
         elif subject_type == AGENCY:
@@ -158,6 +176,9 @@ class CasesMixin:
                 chosen.add("罚款")
             if fraud and not self._suspended and rng.random() < 0.5:
                 chosen.add("暂停定点协议")
+            public = institution is not None and institution["type"] == HOSPITAL and institution["uscc"].startswith("12")
+            if fraud and public and rng.random() < 0.5:  # “对存在欺诈骗保行为的公立医疗机构，追究其主要负责人领导责任、分管负责人直接责任”
+                chosen |= {"追究主要负责人领导责任", "追究分管负责人直接责任"}
         if subject_type in (INSURED, HOSPITAL, PHARMACY) and fraud and not self._referred and rng.random() < 0.2:
             chosen.add("移送司法机关")
             self._referred = True
@@ -165,6 +186,21 @@ class CasesMixin:
 
     _suspended = False
     _referred = False
+
+    def _ensure_suspension(self) -> None:
+        """The demo shows one suspended agreement and its restoration: when chance gave none, the
+        latest decided institution case that allows a restoration before the data's day gets it
+        (a fraud case if there is one)."""
+        if self._suspended:
+            return
+        candidates = [c for c in self.cases if c["status"] in ("已决定", "已结案") and c["subject"]["type"] in (HOSPITAL, PHARMACY)
+                      and c["subject"].get("institution") and c["timeline"]["decided_on"] + 92 * DAY <= self.terms.as_of]
+        fraud = [c for c in candidates if any(v in P.FRAUD_TYPES for v in c["violation_types"])]
+        if not candidates:
+            return
+        case = max(fraud or candidates, key=lambda c: (c["timeline"]["decided_on"], c["id"]))
+        case["actions"] = [a for a in self.schemas.terms("case_action") if a in {*case["actions"], "暂停定点协议"}]
+        self._suspend(self._institution_by_id(case["subject"]["institution"]), case)
 
     def _suspend(self, institution: dict, case: dict) -> None:
         """A suspension decided in a case shows in the institution's protocol history."""
@@ -198,8 +234,12 @@ class CasesMixin:
             amount = f"约{round(to_cents(random_yuan(rng, *CASE_AMOUNTS[subject_type])), -4) // 100 or 100}元（待核实）"
         key = subject_type if subject_type in (DOCTOR, INSURED, AGENCY) else "institution"
         name = institution["name"] if institution is not None else "相关定点医药机构"
-        return rng.choice(P.CASE_SUMMARY[key]).format(
-            source=source, name=name, violations="、".join(record["violation_types"]), amount=amount,
+        templates = P.CASE_SUMMARY[key]
+        if subject_type == INSURED and not set(record["violation_types"]) <= P.INSURED_PURCHASES:
+            templates = tuple(t for t in templates if "购药" not in t)
+        documents = P.CASE_DOCUMENTS.get(institution["type"] if institution is not None else "", "病历")
+        return rng.choice(templates).format(
+            source=source, name=name, violations="、".join(record["violation_types"]), amount=amount, documents=documents,
             code=record["subject"].get("person_code", ""), n=rng.randint(6, 60), m=rng.randint(2, 6), days=rng.randint(10, 60))
 
     def _complaint(self, record: dict, lead_text: str, institution: dict | None) -> None:
@@ -219,8 +259,8 @@ class CasesMixin:
             return
         itype = target["type"]
         check = self._new_inspection(target, itype, "举报核查", start, start)
-        check["findings"] = self._findings(itype, 1, prefer=tuple(record["violation_types"])) or None
-        check["summary"] = self._summary(itype, "举报核查", check)
+        check["findings"] = self._findings(target, 1, prefer=tuple(record["violation_types"])) or None
+        check["summary"] = self._summary(target, "举报核查", check)
         self._report(check, itype)
         record["related_inspections"] = [check["id"]]
 
@@ -228,7 +268,8 @@ class CasesMixin:
         """A lead registered twice: the second entry is withdrawn, with date, reason and who asked."""
         rng = self.rng
         original = rng.choice([c for c in self.cases if c["timeline"]["registered_on"] + 5 * DAY <= self.terms.as_of])
-        registered = original["timeline"]["registered_on"] + rng.randint(0, 2) * DAY
+        registered = min(original["timeline"]["registered_on"] + rng.randint(0, 2) * DAY,
+                         max(original["timeline"]["registered_on"], self.terms.end))
         record = {"id": self.ids.next(f"AJ-{registered.year}"), "contract": self.terms.id, "source": original["source"],
                   "subject": dict(original["subject"]), "related_inspections": original.get("related_inspections"),
                   "violation_types": list(original["violation_types"]),

@@ -8,17 +8,24 @@ from . import phrases as P
 from ..check.codes import USCC_CHARSET, make_uscc
 from .common import AGENCY, DAY, HOSPITAL, PHARMACY
 
+#: The start of the organisation code in a 统一社会信用代码 given since 2015 by the registering
+#: authority: 市场监管 for firms and shops (91, 92), 民政 for private non-profit hospitals (52).
+#: Public institutions (12) keep their older, numeric-looking codes.
+ORG_CODE_START = {"91": "MA", "92": "MA", "52": "MJ"}
+
 
 class InstitutionsMixin:
     """Institutions of a region: names, codes, levels, volumes, protocol history."""
 
-    def build_institutions(self, agency_sequence: int = 1) -> None:
+    def build_institutions(self, agency_sequence: int = 1, first_sequence: int = 2) -> None:
+        """Institutions of the region's counts; codes numbered from ``first_sequence`` (the agency's
+        from ``agency_sequence``)."""
         for itype, prefix in ((HOSPITAL, "H"), (PHARMACY, "P"), (AGENCY, "J")):
             count = self.region.counts.get(itype, 0)
             if itype == AGENCY:
                 sequences = [agency_sequence + i for i in range(count)]
             else:
-                sequences = sorted(self.rng.sample(range(2, max(1000, 8 * count)), count))
+                sequences = sorted(self.rng.sample(range(first_sequence, max(1000, first_sequence + 8 * count)), count))
             for sequence in sequences:
                 record = self._institution(itype, f"{prefix}{self.region.code}{sequence:05d}")
                 self.institutions.append(record)
@@ -55,7 +62,8 @@ class InstitutionsMixin:
                                  {"year": self.year - 1, "manual_claims": int(claims * rng.uniform(0.85, 1.15))}]
             uscc_prefix = "12"
         record["region_code"] = self.region.code
-        body = uscc_prefix + self.region.code + "".join(rng.choice(USCC_CHARSET) for _ in range(9))
+        start = ORG_CODE_START.get(uscc_prefix, "")
+        body = uscc_prefix + self.region.code + start + "".join(rng.choice(USCC_CHARSET) for _ in range(9 - len(start)))
         record["uscc"] = make_uscc(body)
         record["protocol_history"] = [self._first_protocol(itype)]
         return record
@@ -66,13 +74,14 @@ class InstitutionsMixin:
         kinds = [k for k in P.HOSPITAL_KINDS if level == "未定级" or k[0] != "门诊部"]
         if level == "未定级":
             kinds = [k for k in kinds if not k[2]]
-        if self.region.district.endswith("县"):
+        if self.region.has_townships:
             kinds.append(P.TOWNSHIP_KIND)
         return self.rng.choices(kinds, [k[-1] for k in kinds])[0]
 
     def _name(self, pattern: str) -> str:
         rng, region = self.rng, self.region
-        suffixes = [s for s in P.STREET_SUFFIXES if s not in pattern]  # no “…社区社区卫生服务站”
+        # no “…社区社区卫生服务站”, and a town's health centre is named after the town alone
+        suffixes = [s for s in P.STREET_SUFFIXES if s not in pattern] if "镇" not in pattern else [""]
         for attempt in range(50):
             name = pattern.format(
                 district=region.district, city=region.city_short, brand=rng.choice(P.BRANDS if "药" in pattern else P.HOSPITAL_BRANDS),

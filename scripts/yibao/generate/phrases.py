@@ -4,11 +4,16 @@ Everything here is invented. Institution names always end in “（虚构）”;
 person or carries a telephone, identity or bank number. The violation wording follows the
 documents in ``shared/reference/seeds`` (克拉玛依区 2024 采购需求方案, 沙坪坝区 2020 通知).
 
-Templates use ``str.format`` slots filled by ``InspectionsMixin._slots`` in :mod:`.inspections`:
-``{n}`` a count of records or people, ``{m}`` a smaller count, ``{times}`` a count of charges,
-``{days}`` a number of days, ``{item}``/``{item2}`` two different service items, ``{drug}``,
-``{cons}`` a consumable, ``{goods}`` daily goods, ``{amount}`` money in yuan (2 decimals),
-``{year}`` the year before the contract year.
+Templates use ``str.format`` slots filled by ``InspectionsMixin._slots`` in :mod:`.inspections`
+for one institution: ``{n}`` a count of records or people, ``{m}`` a smaller count, ``{times}`` a
+count of charges, ``{days}`` a number of days, ``{sales}`` purchases that add up to the amount,
+``{amount}`` money in yuan (2 decimals), ``{year}`` the year before the contract year; services the
+hospital offers (:data:`SERVICES_BY_CATEGORY`): ``{item}`` any, ``{test}``/``{test2}`` two
+examinations or tests, ``{lab}`` a laboratory test, ``{treatment}``, a dearer service billed for
+the one done (``{swap_done}``, ``{swap_billed}``, ``{not_covered}``), a service and one its price
+includes (``{included_in}``, ``{included}``), an unbundling (``{split}``); ``{drug}``, ``{cons}``
+a consumable (what a pharmacy sells, at a pharmacy) and ``{goods}`` daily goods (pharmacies only).
+A template whose slots cannot be filled for an institution is not used for it.
 """
 from __future__ import annotations
 
@@ -48,51 +53,100 @@ PHARMACY_SINGLE = "{district}{street}{brand}药店（虚构）"
 AGENCY_NAME = "{district}医疗保障事务中心（虚构）"
 
 # -- service items, drugs, goods ------------------------------------------------------------------
-ITEMS = ("血常规", "尿常规", "肝功能", "肾功能", "血脂四项", "心电图", "腹部B超", "胸部DR", "静脉输液",
-         "肌肉注射", "雾化吸入", "针灸", "推拿", "中频脉冲电治疗", "红外线治疗", "拔罐", "换药", "清创缝合",
-         "血糖监测", "氧气吸入", "康复训练", "中药熏蒸", "艾灸", "颈椎牵引", "糖化血红蛋白", "C反应蛋白")
+#: Service items by group: laboratory tests (done on an analyser), other examinations,
+#: treatments, TCM techniques (中医适宜技术) and rehabilitation therapies.
+SERVICES: dict[str, tuple[str, ...]] = {
+    "lab": ("血常规", "尿常规", "肝功能", "肾功能", "血脂四项", "糖化血红蛋白", "C反应蛋白"),
+    "exam": ("心电图", "腹部B超", "胸部DR", "快速血糖测定"),
+    "treatment": ("静脉输液", "肌肉注射", "雾化吸入", "换药", "清创缝合", "氧气吸入"),
+    "tcm": ("针灸", "推拿", "拔罐", "艾灸", "中药熏蒸"),
+    "rehab": ("中频脉冲电治疗", "红外线治疗", "康复训练", "颈椎牵引"),
+}
+#: What each kind of hospital offers (groups of :data:`SERVICES`; a station or a clinic without
+#: wards offers fewer). A finding names only services its institution offers.
+SERVICES_BY_CATEGORY: dict[str, tuple[str, ...]] = {
+    "社区卫生服务中心": ("lab", "exam", "treatment", "tcm", "rehab"),
+    "社区卫生服务站": ("exam", "treatment", "tcm"),
+    "民营医院": ("lab", "exam", "treatment", "rehab"),
+    "中医医院": ("lab", "exam", "treatment", "tcm", "rehab"),
+    "康复医院": ("exam", "treatment", "tcm", "rehab"),
+    "门诊部": ("lab", "exam", "treatment"),
+    "乡镇卫生院": ("lab", "exam", "treatment", "tcm"),
+    "综合医院": ("lab", "exam", "treatment", "tcm", "rehab"),
+}
+#: Billing one service as a dearer one of the same group, as the published typical cases describe
+#: (套用、串换、比照): (service done, service billed, group).
+SWAPS = (
+    ("快速血糖测定", "血清葡萄糖测定", "exam"), ("尿常规", "尿沉渣定量分析", "lab"),
+    ("腹部B超", "腹部彩色多普勒超声", "exam"), ("普通换药", "大换药", "treatment"),
+    ("雾化吸入", "超声雾化吸入", "treatment"), ("普通针刺", "电针", "tcm"), ("拔罐", "药物罐", "tcm"),
+    ("艾灸", "隔物灸", "tcm"), ("红外线治疗", "中频脉冲电治疗", "rehab"), ("手法牵引", "电动颈椎牵引", "rehab"),
+)
+#: Services whose price already covers another (重复收费): (service, what it includes, group).
+INCLUDED = (
+    ("清创缝合", "换药", "treatment"), ("静脉输液", "静脉注射", "treatment"), ("雾化吸入", "氧气吸入", "treatment"),
+    ("肝功能", "谷丙转氨酶测定", "lab"), ("血脂四项", "总胆固醇测定", "lab"), ("电针", "普通针刺", "tcm"),
+    ("中药熏蒸", "中药湿敷", "tcm"), ("康复训练", "康复评定", "rehab"),
+)
+#: Unbundling (分解收费): how one priced service was billed as several, by group.
+SPLITS = (
+    ("将“肝功能”组合检验拆分为谷丙转氨酶、谷草转氨酶等单项分别计费", "lab"),
+    ("将“血脂四项”拆分为总胆固醇、甘油三酯等单项分别计费", "lab"),
+    ("将“清创缝合”拆分为清创术和缝合术分别计费", "treatment"),
+    ("将一次“针灸”按穴位数拆分为多次计费", "tcm"),
+    ("将一次“颈椎牵引”按部位拆分为多次计费", "rehab"),
+)
+#: Services outside the insurance's payment scope, billed under a covered item of the group.
+NOT_COVERED = {"lab": "健康体检项目", "exam": "健康体检项目", "treatment": "美容护理项目", "tcm": "养生保健项目",
+               "rehab": "保健理疗项目"}
 DRUGS = ("阿莫西林胶囊", "头孢克肟片", "布洛芬缓释胶囊", "复方丹参滴丸", "阿托伐他汀钙片", "苯磺酸氨氯地平片",
          "二甲双胍片", "奥美拉唑肠溶胶囊", "银杏叶提取物注射液", "丹红注射液", "甲钴胺片", "血塞通注射液",
          "蒙脱石散", "硝苯地平控释片", "氯吡格雷片", "胰岛素注射液", "复方甘草片", "维生素B12注射液")
+#: What a retail pharmacy sells: no drugs given by drip or by a nurse's injection (insulin is
+#: injected by the patient), no ward consumables.
+PHARMACY_DRUGS = tuple(d for d in DRUGS if not d.endswith("注射液") or d == "胰岛素注射液")
 CONSUMABLES = ("一次性输液器", "医用敷料", "静脉留置针", "一次性注射器", "导尿包", "血糖试纸", "医用胶带", "弹力绷带")
+PHARMACY_CONSUMABLES = ("医用敷料", "一次性注射器", "血糖试纸", "医用胶带", "弹力绷带")
 DAILY_GOODS = ("洗发水", "护肤霜", "面膜", "牙膏", "保健食品", "食用油", "洗衣液", "驱蚊液", "沐浴露", "奶粉")
 
 # -- findings: violation type -> templates ---------------------------------------------------------
+#: A template is used only where its slots can be filled for the institution (``{lab}`` needs a
+#: hospital with a laboratory, ``{tcm}`` one that offers TCM techniques …) and, when it speaks of
+#: 住院 (in-patients), only for a hospital with wards.
 FINDINGS: dict[str, tuple[str, ...]] = {
     "分解收费": (
-        "抽审病历中有{n}份将{item}拆分为多个项目分别计费，违反医疗服务价格项目规范，涉及医保基金{amount}元。",
-        "{item}按部位、按次数拆分收费，{n}人次重复计收同一项目内涵费用，涉及医保基金{amount}元。",
+        "抽审病历中有{n}份{split}，违反医疗服务价格项目规范，涉及医保基金{amount}元。",
     ),
     "超标准收费": (
         "{item}收费高于本地医疗服务价格标准，{n}人次超标准收费，涉及医保基金{amount}元。",
         "{cons}结算价格高于采购价格，未执行零差率销售，涉及医保基金{amount}元。",
     ),
     "重复收费": (
-        "住院期间同时收取“{item}”和已包含在其项目内涵中的“{item2}”，重复收费{n}人次，涉及医保基金{amount}元。",
-        "同一次{item}在门诊和住院结算中各收取一次，重复收费{n}笔，涉及医保基金{amount}元。",
+        "收取“{included_in}”的同时另收已包含在其项目内涵中的“{included}”，重复收费{n}人次，涉及医保基金{amount}元。",
+        "同一次{test}在门诊和住院结算中各收取一次，重复收费{n}笔，涉及医保基金{amount}元。",
     ),
     "套用项目收费": (
-        "将不属于医保支付范围的项目套用为“{item}”收费，{n}人次，涉及医保基金{amount}元。",
-        "{item2}套用“{item}”项目编码结算，收费标准高于实际服务，{n}人次，涉及医保基金{amount}元。",
+        "将不属于医保支付范围的{not_covered}套用为“{swap_billed}”收费，{n}人次，涉及医保基金{amount}元。",
+        "{swap_done}套用“{swap_billed}”项目编码结算，收费标准高于实际服务，{n}人次，涉及医保基金{amount}元。",
     ),
     "串换项目收费": (
-        "将{item2}串换为“{item}”收费，{n}人次，涉及医保基金{amount}元。",
+        "将{swap_done}串换为“{swap_billed}”收费，{n}人次，涉及医保基金{amount}元。",
         "将目录外药品串换为{drug}结算，串换{n}笔，涉及医保基金{amount}元。",
     ),
     "比照项目收费": (
-        "新开展的服务无对应收费项目，自行比照“{item}”收费，{n}人次，涉及医保基金{amount}元。",
+        "新开展的服务无对应收费项目，自行比照“{swap_billed}”收费，{n}人次，涉及医保基金{amount}元。",
     ),
     "超量收费": (
-        "{item}收费数量大于医嘱执行数量，抽审{n}份病历中多收{times}次，涉及医保基金{amount}元。",
-        "{cons}计费数量超过护理记录中的实际使用数量，{n}份病历多计{times}个，涉及医保基金{amount}元。",
+        "{treatment}收费数量大于医嘱执行数量，抽审{n}份病历中多收{times}次，涉及医保基金{amount}元。",
+        "{cons}计费数量超过治疗记录中的实际使用数量，{n}份病历多计{times}个，涉及医保基金{amount}元。",
     ),
     "不合理诊疗": (
-        "{n}份病历存在无指征使用{drug}、无指征开展{item}等不合理诊疗行为，涉及医保基金{amount}元。",
-        "对门诊慢性病患者常规开展{item}，病程记录中缺乏病情依据，{n}人次，涉及医保基金{amount}元。",
+        "{n}份病历存在无指征使用{drug}、无指征开展{treatment}等不合理诊疗行为，涉及医保基金{amount}元。",
+        "对门诊慢性病患者常规开展{test}，病程记录中缺乏病情依据，{n}人次，涉及医保基金{amount}元。",
     ),
     "挂床住院": (
         "查房时{m}名登记在院患者不在病房，床头卡与实际不符，存在挂床住院，涉及医保基金{amount}元。",
-        "住院病历显示患者住院期间仅有{item}等简单治疗，护理记录连续{days}天无生命体征记录，疑似挂床住院，涉及医保基金{amount}元。",
+        "住院病历显示患者住院期间仅有{treatment}等简单治疗，护理记录连续{days}天无生命体征记录，疑似挂床住院，涉及医保基金{amount}元。",
     ),
     "换串药品和耗材": (
         "{cons}实际领用数量与结算数量不符，以{cons}名义结算其他耗材，涉及医保基金{amount}元。",
@@ -103,8 +157,8 @@ FINDINGS: dict[str, tuple[str, ...]] = {
         "{m}名患者入院时各项检查结果正常，病历中无入院指征记录，疑似诱导住院，涉及医保基金{amount}元。",
     ),
     "虚构医疗服务": (
-        "医嘱和护理记录中无{item}执行记录，却按{times}次收费，虚构医疗服务{n}人次，涉及医保基金{amount}元。",
-        "治疗登记本中{item}的治疗人次少于结算人次，差额{times}人次，涉及医保基金{amount}元。",
+        "医嘱和治疗记录中无{treatment}执行记录，却按{times}次收费，虚构医疗服务{n}人次，涉及医保基金{amount}元。",
+        "治疗登记本中{treatment}的治疗人次少于结算人次，差额{times}人次，涉及医保基金{amount}元。",
     ),
     "伪造医疗文书票据": (
         "{n}份病历的检查报告单与设备原始记录无法对应，存在补写、涂改医疗文书情况，涉及医保基金{amount}元。",
@@ -126,13 +180,13 @@ FINDINGS: dict[str, tuple[str, ...]] = {
         "{drug}超出医保限定支付范围使用，{n}份病历不符合限定条件仍由医保基金支付，涉及医保基金{amount}元。",
     ),
     "过度检查": (
-        "门诊患者常规同时开具{item}和{item2}，与诊断关联性不强，过度检查{n}人次，涉及医保基金{amount}元。",
+        "门诊患者常规同时开具{test}和{test2}，与诊断关联性不强，过度检查{n}人次，涉及医保基金{amount}元。",
     ),
     "过度治疗": (
-        "对轻症患者连续{days}天安排{item}，疗程明显超出诊疗规范，{n}人次，涉及医保基金{amount}元。",
+        "对轻症患者连续{days}天安排{treatment}，疗程明显超出诊疗规范，{n}人次，涉及医保基金{amount}元。",
     ),
     "捆绑式检查": (
-        "将{item}、{item2}等项目打包开具，未按病情选择检查项目，{n}人次，涉及医保基金{amount}元。",
+        "将{test}、{test2}等项目打包开具，未按病情选择检查项目，{n}人次，涉及医保基金{amount}元。",
     ),
     "假病人": (
         "核实发现{m}名“住院患者”住院期间在外正常活动，存在冒名、虚假住院，涉及医保基金{amount}元。",
@@ -144,7 +198,7 @@ FINDINGS: dict[str, tuple[str, ...]] = {
         "报销材料中的{m}张票据与本机构收费系统记录不一致，疑似虚开票据，涉及医保基金{amount}元。",
     ),
     "假检测": (
-        "检验仪器原始数据中无{item}检测记录，却出具检测报告并收费{n}人次，涉及医保基金{amount}元。",
+        "检验仪器原始数据中无{lab}检测记录，却出具检测报告并收费{n}人次，涉及医保基金{amount}元。",
     ),
     "假透析": (
         "透析记录与设备运行记录不符，虚记透析{times}次，涉及医保基金{amount}元。",
@@ -158,8 +212,8 @@ FINDINGS: dict[str, tuple[str, ...]] = {
         "结算数据显示同一时段内连续为{n}名参保人员刷卡，购药品种和金额高度一致，疑似聚敛医保卡集中刷卡，涉及医保基金{amount}元。",
     ),
     "诱导参保人员购买生活用品及化妆品": (
-        "店内陈列{goods}等非医保商品，以药品名义通过医保结算{n}笔，涉及医保基金{amount}元。",
-        "营业员以“医保个人账户余额年底清零”为由诱导参保人员购买{goods}，结算{n}笔，涉及医保基金{amount}元。",
+        "店内陈列{goods}等非医保商品，以药品名义通过医保结算{sales}笔，涉及医保基金{amount}元。",
+        "营业员以“医保个人账户余额年底清零”为由诱导参保人员购买{goods}，结算{sales}笔，涉及医保基金{amount}元。",
     ),
     "其他违法违规行为": (
         "医保药品未按规定实行进销存管理，部分{drug}无购进票据，涉及医保基金{amount}元。",
@@ -169,7 +223,7 @@ FINDINGS: dict[str, tuple[str, ...]] = {
         "抽审的手工报销申报材料中，有{m}份缺少转诊或异地就医备案材料，初审、复核签字不全，审核制度执行不到位。",
     ),
     "违规支付医保费用": (
-        "{m}份手工报销申报材料中包含不属于医保支付范围的{item}费用，经办机构仍予支付，涉及医保基金{amount}元。",
+        "{m}份手工报销申报材料中包含不属于医保支付范围的{not_covered}费用，经办机构仍予支付，涉及医保基金{amount}元。",
     ),
     "内审制度不健全": (
         "内控部门未按季度开展内部审核，{year}年度内审报告缺失，风险点识别和防控措施未形成书面制度。",
@@ -185,6 +239,13 @@ FINDINGS: dict[str, tuple[str, ...]] = {
     ),
     "违规拖欠定点医药机构费用": (
         "对{m}家定点医药机构的结算费用未按协议约定时限拨付，最长逾期{days}天。",
+    ),
+}
+
+#: Templates for one kind of institution that replace the general ones of a violation type.
+FINDINGS_FOR: dict[tuple[str, str], tuple[str, ...]] = {
+    ("其他违法违规行为", "医保经办机构"): (
+        "经办服务窗口未公示医保经办事项、办理时限和投诉举报渠道，{m}笔业务超出承诺时限办理。",
     ),
 }
 
@@ -207,8 +268,11 @@ EVIDENCE = (
     "检查人员现场拍摄的{doc}照片和询问笔录，存入项目内部案卷。",
     "医保结算系统导出的明细数据与{doc}比对表，经双人复核后存档。",
 )
+#: Documents evidence is taken from; a hospital without wards has no 病案首页 or nursing records,
+#: one without a laboratory no analyser records.
 EVIDENCE_DOCS = {
-    "定点医疗机构": ("病历首页及医嘱单", "收费明细清单", "药品进销存台账", "护理记录单", "检验仪器原始记录", "治疗登记本"),
+    "定点医疗机构": ("病案首页及医嘱单", "收费明细清单", "药品进销存台账", "护理记录单", "检验仪器原始记录", "治疗登记本"),
+    "门诊": ("门诊病历及处方", "收费明细清单", "药品进销存台账", "检验仪器原始记录", "治疗登记本"),
     "定点零售药店": ("处方及销售小票", "药品进销存台账", "采购发票", "店内商品陈列"),
     "医保经办机构": ("手工报销申报材料", "审核流程记录", "基金拨付台账"),
 }
@@ -221,7 +285,7 @@ RESULT_FOUND = ("发现{k}类问题，已现场反馈并要求限期整改。", 
 SUMMARY = {
     "hospital": (
         "检查组{inspectors}人对该机构开展{type}，查看医保服务协议履行、收费公示、药品耗材进销存和医保结算情况{sampling}。",
-        "检查组{inspectors}人到该机构开展{type}，核对医保结算数据、住院和门诊病历、收费明细{sampling}。",
+        "检查组{inspectors}人到该机构开展{type}，核对医保结算数据、{records}、收费明细{sampling}。",
     ),
     "pharmacy": (
         "检查组{inspectors}人对该药店开展{type}，核对医保结算记录与销售小票、处方留存及药品进销存台账，检查店内商品陈列情况。",
@@ -236,7 +300,7 @@ SUMMARY = {
     "明察暗访": ("检查人员以普通顾客身份购药，观察医保结算和商品销售情况，随后亮明身份核对结算记录。",),
     "举报核查": ("针对举报线索开展现场核查，调取相关时段的结算明细、处方和病历资料。",),
     "病历审核": ("调取病历电子资料进行书面审核{sampling}。",),
-    "飞行检查": ("会同医保局工作人员开展飞行检查，重点核查住院病历、收费明细和药品耗材进销存{sampling}。",),
+    "飞行检查": ("会同医保局工作人员开展飞行检查，重点核查{records}、收费明细和药品耗材进销存{sampling}。",),
     "交叉检查": ("会同其他区县检查人员开展交叉检查，重点核查收费明细和药品耗材进销存{sampling}。",),
 }
 SAMPLING_PHRASE = "，抽审{start}—{end}年{basis}{sampled}份，发现问题{problems}份"
@@ -255,7 +319,7 @@ SOURCE_PHRASES = {
 CASE_SUMMARY = {
     "institution": (
         "{source}，{name}存在{violations}等问题。经调取相关时段医保结算数据和原始资料核查，涉及医保基金{amount}。",
-        "{source}，{name}涉嫌{violations}。受托方调取结算明细、病历和进销存台账进行核查，涉及医保基金{amount}。",
+        "{source}，{name}涉嫌{violations}。受托方调取结算明细、{documents}和进销存台账进行核查，涉及医保基金{amount}。",
     ),
     "医保经办机构": (
         "{source}，{name}在手工报销审核和基金拨付中存在{violations}等问题，涉及医保基金{amount}。",
@@ -268,6 +332,10 @@ CASE_SUMMARY = {
         "{source}，参保人员（化名编码 {code}）涉嫌{violations}，涉及医保基金{amount}。",
     ),
 }
+#: What the contractor reads at each kind of institution (case summaries).
+CASE_DOCUMENTS = {"定点医疗机构": "病历", "定点零售药店": "处方、销售小票"}
+#: An insured person's violations that are told as buying at pharmacies (the other template is general).
+INSURED_PURCHASES = frozenset({"冒卡（名）就医", "空刷医保卡", "套取和倒卖药品及耗材", "变卖医保结算的药品或诊疗项目"})
 #: Whistle-blower texts (confidential, fictional, without any personal data), each with the
 #: violation type it reports.
 LEAD_TEXTS = {

@@ -23,7 +23,7 @@ class Terms:
     start: dt.date
     end: dt.date
     expected: dict[str, int]
-    report_rules: dict[str, tuple[int, str]]          # institution type -> (days, day type)
+    report_rules: dict[str, tuple[int, str, bool]]    # institution type -> (days, day type, rolls past rest days)
     sampling: dict[str, tuple[str, str, int]]         # institution type -> (basis, volume field, years)
     roles: list[dict]
     flight: int
@@ -45,11 +45,11 @@ def _date(value: Any) -> dt.date:
 def contract_terms(contract: dict, schemas: SchemaSet) -> Terms:
     """Read a contract record (as loaded, or as generated) into :class:`Terms`."""
     volume_fields = schemas.vocab("sampling_basis").get("x-volume-field", {})
-    report_rules: dict[str, tuple[int, str]] = {}
+    report_rules: dict[str, tuple[int, str, bool]] = {}
     for rule in contract.get("deadlines") or []:
         if rule.get("applies_to") == "inspection" and rule.get("ends") == "report.submitted_on":
             for itype in rule.get("institution_types") or INSTITUTION_TYPES:
-                report_rules.setdefault(itype, (rule["days"], rule["day_type"]))
+                report_rules.setdefault(itype, (rule["days"], rule["day_type"], rule.get("roll") is not False))
     sampling: dict[str, tuple[str, str, int]] = {}
     offline_count, topics, trips = 0, (), []
     for target in contract.get("targets") or []:
@@ -92,6 +92,11 @@ class Region:
     district: str      # 克拉玛依区
     counts: dict[str, int]
     levels: tuple[str, ...] = ("一级", "二级", "三级", "未定级")
+    townships: bool | None = None  # has 乡镇卫生院; by default a county (县) has
+
+    @property
+    def has_townships(self) -> bool:
+        return self.district.endswith("县") if self.townships is None else self.townships
 
     @property
     def doc_prefix(self) -> str:
