@@ -115,3 +115,40 @@ def test_report_due_on_a_holiday_is_on_time_on_the_next_working_day(tmp_path: Pa
     # the contract says the period does not roll (第二百零四条): due 10-01, eight days late
     [item] = _late_items(tmp_path, yibao, "2024-10-09", roll=False)
     assert (item["due"], item["rolled_from"], item["days_late"]) == ("2024-10-01", None, 8)
+
+
+def test_no_demo_report_is_late_against_a_due_date_on_a_rest_day(calendar):
+    """The demo, as the bureau would read it at the end of Karamay's period: every due date of a
+    natural-day rule is a working day (rolled where needed), so nothing is late for a closed office."""
+    import json
+
+    from yibao.cli import main
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["-C", str(PROJECT), "report", "--as-of", "2024-11-21", "--format", "json"]) == 0
+    items = [d for report in json.loads(out.getvalue()) for group in report["deadlines"].values() for d in group
+             if d["kind"] != "milestone" and d["day_type"] == NATURAL_DAYS]
+    assert items, "the demo has natural-day deadline items"
+    for item in items:
+        assert calendar.is_workday(D(item["due"])), item
+    rolled = [d for d in items if d["rolled_from"]]
+    assert all(not calendar.is_workday(D(d["rolled_from"])) for d in rolled)
+
+
+def test_shapingba_demo_shows_night_and_day_rounds_separately():
+    import json
+
+    from yibao.cli import main
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["-C", str(PROJECT), "report", "--as-of", "2020-12-01", "--contract", "HT-2020-SPB", "--format", "json"]) == 0
+    kpis = {k["id"]: k for k in json.loads(out.getvalue())["kpis"]}
+    night, day = kpis["onsite_coverage/夜间查房"], kpis["onsite_coverage/日间查房"]
+    assert night["denominator"] == day["denominator"] == kpis["onsite_coverage"]["denominator"]
+    assert kpis["onsite_coverage"]["numerator"] <= min(night["numerator"], day["numerator"])
