@@ -152,3 +152,16 @@ def test_shapingba_demo_shows_night_and_day_rounds_separately():
     night, day = kpis["onsite_coverage/夜间查房"], kpis["onsite_coverage/日间查房"]
     assert night["denominator"] == day["denominator"] == kpis["onsite_coverage"]["denominator"]
     assert kpis["onsite_coverage"]["numerator"] <= min(night["numerator"], day["numerator"])
+
+
+def test_the_deadline_tables_say_when_a_due_date_was_rolled():
+    from yibao.publish import pages
+
+    item = {"name": "三日内形成调查报告", "starts_on": "2024-09-28", "days": 3, "day_type": NATURAL_DAYS,
+            "due": "2024-10-08", "rolled_from": "2024-10-01", "done_on": None, "status": "未到期", "days_late": None,
+            "workdays_late": None}
+    [(row, _)], _ = pages._deadline_rows(None, [item], "deadlines.md")
+    cell = str(row[3])
+    assert "2024-10-08" in cell and "2024-10-01" in cell and "顺延" in cell
+    [(row, _)], _ = pages._deadline_rows(None, [{**item, "rolled_from": None, "due": "2024-10-01"}], "deadlines.md")
+    assert "顺延" not in str(row[3])

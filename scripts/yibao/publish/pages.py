@@ -456,8 +456,11 @@ def _deadline_rows(site: Site, items: list, page: str, with_record: bool = False
         status = d.get("status")
         badge = tag("span", status, class_=f"yb-badge {STATUS_CLASS[DEADLINE_CLASS.get(status, 'na')]}".strip())
         term = f"{d['days']} 个{d['day_type']}" if d.get("days") is not None else "阶段节点"
-        row = [d.get("name"), fmt(d.get("starts_on")), term, date_span(d.get("due"), DUE_CLASS), fmt(d.get("done_on")), badge,
-               late or EMPTY]
+        due = date_span(d.get("due"), DUE_CLASS)
+        if d.get("rolled_from"):  # 《民法典》第二百零三条: the bare last day was a rest day
+            due = join([due, Markup('<span class="yb-note">（'), date_span(d["rolled_from"], DUE_CLASS),
+                        Markup("为休息日，顺延）</span>")], "")
+        row = [d.get("name"), fmt(d.get("starts_on")), term, due, fmt(d.get("done_on")), badge, late or EMPTY]
         keys = [None, d.get("starts_on"), d.get("days"), d.get("due"), d.get("done_on"), status, d.get("days_late") or 0]
         if with_record:
             row = [_deadline_subject(site, d, page), site.ref(page, "institution", d.get("institution"), with_name=True)
