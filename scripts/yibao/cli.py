@@ -91,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="yibao", description="医保基金监管工作记录：校验记录、统计考核指标、生成门户。")
     parser.add_argument("--version", action="version", version=f"yibao {__version__}")
     parser.add_argument("-C", "--repo", metavar="DIR", default=None, help="记录仓库所在目录（默认从当前目录向上查找）")
+    parser.add_argument("--debug", action="store_true",
+                        help="内部错误时显示完整的 Python 调用栈（供维护人员排查；也可设置环境变量 YIBAO_DEBUG=1）")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("validate", help="校验记录（全部或指定文件及其引用的记录）")
@@ -165,7 +167,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - last line of defence: no traceback for users
-        if "--debug" in (argv or sys.argv):
-            raise
-        sys.stderr.write(f"yibao: 内部错误：{type(exc).__name__}: {visible(str(exc))}\n请把这条信息报告给仓库维护人员。\n")
+        if args.debug or os.environ.get("YIBAO_DEBUG") == "1":
+            import traceback
+
+            sys.stderr.write(visible(traceback.format_exc(), newlines=True))
+        sys.stderr.write(f"yibao: 内部错误：{type(exc).__name__}: {visible(str(exc))}\n请把这条信息报告给仓库维护人员"
+                         f"{'' if args.debug else '（加 --debug 可显示调用栈）'}。\n")
         return EXIT_USAGE
