@@ -60,12 +60,12 @@ def run_build(args: argparse.Namespace) -> int:
     root = _root(args)
     if args.output:
         _check_output_dir(Path(args.output))
-    schemas_cache = None
-    try:
-        from ..cli import _schemas
+    from ..cli import _schemas
+    from ..schemas import SchemaError
 
+    try:
         schemas_cache = _cache(args, root, _schemas(root))
-    except Exception:  # noqa: BLE001 - the cache is an optimisation; the build reports schema errors itself
+    except SchemaError:  # the build reads the schemas again and reports what is wrong with them
         schemas_cache = None
     output = Path(args.output).resolve() if args.output else None
     try:
