@@ -147,3 +147,49 @@ def test_a_clean_change_has_no_history_findings(gitrepo):
     gitrepo.write(NEW_INSPECTION, NEW_INSPECTION_TEXT)
     gitrepo.commit("新增检查记录 JC-2024-0000N1（H65020300001）")
     assert errors(gitrepo, SUBMITTER) == []
+
+
+# -- review findings: what only the parsed YAML shows, odd files, files that came and went -----------
+def test_a_number_folded_over_two_lines_in_an_intermediate_commit_fails(gitrepo):
+    gitrepo.write(NEW_INSPECTION, NEW_INSPECTION_TEXT + "notes: 院方联系人 138 1234\n  5678\n")
+    gitrepo.commit("folded")
+    gitrepo.write(NEW_INSPECTION, NEW_INSPECTION_TEXT)
+    gitrepo.commit("clean")
+    found = [d for d in errors(gitrepo, SUBMITTER) if d.code == "pii-in-history"]
+    assert [(d.path, d.line) for d in found] == [(NEW_INSPECTION, NEW_INSPECTION_TEXT.count("\n") + 1)], found
+    assert "notes" in found[0].message and "138" in found[0].message and "5678" not in found[0].message
+
+
+def test_a_number_spelled_with_escapes_in_an_intermediate_commit_fails(gitrepo):
+    escaped = "".join(f"\\u{ord(c):04x}" for c in "13812345678")
+    gitrepo.write(NEW_INSPECTION, NEW_INSPECTION_TEXT + f'notes: "{escaped}"\n')
+    gitrepo.commit("escaped")
+    gitrepo.write(NEW_INSPECTION, NEW_INSPECTION_TEXT)
+    gitrepo.commit("clean")
+    assert "pii-in-history" in [d.code for d in errors(gitrepo, SUBMITTER)]
+
+
+def test_a_file_that_is_not_utf8_text_in_an_intermediate_commit_is_refused(gitrepo):
+    (gitrepo.root / NEW_INSPECTION).write_bytes(NEW_INSPECTION_TEXT.encode("utf-16"))
+    gitrepo.commit("utf-16")
+    gitrepo.write(NEW_INSPECTION, NEW_INSPECTION_TEXT)
+    gitrepo.commit("clean")
+    assert "unscannable-in-history" in [d.code for d in errors(gitrepo, SUBMITTER)]
+
+
+def test_a_protected_file_added_and_removed_again_is_refused_to_a_contractor(gitrepo):
+    gitrepo.write("scripts/evil.py", "print('x')\n")
+    gitrepo.commit("add")
+    gitrepo.remove("scripts/evil.py")
+    gitrepo.commit("remove")
+    found = [d for d in errors(gitrepo, SUBMITTER) if d.code == "protected-path"]
+    assert [d.path for d in found] == ["scripts/evil.py"]
+    assert [d for d in errors(gitrepo, BUREAU) if d.code == "protected-path"] == []
+
+
+def test_control_bytes_in_a_commit_message_do_not_break_the_scan(gitrepo, tmp_path):
+    gitrepo.write(NEW_INSPECTION, NEW_INSPECTION_TEXT)
+    gitrepo.git("add", "-A")
+    gitrepo.git("commit", "-q", "-m", "hello\x1eworld\x1d\x1f 13812345678")
+    found = errors(gitrepo, SUBMITTER)
+    assert [d.code for d in found] == ["pii-in-commit"], found

@@ -186,3 +186,37 @@ def test_diff_output_never_shows_personal_data_of_either_side(tmp_path: Path, ca
         out = capsys.readouterr().out
         assert MOBILE not in out and SECRET not in out, (fmt, out)
         assert "138******78" in out, (fmt, out)
+
+
+def test_control_bytes_in_commit_messages_never_stop_the_audit_trail(tmp_path: Path):
+    from yibao.load.history import read_history
+
+    root = make_repo(tmp_path, RECORDS).root
+    git(root, "init", "-q", "-b", "main")
+    commit(root, "base\x1e\x1f\x1dfake header")
+    case = root / CASE_PATH
+    case.write_text(case.read_text(encoding="utf-8") + "summary: 已核实\n", encoding="utf-8")
+    commit(root, "second \x1e one")
+    history = read_history(root)
+    assert [c.subject for c in history.record_commits()] == ["second \x1e one", "base\x1e\x1f\x1dfake header"]
+    assert len(history.of(CASE_PATH)) == 2
+
+
+@pytest.mark.parametrize("separator", ["\\t", "\\u200e", "\\u202a"])
+def test_diff_masks_a_number_before_escaping_its_separators(tmp_path: Path, capsys, separator):
+    """A withdrawal reason quoted in the job summary: the tab or mark between the digit groups is
+    shown escaped, and the number is masked first (escaped, it would no longer look like one)."""
+    root = make_repo(tmp_path, RECORDS).root
+    git(root, "init", "-q", "-b", "main")
+    commit(root, "base")
+    git(root, "checkout", "-q", "-b", "pr")
+    case = root / CASE_PATH
+    reason = f"联系 139{separator}8765{separator}4321"
+    text = case.read_text(encoding="utf-8").replace("status: 已立案", "status: 已撤回")
+    case.write_text(text + f'withdrawal:\n  date: 2024-06-01\n  reason: "{reason}"\n  requested_by: 项目负责人\n', encoding="utf-8")
+    commit(root, "withdraw")
+    for fmt in ("markdown", "github", "json"):
+        capsys.readouterr()
+        assert run_main(["-C", str(root), "diff", "main", "HEAD", "--format", fmt, "--as-of", "2024-10-15"]) == 0
+        out = capsys.readouterr().out
+        assert "8765" not in out and "4321" not in out.replace("139******21", ""), (fmt, out)  # the middle groups masked

@@ -28,7 +28,8 @@ from ..load.git_tree import Change, GitTrees, Loaded
 from ..load.repository import EXTENSION, RECORDS, SCHEMAS, Record, stem
 from ..schemas import SchemaSet
 from .findings import Findings
-from .personal_data import find_personal_data, mask, might_contain_personal_data
+from ..load import strict_yaml
+from .personal_data import find_personal_data, format_path, mask, might_contain_personal_data, scan_record
 from .publishable import mask_text
 from .references import REFERENCES, _refs
 from .runner import check_repository
@@ -401,13 +402,15 @@ def check_changes(root: Path, base_ref: str, head_ref: str = "HEAD", actors: Ite
                 if found:
                     diagnostics.append(found)
         diagnostics += _validate(trees, head, head_root, judged_by, steps)
-        diagnostics += history_scan(trees, base, head)
+        commits = trees.commits(base, head)
+        diagnostics += history_scan(trees, base, head, commits)
+        diagnostics += protected_paths_in_commits(commits, ctx, {c.path for c in changes if not c.is_record})
     diagnostics.sort(key=sort_key)
     return ChangeReport(_unique(diagnostics), len(steps), changes, base, head, bool(actors))
 
 
 # -- every commit of the change, not just its last tree ---------------------------------------------
-def history_scan(trees: GitTrees, base: str, head: str) -> list[Diagnostic]:
+def history_scan(trees: GitTrees, base: str, head: str, commits: list | None = None) -> list[Diagnostic]:
     """Personal data in any commit of ``base..head``: the files it wrote, its message, its names.
 
     The pull request's last tree is validated like any record; but a value added in one commit
@@ -420,7 +423,7 @@ def history_scan(trees: GitTrees, base: str, head: str) -> list[Diagnostic]:
            f"git rebase -i {base[:10]}（把该提交标为 edit 或 drop，去掉个人信息），或 git reset --soft {base[:10]} 后重新提交，"
            f"然后 git push --force-with-lease")
     seen: set[str] = set()
-    for commit in trees.commits(base, head):
+    for commit in commits if commits is not None else trees.commits(base, head):
         where = f"提交 {commit.sha[:10]}（{_clip(mask_text(commit.subject))}）"
         for label, text in (("作者", commit.author), ("提交者", commit.committer), ("提交说明", commit.message)):
             for code, matched, _ in find_personal_data(text):
@@ -430,13 +433,63 @@ def history_scan(trees: GitTrees, base: str, head: str) -> list[Diagnostic]:
             if blob in seen:
                 continue
             seen.add(blob)
-            text = trees.read(blob).decode("utf-8", "replace")
-            if not might_contain_personal_data(text):
-                continue
-            for number, line in enumerate(text.splitlines(), 1):
-                for code, matched, col in find_personal_data(line):
-                    out.append(Diagnostic(path, number, col + 1, "pii-in-history",
-                                          f"{where}写入的这一行含有{_PII_WORDS.get(code, '疑似个人信息')}（{mask(matched)}）。{fix}"))
+            out += _scan_blob(path, trees.read(blob), where, fix)
+    return out
+
+
+def _scan_blob(path: str, data: bytes, where: str, fix: str) -> list[Diagnostic]:
+    """One file a commit wrote: line by line (comments included) and, for YAML, value by value.
+
+    The value scan is the one ``validate`` runs on the parsed record: a number folded over two
+    lines or spelled with escapes (``"\\u0031…"``) shows only once the YAML is read. A file that is
+    not UTF-8 text cannot be scanned and is refused as such.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is None or "\0" in text:
+        return [Diagnostic(path, 1, 1, "unscannable-in-history",
+                           f"{where}写入的这个文件不是 UTF-8 文本，无法检查其中有没有个人信息；记录只能是 UTF-8 编码的 YAML 文件。"
+                           "请从本分支的历史中去掉这个文件（git rebase -i），然后 git push --force-with-lease")]
+    if not might_contain_personal_data(text):
+        return []
+    out: list[Diagnostic] = []
+    found: set[tuple[int, str]] = set()
+    for number, line in enumerate(text.splitlines(), 1):
+        for code, matched, col in find_personal_data(line):
+            found.add((number, code))
+            out.append(Diagnostic(path, number, col + 1, "pii-in-history",
+                                  f"{where}写入的这一行含有{_PII_WORDS.get(code, '疑似个人信息')}（{mask(matched)}）。{fix}"))
+    if path.endswith(EXTENSION):
+        value, problems, _ = strict_yaml.load_bytes(data)
+        if value is not None:
+            tree = strict_yaml.compose(text)
+            for field_path, code, masked in scan_record(value):
+                line, col = strict_yaml.locate(tree, field_path)
+                if (line, code) not in found:
+                    found.add((line, code))
+                    out.append(Diagnostic(path, line, col, "pii-in-history",
+                                          f"{where}写入的字段 {format_path(field_path)} 含有{_PII_WORDS.get(code, '疑似个人信息')}"
+                                          f"（{masked}）。{fix}"))
+    return out
+
+
+def protected_paths_in_commits(commits: list, ctx: "Context", reported: set[str] = frozenset()) -> list[Diagnostic]:
+    """Files outside ``records/`` written by any commit of the change, not only by its last tree
+    (``reported``: paths the last tree's check already named)."""
+    out: list[Diagnostic] = []
+    outsiders = [a for a in ctx.actors if a not in ctx.accounts.bureau]
+    if not outsiders:
+        return out
+    for commit in commits:
+        for path, _ in commit.blobs:
+            if path not in reported and not Change("A", path).is_record:
+                out.append(Diagnostic(path, 1, 1, "protected-path",
+                                      f"提交 {commit.sha[:10]} 写入了 {path}；账号 {outsiders[0]} 不是医保局审核账号，只能提交 records/ 下的记录，"
+                                      "即使后来的提交删除了它，它也会留在 git 历史中；请从本分支的历史中去掉（git rebase -i）"))
     return out
 
 

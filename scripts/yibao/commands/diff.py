@@ -10,6 +10,7 @@ import json
 from decimal import Decimal
 
 from ..cli import EXIT_OK, UsageError, _root, extension
+from ..check.publishable import mask_text
 from ..textsafe import log_line, visible
 
 LIMIT = 5  # records named in the headline before "等 N 条"
@@ -30,7 +31,6 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..check.publishable import mask_text
     from ..compute.change_summary import summarise
     from ..load.git_tree import GitError
     from .report import parse_as_of
@@ -103,7 +103,8 @@ def markdown(summary) -> str:
     for problem in summary.problems:
         lines += [f"> ⚠️ {problem}", ""]
     # each item is one line: record text and file names can neither add lines nor drive the terminal
-    return "\n".join(visible(line) for line in lines).rstrip() + "\n"
+    # personal data masked before escaping: an escaped separator (\t, \u200e) would hide a number
+    return "\n".join(visible(mask_text(line)) for line in lines).rstrip() + "\n"
 
 
 def _records_section(summary) -> list[str]:
@@ -190,11 +191,11 @@ def github(summary) -> str:
     for item in summary.deadlines:
         level = "notice" if item["which"] == "due_soon" else "warning"
         path = item.get("path") or ""
-        props = f"file={_gh_escape(path, True)},line=1,title=deadline" if path else "title=deadline"
-        lines.append(f"::{level} {props}::{_gh_escape(deadline_text(item))}")
+        props = f"file={_gh_escape(mask_text(path), True)},line=1,title=deadline" if path else "title=deadline"
+        lines.append(f"::{level} {props}::{_gh_escape(mask_text(deadline_text(item)))}")
     for problem in summary.problems:
-        lines.append(f"::warning title=report::{_gh_escape(problem)}")
-    lines.append(log_line(headline(summary)))  # plain text on one line: it cannot be taken for a command
+        lines.append(f"::warning title=report::{_gh_escape(mask_text(problem))}")
+    lines.append(log_line(mask_text(headline(summary))))  # plain text on one line: it cannot be taken for a command
     return "\n".join(lines)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import git
 
 from . import strict_yaml
+from .history import log_markers
 from .repository import EXTENSION, RECORDS, Record, kind_of
 
 
@@ -149,7 +150,7 @@ class GitTrees:
 
     def commits(self, base: str, head: str) -> list[CommitText]:
         """Every commit in ``base..head`` (oldest first) with the regular files it wrote (one ``git log``)."""
-        rs, us, gs = "\x1e", "\x1f", "\x1d"
+        rs, us, gs = log_markers()
         out = self.repo.git.log(f"{base}..{head}", "--reverse", "--raw", "-z", "--no-abbrev", "--diff-merges=first-parent",
                                 f"--format={rs}%H{us}%an <%ae>{us}%cn <%ce>{us}%B{gs}", stdout_as_string=False)
         text = out.decode("utf-8", "surrogateescape")

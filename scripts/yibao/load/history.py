@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol
@@ -33,8 +34,19 @@ from . import strict_yaml
 from .repository import EXTENSION, RECORDS
 
 ZERO = "0" * 40
-_RS, _US, _GS = "\x1e", "\x1f", "\x1d"
-_FORMAT = f"--format={_RS}%H{_US}%P{_US}%an{_US}%aI{_US}%cn{_US}%cI{_US}%B{_GS}"
+def log_markers() -> tuple[str, str, str]:
+    """Record, field and end-of-header markers for one ``git log --format`` call.
+
+    A commit message may hold any byte but NUL, control characters included, so a fixed marker
+    could be forged by a message (and a message that held one would make the log unreadable).
+    Each call gets markers with a random token no message can know in advance.
+    """
+    token = secrets.token_hex(12)
+    return f"\x1e{token}R", f"\x1e{token}U", f"\x1e{token}G"
+
+
+def _log_format(rs: str, us: str, gs: str) -> str:
+    return f"--format={rs}%H{us}%P{us}%an{us}%aI{us}%cn{us}%cI{us}%B{gs}"
 _PR_PATTERNS = (
     re.compile(r"^Merge pull request #(\d+)"),  # GitHub merge commit
     re.compile(r"^Merge pull request '.*' \(#(\d+)\)"),  # Gitea / Forgejo
@@ -299,7 +311,9 @@ class PendingHistory:
             self.head = None
             return
         # the whole history, not a pathspec: path limiting would rewrite parents and hide merges
-        self.process = repo.git.log("HEAD", "--topo-order", "--reverse", "-z", "--raw", "--no-abbrev", "-M", "-c", _FORMAT,
+        self.markers = log_markers()
+        self.process = repo.git.log("HEAD", "--topo-order", "--reverse", "-z", "--raw", "--no-abbrev", "-M", "-c",
+                                    _log_format(*self.markers),
                                     as_process=True)
         self.output: tuple[bytes, bytes] | None = None
         self.reader = threading.Thread(target=self._collect, daemon=True)
@@ -320,7 +334,7 @@ class PendingHistory:
             from git import GitCommandError
 
             raise GitCommandError(self.process.args, status, err)
-        commits, entries = _parse_log(out.decode("utf-8", "surrogateescape"), self.wanted, gate)
+        commits, entries = _parse_log(out.decode("utf-8", "surrogateescape"), self.wanted, gate, self.markers)
         merges = _merge_of(commits, self.head)
         history = _assemble(commits, entries, merges, self.prefix)
         history.head = self.head
@@ -328,8 +342,10 @@ class PendingHistory:
         return history
 
 
-def _parse_log(raw: str, wanted: str, gate: HistoryGate | None = None) -> tuple[list[Commit], dict[str, list[tuple]]]:
+def _parse_log(raw: str, wanted: str, gate: HistoryGate | None,
+               markers: tuple[str, str, str]) -> tuple[list[Commit], dict[str, list[tuple]]]:
     """Commits (oldest first) and, per commit, its raw entries for record files."""
+    _RS, _US, _GS = markers
     shown = gate.text if gate is not None else _as_is
     commits: list[Commit] = []
     entries: dict[str, list[tuple]] = {}
