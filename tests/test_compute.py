@@ -397,13 +397,13 @@ def test_missing_calendar_year_in_a_report(tmp_path, capsys):
 def test_onsite_coverage_per_type_and_overall(fixture):
     rep = report(fixture, "2024-10-15")
     # in scope: H1-H4, P1, P2, J1; P3 was terminated 6/1 but inspected 5/10, before: its facts keep
-    # counting (the 650204 hospital is outside the rule). Pace: 3-01..10-15 is 229 of the period's
-    # 265 days, so 100% x 229/265 = 86.41% is expected by now.
-    assert figures(rep, "onsite_coverage/定点医疗机构") == (3, 4, 0.75, "落后进度")  # H4 ends 10/20
-    assert kpi(rep, "onsite_coverage/定点医疗机构")["pace"] == round(229 / 265, 6)
+    # counting (the 650204 hospital is outside the rule). Pace: 3-01..10-14, the days wholly past,
+    # are 228 of the period's 265 days, so 100% x 228/265 = 86.04% is expected: 3.44 of 4, whole: 3.
+    assert figures(rep, "onsite_coverage/定点医疗机构") == (3, 4, 0.75, "进行中")  # H4 ends 10/20
+    assert kpi(rep, "onsite_coverage/定点医疗机构")["pace"] == round(228 / 265, 6)
     assert figures(rep, "onsite_coverage/定点零售药店") == (3, 3, 1, "达标")
     assert figures(rep, "onsite_coverage/医保经办机构") == (1, 1, 1, "达标")
-    assert figures(rep, "onsite_coverage") == (7, 8, 0.875, "进行中")  # 87.5% >= 86.41%
+    assert figures(rep, "onsite_coverage") == (7, 8, 0.875, "进行中")  # 7 >= floor(6.88)
     assert kpi(rep, "onsite_coverage/定点零售药店")["records"] == ["JC-2024-000004", "JC-2024-000005", "JC-2024-000006"]
     final = report(fixture, "2024-11-20")
     assert figures(final, "onsite_coverage") == (8, 8, 1, "达标")
@@ -454,12 +454,12 @@ def test_reports_on_time_per_institution_type(fixture):
 def test_trainings_and_topics(fixture):
     rep = report(fixture, "2024-10-15")
     # offline trainings ended by 10/15: PX1, PX2 (PX3 on 10/20; PX4 online; PX5 withdrawn)
-    # pace: 4 x 229/265 = 3.46 trainings expected by 10/15; 2 held is behind, and so are 3 topics
+    # pace: 4 x 228/265 = 3.44 trainings expected by 10/15, whole: 3; 2 held is behind, 3 topics are not
     assert figures(rep, "trainings_held") == (2, None, 2, "落后进度")
-    assert kpi(rep, "trainings_held")["pace"] == round(4 * 229 / 265, 6)
-    assert figures(rep, "training_topics_covered") == (3, 4, 3, "落后进度")
+    assert kpi(rep, "trainings_held")["pace"] == round(4 * 228 / 265, 6)
+    assert figures(rep, "training_topics_covered") == (3, 4, 3, "进行中")
     assert figures(rep, "training_topics_covered/贯彻执行条例") == (0, None, 0, "进行中")
-    assert figures(report(fixture, "2024-03-20"), "trainings_held") == (0, None, 0, "落后进度")  # 4 x 20/265 = 0.30
+    assert figures(report(fixture, "2024-03-20"), "trainings_held") == (0, None, 0, "进行中")  # 4 x 19/265 = 0.29: not one due yet
     final = report(fixture, "2024-11-21")
     assert figures(final, "trainings_held") == (3, None, 3, "未达标")
     assert figures(final, "training_topics_covered") == (4, 4, 4, "达标")
@@ -467,10 +467,10 @@ def test_trainings_and_topics(fixture):
 
 def test_study_trips_need_two_bureau_staff(fixture):
     rep = report(fixture, "2024-10-15")
-    # pace 4 x 229/265 = 3.46 and 2 x 229/265 = 1.73: one trip each is behind
+    # pace 4 x 228/265 = 3.44 (whole: 3) and 2 x 228/265 = 1.72 (whole: 1): one trip is behind inside, on pace outside
     assert figures(rep, "study_trips/省内") == (1, None, 1, "落后进度")  # the trip with 1 bureau staff does not count
     assert kpi(rep, "study_trips/省内")["records"] == ["PX-2024-000006"]
-    assert figures(rep, "study_trips/省外") == (1, None, 1, "落后进度")
+    assert figures(rep, "study_trips/省外") == (1, None, 1, "进行中")
 
 
 def test_team_composition(fixture):
@@ -525,8 +525,8 @@ def test_money_sums_are_exact(fixture):
 def test_institutions_records_and_special_inspections(fixture):
     rep = report(fixture, "2024-10-15")
     # distinct institutions with an ended inspection: H1, H2, H3, P1, P2, J1, and P3 (inspected 5/10,
-    # terminated 6/1: the inspection happened). Each is behind its pace (x 229/265 = 0.864):
-    # 113 -> 97.6, 2000 -> 1728.3, 12 -> 10.4.
+    # terminated 6/1: the inspection happened). Each is behind its pace (x 228/265 = 0.860):
+    # 113 -> 97.2, 2000 -> 1720.8, 12 -> 10.3.
     assert figures(rep, "institutions_audited") == (7, None, 7, "落后进度")
     assert figures(rep, "records_reviewed") == (440, None, 440, "落后进度")  # 300 + 90 + 50 medical records
     assert figures(rep, "special_inspection_institutions") == (1, None, 1, "落后进度")  # H2's 专项检查

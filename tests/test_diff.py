@@ -47,8 +47,8 @@ def test_a_new_inspection_moves_the_coverage_kpi(gitrepo, yibao):
     # three institutions in scope; the hospital was inspected on site, now the pharmacy too
     assert headline.startswith("新增检查 1 条，")
     assert "33.33% → 66.66%" in headline
-    # pace by 06-20: 172 of 366 days = 47.0%, so 33.33% was behind and 66.66% is on pace
-    assert "| HT-2024-TEST |" in out and "| 33.33% | 66.66% | 落后进度 → 进行中 |" in out
+    # pace by 06-20: 172 of 366 days = 47.0% of 3 = 1.41 institutions, whole: 1; both sides on pace
+    assert "| HT-2024-TEST |" in out and "| 33.33% | 66.66% | 进行中 |" in out
     assert "已逾期：JC-2024-0000N1 药店调查结束后次日形成调查报告（截止 2024-06-12，已逾期 8 天）" in out
 
 

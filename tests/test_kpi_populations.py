@@ -39,8 +39,8 @@ def test_a_hospital_terminated_after_its_inspection_keeps_its_facts(tmp_path):
     assert figures(rep, f"problem_discovery_rate/{H2}") == (30, 90, round(1 / 3, 6), "进行中")
     # sampling: H1 300/10,000 and H2 90/4,000 (H3 has no 2022 volume): 390 / 14,000
     assert figures(rep, "record_sampling_rate") == (390, 14000, round(390 / 14000, 6), "达标")
-    # coverage: H1, H2 (inspected before its termination), H3 covered; H4 not yet: 3 of 4
-    assert figures(rep, "onsite_coverage/定点医疗机构") == (3, 4, 0.75, "落后进度")
+    # coverage: H1, H2 (inspected before its termination), H3 covered; H4 not yet: 3 of 4 (pace 3.46)
+    assert figures(rep, "onsite_coverage/定点医疗机构") == (3, 4, 0.75, "进行中")
     definition = kpi(rep, "onsite_coverage")["definition"]
     assert "解除" in definition and "照常计入" in definition
 
@@ -132,17 +132,26 @@ def fixture_a(tmp_path_factory):
 
 # -- pace ----------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("as_of, held, expected", [
-    # 4 trainings over 265 days: by 04-10 (41 days) 0.62 expected, 1 held (4/10) -> on pace
+    # 4 trainings over 265 days; the days wholly past before the statistics date count.
+    # On 04-10 40 days are past: 0.60 expected, 1 held (4/10) -> on pace
     ("2024-04-10", 1, "进行中"),
-    # by 06-12 (104 days) 1.57 expected, 2 held -> on pace
+    # 06-12: 103 days, 1.55 expected, 2 held -> on pace
     ("2024-06-12", 2, "进行中"),
-    # by 08-31 (184 days) 2.78 expected, 2 held -> behind
-    ("2024-08-31", 2, "落后进度"),
-    # the last day: 4 expected, 3 held: still in progress (the day runs to 24:00) but behind
-    ("2024-11-20", 3, "落后进度"),
+    # 08-31: 183 days, 2.76 expected, 2 whole: 2 held -> on pace
+    ("2024-08-31", 2, "进行中"),
+    # 09-15: 198 days, 2.99: still 2 whole; 09-16: 199 days, 3.004: the third is due
+    ("2024-09-15", 2, "进行中"),
+    ("2024-09-16", 2, "落后进度"),
+    # the last day: 264 days past, 3.98 expected, 3 whole, 3 held: the day runs to 24:00
+    ("2024-11-20", 3, "进行中"),
     ("2024-11-21", 3, "未达标"),
 ])
 def test_count_target_pace(fixture_a, as_of, held, expected):
     rep = report(fixture_a, as_of)
     assert figures(rep, "trainings_held")[0] == held
     assert kpi(rep, "trainings_held")["status"] == expected
+
+
+def test_nothing_is_behind_on_the_first_day(fixture_a):
+    rep = report(fixture_a, "2024-03-01")  # 1 of 265 days: no whole training, trip or institution is due yet
+    assert [k["id"] for k in rep["kpis"] if k["status"] == "落后进度"] == []

@@ -27,6 +27,7 @@ filter. An institution whose agreement starts mid-period is in the population fr
 """
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -45,8 +46,9 @@ RATE, COUNT, YUAN = "rate", "count", "yuan"
 STATUS_RULE = ("状态：没有可计算的记录（分母为 0）时为“无数据”；达到目标为“达标”；未达到目标时，"
                "服务期已结束（统计日晚于服务期最后一日；最后一日到 24 时才结束，见《民法典》第二百零三条第二款）"
                "或已不可能达到目标为“未达标”，服务期内低于进度目标为“落后进度”，否则为“进行中”。")
-PACE_RULE = ("进度目标 = 目标值 × 截至统计日已过的服务期天数 ÷ 服务期总天数（按服务期均匀推进，统计日当天计入）；"
-             "低于进度目标时状态为“落后进度”。")
+PACE_RULE = ("进度目标 = 目标值 × 统计日之前已经过去的服务期天数 ÷ 服务期总天数（按服务期均匀推进；统计日当天尚未过完，不计入）；"
+             "完成的件数（比例目标按分母折算的家数）少于进度目标的整数部分时，状态为“落后进度”"
+             "（例如服务期 265 天、目标 4 场培训：已过 67 天时进度目标为 1.01 场，这时一场未办才算落后）。")
 DESCRIPTIVE_RULE = "描述性统计，不设目标：没有记录时状态为“无数据”，有记录时不判断达标（显示为 —）。"
 AS_OF_RULE = "只计统计日当天及以前发生的事实；已撤回的记录不计。"
 
@@ -66,10 +68,11 @@ class Kpi:
     pace: Any = None  # the value expected by the statistics date, for targets that have a pace
 
 
-def judge(view: ContractView, value: Any, target: Any, has_data: bool, pace: Any = None, lost: bool = False) -> str | None:
+def judge(view: ContractView, value: Any, target: Any, has_data: bool, behind: bool = False, lost: bool = False) -> str | None:
     """The status sentence of :data:`STATUS_RULE` (None for a descriptive KPI with data).
 
-    ``lost``: the target can no longer be reached within the period, whatever happens next.
+    ``behind``: below the whole units the pace asks for by now; ``lost``: the target can no longer
+    be reached within the period, whatever happens next.
     """
     if not has_data or value is None:
         return NO_DATA
@@ -79,7 +82,7 @@ def judge(view: ContractView, value: Any, target: Any, has_data: bool, pace: Any
         return MET
     if lost or not view.running:
         return NOT_MET
-    if pace is not None and Fraction(value) < Fraction(pace):
+    if behind:
         return BEHIND
     return IN_PROGRESS
 
@@ -95,14 +98,16 @@ def rate(view: ContractView, id_: str, name: str, definition: str, numerator: in
          target: Any, records: Iterable[str], paced: bool = False, lost: bool = False) -> Kpi:
     value = Fraction(numerator, denominator) if denominator else None
     pace = pace_of(view, target) if paced else None
-    return Kpi(id_, name, definition, value, target, judge(view, value, target, bool(denominator), pace, lost),
+    behind = pace is not None and bool(denominator) and numerator < math.floor(pace * denominator)
+    return Kpi(id_, name, definition, value, target, judge(view, value, target, bool(denominator), behind, lost),
                numerator, denominator, sorted(set(records)), RATE, pace)
 
 
 def count(view: ContractView, id_: str, name: str, definition: str, value: int, target: Any,
           records: Iterable[str], has_data: bool, denominator: int | None = None, paced: bool = False) -> Kpi:
     pace = pace_of(view, target) if paced else None
-    return Kpi(id_, name, definition, value, target, judge(view, value, target, has_data, pace),
+    behind = pace is not None and value < math.floor(pace)
+    return Kpi(id_, name, definition, value, target, judge(view, value, target, has_data, behind),
                value, denominator, sorted(set(records)), COUNT, pace)
 
 

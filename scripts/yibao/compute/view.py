@@ -156,12 +156,13 @@ class ContractView:
 
     @cached_property
     def elapsed(self) -> Fraction | None:
-        """The share of the service period that has passed by the end of ``as_of`` (0 to 1)."""
+        """The share of the service period wholly past before ``as_of`` (0 to 1): the statistics
+        date itself is still running, as the period's last day is until 24:00."""
         start, end = self.period
         if start is None or end is None or end < start:
             return None
         total = (end - start).days + 1
-        done = min(max((self.as_of - start).days + 1, 0), total)
+        done = min(max((self.as_of - start).days, 0), total)
         return Fraction(done, total)
 
     def _own(self, kind: str) -> list[Record]:
