@@ -1,0 +1,98 @@
+"""双随机 draws that anyone can re-verify with a shell.
+
+Method ``sha256-rank-v1``: each candidate ID is ranked by the SHA-256 of ``seed + "\\n" + ID``
+(UTF-8, lower-case hex, ascending; equal hashes, impossible in practice, by ID) and the first
+``k`` are chosen. The same ranking in a shell::
+
+    printf '%s\\n%s' "$seed" "$id" | sha256sum
+
+Stratified draws take ``k`` per stratum (e.g. per institution type). Inspectors for a target are
+ranked the same way over the pool with the derived seed ``seed + "\\n" + "inspectors" + "\\n" +
+target``, after leaving out the inspectors in conflict for that target (who inspected it last
+time, when the draw says so). The frame and the pool are fixed by the SHA-256 of their sorted IDs
+joined by ``"\\n"``.
+
+Pure functions, no I/O: the check rule (``check.draws``) and ``yibao draw`` both call
+:func:`run_draw`, so what CI verifies is what the command wrote.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+ALGORITHM = "sha256-rank-v1"
+INSPECTORS = "inspectors"
+
+
+class DrawError(ValueError):
+    """The draw cannot be made (a stratum or a pool too small); the message is Chinese."""
+
+
+def rank_key(seed: str, ident: str) -> str:
+    return hashlib.sha256(f"{seed}\n{ident}".encode("utf-8")).hexdigest()
+
+
+def rank(seed: str, ids: Iterable[str]) -> list[str]:
+    """The IDs (each once) in draw order."""
+    return sorted(set(ids), key=lambda i: (rank_key(seed, i), i))
+
+
+def pick(seed: str, ids: Iterable[str], k: int) -> list[str]:
+    return rank(seed, ids)[:max(k, 0)]
+
+
+def ids_sha256(ids: Iterable[str]) -> str:
+    """SHA-256 of the sorted IDs joined by newlines (``sort | ... | sha256sum`` without the last newline)."""
+    return hashlib.sha256("\n".join(sorted(set(ids))).encode("utf-8")).hexdigest()
+
+
+def inspector_seed(seed: str, target: str) -> str:
+    return f"{seed}\n{INSPECTORS}\n{target}"
+
+
+@dataclass
+class Draw:
+    """What a draw fixes and what it chose."""
+
+    frame_sha256: str
+    frame_size: int
+    strata: dict[str, int]  # stratum -> frame size in it
+    pool_sha256: str
+    pool_size: int
+    result: list[dict] = field(default_factory=list)  # [{"institution": ID, "inspectors": [IDs]}]
+
+
+def run_draw(seed: str, frame: Mapping[str, str], pool: Iterable[str], counts: Mapping[str, int] | int,
+             min_per_target: int, conflicts: Mapping[str, Iterable[str]] | None = None) -> Draw:
+    """Draw targets from ``frame`` ({ID: stratum}) and inspectors from ``pool``.
+
+    ``counts`` is a total (one draw over the whole frame) or {stratum: k}; strata are taken in
+    sorted order and targets in draw order within each. ``conflicts`` maps a target to the
+    inspectors who may not inspect it.
+    """
+    pool = sorted(set(pool))
+    strata: dict[str, list[str]] = {}
+    for ident, stratum in frame.items():
+        strata.setdefault(stratum, []).append(ident)
+    targets: list[str] = []
+    if isinstance(counts, int):
+        if counts > len(frame):
+            raise DrawError(f"抽取数 {counts} 超过抽取范围内的机构数 {len(frame)}")
+        targets = pick(seed, frame, counts)
+    else:
+        for stratum in sorted(counts):
+            members = strata.get(stratum, [])
+            if counts[stratum] > len(members):
+                raise DrawError(f"{stratum}抽取 {counts[stratum]} 家，超过抽取范围内的 {len(members)} 家")
+            targets += pick(seed, members, counts[stratum])
+    result = []
+    for target in targets:
+        excluded = set((conflicts or {}).get(target, ()))
+        eligible = [p for p in pool if p not in excluded]
+        if len(eligible) < min_per_target:
+            raise DrawError(f"{target} 可抽取的检查人员只有 {len(eligible)} 人（已回避 {len(excluded & set(pool))} 人），"
+                            f"少于每家 {min_per_target} 人")
+        result.append({"institution": target, "inspectors": pick(inspector_seed(seed, target), eligible, min_per_target)})
+    return Draw(ids_sha256(frame), len(set(frame)), {s: len(m) for s, m in sorted(strata.items())},
+                ids_sha256(pool), len(pool), result)
