@@ -165,6 +165,7 @@ type: 专项检查
 on_site: true
 start_date: 2024-06-03
 end_date: 2024-06-05
+draw: CQ-2024-000001  # withdrawn: not held to the draw
 inspectors: [RY-A00001, RY-A00002, RY-A00003]
 bureau_staff: 1
 sampling:
@@ -272,8 +273,39 @@ makeup_workdays:
   - {date: 2025-02-08, name: 春节}
 notes: 全字段日历
 """),
+    # made with: yibao draw --contract HT-2024-TEST --date 2024-06-03 --seed "2024-06-03 上证综指收盘 3078.49" --types 定点医疗机构 定点零售药店 医保经办机构
+    #   --per-type 定点医疗机构=1 定点零售药店=1 医保经办机构=1 (over RECORDS and the other FULL records)
+    "draw": ("records/draw/CQ-2024-000001.yaml", """\
+id: CQ-2024-000001
+contract: HT-2024-TEST
+date: 2024-06-03
+purpose: 双随机抽查
+seed: 2024-06-03 上证综指收盘 3078.49
+seed_source: 抽取前一日在局网站公告：以抽取当日上证综指收盘点位为种子
+algorithm: sha256-rank-v1
+frame:
+  description: 项目 HT-2024-TEST 在 2024-06-03 的监管范围内的定点医疗机构、定点零售药店、医保经办机构
+  institution_types: [定点医疗机构, 定点零售药店, 医保经办机构]
+  count: 3
+  per_type: {定点医疗机构: 1, 定点零售药店: 1, 医保经办机构: 1}
+  strata: {医保经办机构: 1, 定点医疗机构: 1, 定点零售药店: 1}
+  ids_sha256: 782adb991b4b9391cf49c0430cbd6c01d452a0e037f236377bb2445480397a2e
+  size: 3
+pool: {ids_sha256: e4f49b3f9a76bff3767077e825ab3db8c04534dfda89173ef02c4379c6ede79e, size: 2, min_per_target: 2, exclude_last_inspectors: false}
+result:
+- institution: J65020300003
+  inspectors: [RY-A00001, RY-A00002]
+- institution: H65020300001
+  inspectors: [RY-A00001, RY-A00002]
+- institution: P65020300002
+  inspectors: [RY-A00001, RY-A00002]
+notes: 全字段抽取
+"""),
 }
 MINIMAL = {path.split("/")[1]: (path, text) for path, text in RECORDS.items() if path.split("/")[1] != "institution" or "H65" in path}
+# a draw is re-run from the records of its date (see test_draw.py), so the shared RECORDS carry none;
+# its minimal form is the full one without the optional fields
+MINIMAL["draw"] = (FULL["draw"][0], re.sub(r"(?m)^(  per_type:.*|notes:.*)\n", "", FULL["draw"][1]))
 
 
 # -- helpers ------------------------------------------------------------------------------------------------------

@@ -216,7 +216,7 @@ def _readers_of_every(kinds: dict[str, str], changed: list[str], removed: list[s
     fields: dict = state["fields"]
     old_ids: dict = state["ids"]
     out: set[str] = set()
-    for reader_kind, (read_kind, matters) in READS_EVERY.items():
+    for reader_kind, read_kind, matters in ((r, k, m) for r, pairs in READS_EVERY.items() for k, m in pairs):
         versions: list[Record] = []
         for relpath in (*changed, *removed):
             if kinds.get(relpath, relpath.split("/")[1] if relpath.count("/") >= 2 else None) != read_kind:

@@ -13,7 +13,7 @@ from typing import Callable, Iterable
 
 from ..load.repository import Record
 from ..schemas import SchemaSet, nearest
-from . import contract_bounds
+from . import contract_bounds, draws
 
 #: ``report(record, code, message, at[, warning])``: the fifth argument, True for a warning, is
 #: passed positionally (a collecting callable may take ``*args``)
@@ -166,9 +166,10 @@ def related_inspections_same_institution(record: Record, index: Index, schemas: 
 REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "contract": (("scope.institutions", "institution"),),
     "staff": (("contracts", "contract"),),
-    "inspection": (("contract", "contract"), ("institution", "institution"), ("inspectors", "staff")),
+    "inspection": (("contract", "contract"), ("institution", "institution"), ("inspectors", "staff"), ("draw", "draw")),
     "case": (("contract", "contract"), ("subject.institution", "institution"), ("related_inspections", "inspection")),
     "training": (("contract", "contract"), ("trainers", "staff"), ("participant_institutions", "institution")),
+    "draw": (("contract", "contract"),),
 }
 
 
@@ -177,19 +178,22 @@ REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
 #: read again (``check.incremental``); a rule that reads another field of a referenced record must
 #: add it here — test_incremental compares incremental runs with full runs on random edits.
 LOOKUP_FIELDS: dict[str, tuple[str, ...]] = {
-    "institution": ("type", "region_code", "level", "status"),
-    "staff": ("contracts",),
-    "inspection": ("institution",),
+    "institution": ("type", "region_code", "level", "status", "protocol_history"),
+    "staff": ("contracts", "joined_on", "left_on", "status"),
+    "inspection": ("institution", "inspectors", "start_date", "status"),
     "contract": ("scope", "period"),
+    "draw": ("contract", "result"),
 }
 
 
-#: Rules that read every record of another kind, not only the records referred to: the kind
-#: checked -> (the kind read, whether any of some versions of such records can change the checked
-#: record's findings). After a small change, ``check.incremental`` re-checks each record of the
+#: Rules that read every record of other kinds, not only the records referred to: the kind
+#: checked -> ((the kind read, whether any of some versions of such records can change the checked
+#: record's findings), ...). After a small change, ``check.incremental`` re-checks each record of the
 #: first kind for which the old and new versions of the changed records of the second kind say so.
-READS_EVERY: dict[str, tuple[str, Callable[[Record, list[Record]], bool]]] = {
-    "contract": ("institution", contract_bounds.may_change_counts),
+READS_EVERY: dict[str, tuple[tuple[str, Callable[[Record, list[Record]], bool]], ...]] = {
+    "contract": (("institution", contract_bounds.may_change_counts),),
+    # a draw is re-run from the contract's scope institutions, team and past inspections
+    "draw": tuple((kind, draws.any_version_matters) for kind in ("institution", "staff", "inspection")),
 }
 
 
@@ -197,7 +201,8 @@ READS_EVERY: dict[str, tuple[str, Callable[[Record, list[Record]], bool]]] = {
 #: record (freshly loaded or from the cache alike), so both paths give the same answers.
 CROSS_FIELDS = ("id", "type", "contract", "contracts", "institution", "inspectors", "subject",
                 "related_inspections", "trainers", "participant_institutions", "scope", "findings",
-                "region_code", "level", "status", "period", "start_date", "end_date", "timeline")
+                "region_code", "level", "status", "period", "start_date", "end_date", "timeline",
+                "protocol_history", "joined_on", "left_on", "draw", "date", "seed", "frame", "pool", "result")
 
 
 def cross_view(data: dict) -> dict:
@@ -241,8 +246,10 @@ _BOUND = (contract_bounds.bound_to_contract,)
 CROSS_RULES: dict[str, tuple] = {
     "contract": (references_resolve(*REFERENCES["contract"]), contract_bounds.expected_counts_match),
     "staff": (references_resolve(*REFERENCES["staff"]),),
-    "inspection": (references_resolve(*REFERENCES["inspection"]), inspection_fits_institution, inspectors_on_contract, *_BOUND),
+    "inspection": (references_resolve(*REFERENCES["inspection"]), inspection_fits_institution, inspectors_on_contract,
+                   draws.inspection_matches_draw, *_BOUND),
     "case": (references_resolve(*REFERENCES["case"]), case_subject_fits_institution, related_inspections_same_institution,
              *_BOUND),
     "training": (references_resolve(*REFERENCES["training"]), *_BOUND),
+    "draw": (references_resolve(*REFERENCES["draw"]), draws.draw_reproducible),
 }

@@ -7,3 +7,4 @@ from . import generate  # noqa: F401
 from . import diff  # noqa: F401
 from . import codeowners  # noqa: F401
 from . import bench  # noqa: F401
+from . import draw  # noqa: F401

@@ -45,7 +45,7 @@ from .frames import MONEY_FIELDS, case_status_as_of, money_counts_from  # the re
 
 #: the field whose date a record exists from, by kind (kinds not listed always exist)
 EXISTS_FROM = {"inspection": "start_date", "case": "timeline.registered_on", "training": "start_date",
-               "staff": "joined_on"}
+               "staff": "joined_on", "draw": "date"}
 
 
 @dataclass(frozen=True)

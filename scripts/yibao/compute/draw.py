@@ -96,3 +96,63 @@ def run_draw(seed: str, frame: Mapping[str, str], pool: Iterable[str], counts: M
         result.append({"institution": target, "inspectors": pick(inspector_seed(seed, target), eligible, min_per_target)})
     return Draw(ids_sha256(frame), len(set(frame)), {s: len(m) for s, m in sorted(strata.items())},
                 ids_sha256(pool), len(pool), result)
+
+
+# -- the frame, the pool and the conflicts from the repository's records ------------------------------------
+def _date(value):
+    from .calendar import to_date
+
+    return to_date(value)
+
+
+def frame_of(contract, institutions, day, types: Iterable[str]) -> dict[str, str]:
+    """{ID: institution type}: the contract's scope institutions on ``day`` of the given types."""
+    from .scope import institutions_in_scope
+
+    wanted = {t for t in types if isinstance(t, str)}
+    return {i.id: i.get("type") for i in institutions_in_scope(contract, institutions, day)
+            if isinstance(i.get("type"), str) and i.get("type") in wanted}
+
+
+def pool_of(contract_id: str, staff, day, withdrawn: Iterable[str] = ()) -> list[str]:
+    """Team members on the contract on ``day`` (joined on or before it, not yet left; not withdrawn)."""
+    out, gone = [], set(withdrawn)
+    for person in staff:
+        contracts = person.get("contracts")
+        status = person.get("status")
+        if not isinstance(contracts, list) or contract_id not in contracts or (isinstance(status, str) and status in gone):
+            continue
+        joined, left = _date(person.get("joined_on")), _date(person.get("left_on"))
+        if (joined is None or joined <= day) and (left is None or left > day) and person.id:
+            out.append(person.id)
+    return sorted(out)
+
+
+def last_inspectors(inspections, day, skip_statuses: Iterable[str] = ()) -> dict[str, list[str]]:
+    """{institution: inspectors of its latest inspection that started before ``day``} (withdrawn
+    and planned inspections left out)."""
+    skip = set(skip_statuses)
+    latest: dict[str, tuple] = {}
+    for record in inspections:
+        start = _date(record.get("start_date"))
+        institution, inspectors = record.get("institution"), record.get("inspectors")
+        status = record.get("status")
+        if start is None or start >= day or (isinstance(status, str) and status in skip) or not isinstance(institution, str):
+            continue
+        key = (start, record.id or "")
+        if institution not in latest or key > latest[institution][0]:
+            latest[institution] = (key, [p for p in inspectors if isinstance(p, str)] if isinstance(inspectors, list) else [])
+    return {k: v[1] for k, v in latest.items()}
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def counts_of(frame_spec: Mapping) -> Mapping[str, int] | int | None:
+    """{type: k} when the draw is stratified, else the total; None when a count is not a whole number."""
+    per_type = frame_spec.get("per_type")
+    if isinstance(per_type, dict) and per_type:
+        return dict(per_type) if all(_whole(v) for v in per_type.values()) else None
+    count = frame_spec.get("count")
+    return count if _whole(count) else None

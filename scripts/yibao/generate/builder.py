@@ -1,6 +1,7 @@
 """All records of one region, built in dependency order."""
 from __future__ import annotations
 
+import datetime as dt
 from random import Random
 from typing import Iterator
 
@@ -40,6 +41,8 @@ class RegionBuilder(InstitutionsMixin, StaffMixin, InspectionsMixin, CasesMixin,
             for subject in (*INSTITUTION_TYPES, DOCTOR, INSURED)
         }
         self.inspection_types = schemas.vocab("inspection_type").get("x-applies-to", {})
+        # the generator makes no draws: it leaves out the kinds that need one from the day they do
+        self.requires_draw = {k: dt.date.fromisoformat(v) for k, v in schemas.vocab("inspection_type").get("x-requires-draw", {}).items()}
 
     # -- output -------------------------------------------------------------------------------------------
     def records(self) -> Iterator[GeneratedRecord]:

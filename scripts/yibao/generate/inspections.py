@@ -54,7 +54,8 @@ class InspectionsMixin:
 
     def _main_inspection(self, institution: dict, day: dt.date) -> None:
         itype = institution["type"]
-        kind = weighted_choice(self.rng, {k: w for k, w in MAIN_INSPECTIONS[itype].items() if itype in self.inspection_types.get(k, ())})
+        kind = weighted_choice(self.rng, {k: w for k, w in MAIN_INSPECTIONS[itype].items() if itype in self.inspection_types.get(k, ())
+                                          and not (k in self.requires_draw and day >= self.requires_draw[k])})
         length = {HOSPITAL: self.rng.choice((1, 2, 2, 3)), PHARMACY: self.rng.choice((1,) * 9 + (2,)), AGENCY: self.rng.randint(3, 5)}[itype]
         while self.days.add(day, length - 1) > self.terms.end:  # the work ends within the service period
             day = self.days.previous(day - DAY)
