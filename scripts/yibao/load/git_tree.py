@@ -15,7 +15,7 @@ from pathlib import Path
 import git
 
 from . import strict_yaml
-from .history import log_markers
+from .history import log_markers, raw_entries
 from .repository import EXTENSION, RECORDS, Record, kind_of
 
 
@@ -160,20 +160,8 @@ class GitTrees:
                 continue
             header, _, tail = chunk.partition(gs)
             sha, author, committer, message = header.split(us, 3)
-            blobs: dict[tuple[str, str], None] = {}
-            tokens = tail.lstrip("\n").split("\0")
-            i = 0
-            while i < len(tokens):
-                token = tokens[i].lstrip("\n")
-                i += 1
-                if not token.startswith(":"):
-                    continue
-                meta = token.lstrip(":").split()
-                mode, blob, status = meta[1], meta[3], meta[4][0]
-                path = tokens[i + 1] if status in "RC" else tokens[i]
-                i += 2 if status in "RC" else 1
-                if status != "D" and mode in REGULAR_MODES:
-                    blobs[self._local(_text(path)), blob] = None
+            blobs = {(self._local(_text(path)), blob): None for mode, status, _, blob, _, path in raw_entries(tail)
+                     if status != "D" and mode in REGULAR_MODES}
             found.append(CommitText(sha, _text(author), _text(committer), _text(message).strip(), tuple(blobs)))
         return found
 

@@ -357,7 +357,7 @@ def _parse_log(raw: str, wanted: str, gate: HistoryGate | None,
         commit = Commit(sha, tuple(parents.split()), shown(_printable(author)), date, shown(_printable(committer)), committed,
                         shown(_printable(message.strip())))
         commits.append(commit)
-        found = [e for e in _raw_entries(tail) if _is_record(e[-1], wanted) or _is_record(e[-2], wanted)]
+        found = [e[1:] for e in raw_entries(tail) if _is_record(e[-1], wanted) or _is_record(e[-2], wanted)]
         if found:
             entries[sha] = found
     return commits, entries
@@ -380,8 +380,10 @@ def _is_record(path: str | None, wanted: str) -> bool:
     return bool(path) and path.startswith(wanted) and path.endswith(EXTENSION)
 
 
-def _raw_entries(tail: str) -> Iterable[tuple[str, str, str, str | None, str]]:
-    """(status, before_blob, after_blob, before_path, path) from ``--raw -z`` output."""
+def raw_entries(tail: str) -> Iterable[tuple[str, str, str, str, str | None, str]]:
+    """(mode, status, before_blob, after_blob, before_path, path) from ``--raw -z`` output, one per
+    file of a commit; ``mode`` is the file's mode after the commit (``000000`` when deleted).
+    Used by the audit trail (``-c``, merges combined) and by the gates' commit scan."""
     tokens = tail.lstrip("\n").split("\0")
     i = 0
     while i < len(tokens):
@@ -401,7 +403,7 @@ def _raw_entries(tail: str) -> Iterable[tuple[str, str, str, str | None, str]]:
         else:
             before_path = path = tokens[i]
             i += 1
-        yield status[0] if colons == 1 else _combined_status(status), before, after, before_path, path
+        yield fields[parents], status[0] if colons == 1 else _combined_status(status), before, after, before_path, path
 
 
 def _combined_status(status: str) -> str:
