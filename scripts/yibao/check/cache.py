@@ -18,6 +18,7 @@ import hashlib
 import marshal
 import os
 import pickle
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -34,19 +35,54 @@ _CODE_DIGEST: str | None = None
 
 
 def code_digest() -> str:
-    """Digest of the package's checking code (``load``, ``check``, ``schemas.py``, the scope test of
-    ``compute.scope``) and version."""
+    """Digest of every module the checks can run — ``check``, ``load``, ``schemas.py`` and whatever
+    they import from the package, followed import by import — and the version.
+
+    The set is derived from the code itself, not kept by hand: a check that starts using a helper
+    elsewhere in the package (a compute function, say) brings that module into the digest, so a
+    change there can never leave a stale verdict in the cache.
+    """
     global _CODE_DIGEST
     if _CODE_DIGEST is None:
         package = Path(__file__).resolve().parent.parent
         digest = hashlib.sha1(__version__.encode())
-        # compute/scope.py: the cross-record rules ask it whether a contract covers an institution
-        files = sorted([*package.glob("load/*.py"), *package.glob("check/*.py"), package / "schemas.py", package / "diagnostics.py",
-                        package / "compute" / "scope.py"])
-        for path in files:
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        for path in checking_modules(package):
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
         _CODE_DIGEST = digest.hexdigest()
     return _CODE_DIGEST
+
+
+_IMPORT = re.compile(r"^\s*(?:from\s+(\.+)([\w.]*)\s+import\s+([\w, ()]+)|from\s+yibao((?:\.\w+)*)\s+import\s+([\w, ()]+)"
+                     r"|import\s+yibao((?:\.\w+)+))", re.M)
+
+
+def checking_modules(package: Path) -> list[Path]:
+    """The package's modules reachable by imports (module level or inside functions) from the checks."""
+    start = [*package.glob("check/*.py"), *package.glob("load/*.py"), package / "schemas.py", package / "diagnostics.py"]
+    seen: set[Path] = set()
+    todo = [p for p in start if p.is_file()]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        here = path.relative_to(package).with_suffix("").parts
+        folder = here[:-1] if path.name != "__init__.py" else here[:-1]
+        for m in _IMPORT.finditer(path.read_text(encoding="utf-8")):
+            if m[1] is not None:  # relative: from ..x.y import a, b
+                base = list(folder[: len(folder) - (len(m[1]) - 1)]) if len(m[1]) > 1 else list(folder)
+                parts, names = base + [p for p in m[2].split(".") if p], m[3]
+            elif m[5] is not None:  # from yibao.x import a
+                parts, names = [p for p in m[4].split(".") if p], m[5]
+            else:  # import yibao.x.y
+                parts, names = [p for p in m[6].split(".") if p], ""
+            named = [n.split(" as ")[0].strip() for n in names.replace("(", "").replace(")", "").split(",")]
+            candidates = [parts] + [parts + [n] for n in named if n]
+            for candidate in candidates:
+                for found in (package.joinpath(*candidate).with_suffix(".py"), package.joinpath(*candidate, "__init__.py")):
+                    if candidate and found.is_file():
+                        todo.append(found)
+    return sorted(seen)
 
 
 def default_dir() -> Path:
