@@ -29,7 +29,7 @@ from ..load.repository import EXTENSION, RECORDS, SCHEMAS, Record, stem
 from ..schemas import SchemaSet
 from .findings import Findings
 from ..load import strict_yaml
-from .personal_data import find_personal_data, format_path, mask, might_contain_personal_data, scan_record
+from .personal_data import PII_LABELS, find_personal_data, format_path, mask, might_contain_personal_data, scan_record
 from .publishable import mask_text
 from .references import REFERENCES, _refs
 from .runner import check_repository
@@ -428,7 +428,7 @@ def history_scan(trees: GitTrees, base: str, head: str, commits: list | None = N
         for label, text in (("作者", commit.author), ("提交者", commit.committer), ("提交说明", commit.message)):
             for code, matched, _ in find_personal_data(text):
                 out.append(Diagnostic(f"<{commit.sha[:10]}>", 1, 1, "pii-in-commit",
-                                      f"{where}的{label}含有{_PII_WORDS.get(code, '疑似个人信息')}（{mask(matched)}）。{fix}"))
+                                      f"{where}的{label}含有{PII_LABELS.get(code, '疑似个人信息')}（{mask(matched)}）。{fix}"))
         for path, blob in commit.blobs:
             if blob in seen:
                 continue
@@ -462,7 +462,7 @@ def _scan_blob(path: str, data: bytes, where: str, fix: str) -> list[Diagnostic]
         for code, matched, col in find_personal_data(line):
             found.add((number, code))
             out.append(Diagnostic(path, number, col + 1, "pii-in-history",
-                                  f"{where}写入的这一行含有{_PII_WORDS.get(code, '疑似个人信息')}（{mask(matched)}）。{fix}"))
+                                  f"{where}写入的这一行含有{PII_LABELS.get(code, '疑似个人信息')}（{mask(matched)}）。{fix}"))
     if path.endswith(EXTENSION):
         value, problems, _ = strict_yaml.load_bytes(data)
         if value is not None:
@@ -472,7 +472,7 @@ def _scan_blob(path: str, data: bytes, where: str, fix: str) -> list[Diagnostic]
                 if (line, code) not in found:
                     found.add((line, code))
                     out.append(Diagnostic(path, line, col, "pii-in-history",
-                                          f"{where}写入的字段 {format_path(field_path)} 含有{_PII_WORDS.get(code, '疑似个人信息')}"
+                                          f"{where}写入的字段 {format_path(field_path)} 含有{PII_LABELS.get(code, '疑似个人信息')}"
                                           f"（{masked}）。{fix}"))
     return out
 
@@ -491,10 +491,6 @@ def protected_paths_in_commits(commits: list, ctx: "Context", reported: set[str]
                                       f"提交 {commit.sha[:10]} 写入了 {path}；账号 {outsiders[0]} 不是医保局审核账号，只能提交 records/ 下的记录，"
                                       "即使后来的提交删除了它，它也会留在 git 历史中；请从本分支的历史中去掉（git rebase -i）"))
     return out
-
-
-_PII_WORDS = {"pii-resident-id": "疑似居民身份证号码", "pii-mobile": "疑似手机号码", "pii-bank-card": "疑似银行卡号",
-              "pii-resident-id-typo": "疑似输错的居民身份证号码"}
 
 
 def _clip(text: str, size: int = 30) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from ..diagnostics import ERROR, WARNING, Diagnostic
 from ..load import strict_yaml
 from ..load.repository import Record, as_date
-from .personal_data import find_personal_data, format_path, mask
+from .personal_data import format_path, mask_text
 
 
 @dataclass
@@ -53,9 +53,7 @@ def redact(message: str) -> str:
 
     Output goes to CI logs: a number found there must not be printed in full anywhere.
     """
-    for _, matched, start in reversed(find_personal_data(message)):
-        message = message[:start] + mask(matched) + message[start + len(matched):]
-    return message
+    return mask_text(message)
 
 
 def split(dotted: str) -> tuple:

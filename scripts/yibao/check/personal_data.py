@@ -82,7 +82,9 @@ from .codes import (
 __all__ = [
     "PERSON_NAME",
     "PII_COMMENT_MESSAGES",
+    "PII_LABELS",
     "PII_MESSAGES",
+    "mask_text",
     "find_person_names",
     "find_personal_data",
     "format_path",
@@ -104,14 +106,19 @@ PERSON_NAME = "possible-person-name"
 
 _ADVICE = "个人信息不得提交到仓库，请删除或改用化名编号"
 
+#: What each finding code is, in the words every message uses.
+PII_LABELS: dict[str, str] = {
+    PII_RESIDENT_ID: "疑似居民身份证号码",
+    PII_RESIDENT_ID_TYPO: "疑似输错的居民身份证号码",
+    PII_MOBILE: "疑似手机号码",
+    PII_BANK_CARD: "疑似银行卡号",
+}
 #: Message templates per finding code; placeholders ``{field}`` (see
 #: :func:`format_path`) and ``{masked}`` (see :func:`mask`).
 PII_MESSAGES: dict[str, str] = {
-    PII_RESIDENT_ID: "字段 {field} 含有疑似居民身份证号码（{masked}）；" + _ADVICE,
-    PII_RESIDENT_ID_TYPO: "字段 {field} 含有疑似输错的居民身份证号码（{masked}）：校验位不对，"
-                          "但地区码和出生日期像真实号码；" + _ADVICE,
-    PII_MOBILE: "字段 {field} 含有疑似手机号码（{masked}）；" + _ADVICE,
-    PII_BANK_CARD: "字段 {field} 含有疑似银行卡号（{masked}）；" + _ADVICE,
+    code: f"字段 {{field}} 含有{label}（{{masked}}）" + ("：校验位不对，但地区码和出生日期像真实号码；" if code == PII_RESIDENT_ID_TYPO else "；")
+    + _ADVICE
+    for code, label in PII_LABELS.items()
 }
 #: The same for a YAML comment (comments go into git too); placeholder ``{masked}``.
 PII_COMMENT_MESSAGES: dict[str, str] = {
@@ -432,6 +439,16 @@ def mask(text: str) -> str:
     if len(text) <= 5:
         return "*" * len(text)
     return text[:3] + "*" * (len(text) - 5) + text[-2:]
+
+
+def mask_text(text: str) -> str:
+    """``text`` with every personal-data finding masked in place (``138******78``): for anything
+    shown that quotes text no check judged (messages, old versions, commit messages)."""
+    if not isinstance(text, str) or not text:
+        return text
+    for _, matched, start in reversed(find_personal_data(text)):
+        text = text[:start] + mask(matched) + text[start + len(matched):]
+    return text
 
 
 # --- Person names --------------------------------------------------------------------------------

@@ -19,24 +19,15 @@ a plain callable without depending on ``check``.
 from __future__ import annotations
 
 import decimal
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from .personal_data import find_personal_data, mask, might_contain_personal_data
+from .personal_data import mask_text, might_contain_personal_data
 
 __all__ = ["UNREADABLE", "Gate", "mask_data", "mask_text"]
 
 #: Shown instead of the parse error of a version that is not a readable record.
 UNREADABLE = "该版本无法按记录格式读取，内容不显示"
-
-
-def mask_text(text: str) -> str:
-    """``text`` with every personal-data finding masked in place (``138******78``)."""
-    if not isinstance(text, str) or not text:
-        return text
-    for _, matched, start in reversed(find_personal_data(text)):
-        text = text[:start] + mask(matched) + text[start + len(matched):]
-    return text
 
 
 def _leaf(value: Any) -> tuple[Any, bool]:
@@ -80,15 +71,7 @@ def mask_data(data: Any) -> tuple[Any, int]:
 
 @dataclass
 class Gate:
-    """The gate handed to :mod:`yibao.load.history`: it sees every version's bytes and every commit.
-
-    Counts what it masked, so a build can say so (never what it masked).
-    """
-
-    masked_versions: int = 0
-    masked_commits: int = 0
-    unreadable: int = 0
-    _seen_commits: set = field(default_factory=set, repr=False)
+    """The gate handed to :mod:`yibao.load.history`: it sees every version and every commit's text."""
 
     def text(self, value: str) -> str:
         """Commit messages and names."""
@@ -97,11 +80,7 @@ class Gate:
     def version(self, text: str | None, data: dict | None, problems: tuple[str, ...]) -> tuple[dict | None, tuple[str, ...]]:
         """A version as it may be shown: masked data, or the neutral notice instead of any error."""
         if problems or data is None:
-            self.unreadable += 1
             return None, (UNREADABLE,)
         if text is not None and not might_contain_personal_data(text):
             return data, ()
-        shown, count = mask_data(data)
-        if count:
-            self.masked_versions += 1
-        return shown, ()
+        return mask_data(data)[0], ()

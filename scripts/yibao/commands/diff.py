@@ -10,7 +10,7 @@ import json
 from decimal import Decimal
 
 from ..cli import EXIT_OK, UsageError, _root, extension
-from ..check.publishable import mask_text
+from ..check.publishable import mask_data, mask_text
 from ..textsafe import log_line, visible
 
 LIMIT = 5  # records named in the headline before "等 N 条"
@@ -42,8 +42,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     render = {"markdown": markdown, "github": github, "json": as_json}[args.format]
     # both sides may hold versions that were never validated (a base that reached main unchecked):
-    # whatever the summary quotes of them passes the same personal-data mask as the portal's history
-    print(mask_text(render(summary)))
+    # each format masks what it quotes of them, before escaping it (see markdown, github, as_json)
+    print(render(summary))
     return EXIT_OK
 
 
@@ -216,4 +216,5 @@ def as_json(summary) -> str:
         "deadlines": summary.deadlines,
         "problems": summary.problems,
     }
-    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    # masked value by value, before JSON escapes a separator (\t) and so hides a number
+    return json.dumps(mask_data(data)[0], ensure_ascii=False, indent=2, default=str)

@@ -15,7 +15,7 @@ from pathlib import Path
 import git
 
 from . import strict_yaml
-from .history import log_markers, raw_entries
+from .history import log_markers, printable, raw_entries
 from .repository import EXTENSION, RECORDS, Record, kind_of
 
 
@@ -69,11 +69,6 @@ class Loaded:
     path: str
     text: str | None
     record: Record | None
-
-
-def _text(value: str) -> str:
-    """git output decoded with surrogates for bad bytes, shown with U+FFFD instead."""
-    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 class GitTrees:
@@ -160,9 +155,9 @@ class GitTrees:
                 continue
             header, _, tail = chunk.partition(gs)
             sha, author, committer, message = header.split(us, 3)
-            blobs = {(self._local(_text(path)), blob): None for mode, status, _, blob, _, path in raw_entries(tail)
+            blobs = {(self._local(printable(path)), blob): None for mode, status, _, blob, _, path in raw_entries(tail)
                      if status != "D" and mode in REGULAR_MODES}
-            found.append(CommitText(sha, _text(author), _text(committer), _text(message).strip(), tuple(blobs)))
+            found.append(CommitText(sha, printable(author), printable(committer), printable(message).strip(), tuple(blobs)))
         return found
 
     def _local(self, path: str) -> str:

@@ -354,8 +354,8 @@ def _parse_log(raw: str, wanted: str, gate: HistoryGate | None,
             continue
         header, _, tail = chunk.partition(_GS)
         sha, parents, author, date, committer, committed, message = header.split(_US, 6)
-        commit = Commit(sha, tuple(parents.split()), shown(_printable(author)), date, shown(_printable(committer)), committed,
-                        shown(_printable(message.strip())))
+        commit = Commit(sha, tuple(parents.split()), shown(printable(author)), date, shown(printable(committer)), committed,
+                        shown(printable(message.strip())))
         commits.append(commit)
         found = [e[1:] for e in raw_entries(tail) if _is_record(e[-1], wanted) or _is_record(e[-2], wanted)]
         if found:
@@ -367,7 +367,7 @@ def _as_is(value: str) -> str:
     return value
 
 
-def _printable(value: str) -> str:
+def printable(value: str) -> str:
     """Bytes git could not decode as UTF-8 (kept as surrogates) shown as U+FFFD, never as raw bytes."""
     try:
         value.encode("utf-8")

@@ -294,11 +294,11 @@ def check_no_leak(output: Path, secrets: set[str], docs: Path | None = None) -> 
         raise PortalError("personal-data-leak", f"生成结果中出现了疑似个人信息（{len(found)} 个文件，如 {shown}），已中止；请报告给仓库维护人员")
 
 
-_MARKUP = re.compile(r"<[^>]*>|\\u003c[^>]*?\\u003e|\"\s*[,:]\s*\"")
+_MARKUP = re.compile(r"<[^>]*>")
 
 
 def _personal_data_in(path: Path) -> bool:
-    """Whether a written file holds personal data in any one text node (tags and JSON fields apart)."""
+    """Whether a written page holds personal data in any one text node (tags apart)."""
     import html
 
     text = path.read_bytes().decode("utf-8", "replace")
