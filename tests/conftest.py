@@ -6,7 +6,7 @@ add or overwrite records with ``repo.write(relpath, text)`` so they control ever
 
 The records below are minimal valid examples of every kind; ``RECORDS`` maps each to its path
 so other tests can reuse them. Numbers that look like identity codes are synthetic: the USCCs
-are computed with :func:`yibao.check.codes.make_uscc`.
+are computed with :func:`yibao.core.codes.make_uscc`.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from yibao import cli
-from yibao.check.codes import make_uscc
+from yibao.core.codes import make_uscc
 
 PROJECT = Path(__file__).resolve().parents[1]
 SCHEMAS = PROJECT / "schemas"
@@ -254,7 +254,7 @@ def _private_cache(tmp_path_factory, monkeypatch) -> None:
 @pytest.fixture(scope="session")
 def schemas():
     """The project's schemas, loaded once."""
-    from yibao.schemas import SchemaSet
+    from yibao.core.schemas import SchemaSet
 
     return SchemaSet.load(SCHEMAS)
 

@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 from conftest import CONTRACT, CONTRACT_ID, HOSPITAL, RECORDS, STAFF_A, STAFF_B, USCC, Repo, institution, make_repo
-from yibao.check.codes import make_uscc
+from yibao.core.codes import make_uscc
 
 SUBMITTER = "test-user"
 BUREAU = "bureau-rev"

@@ -24,9 +24,9 @@ from datetime import date
 from pathlib import Path
 
 from yibao import cli
-from yibao.compute.scope import institutions_in_scope
+from yibao.core.scope import institutions_in_scope
 from yibao.load import strict_yaml
-from yibao.load.repository import Record
+from yibao.core.record import Record
 
 PROJECT = Path(__file__).resolve().parents[1]
 AS_OF = "2024-10-15"

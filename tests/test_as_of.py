@@ -12,11 +12,11 @@ from conftest import SCHEMAS
 
 from yibao.compute import as_of as A
 from yibao.compute.as_of import AsOfRules, record_as_of
-from yibao.compute.scope import protocol_status
+from yibao.core.scope import protocol_status
 from yibao.compute.view import RecordIndex
 from yibao.load import strict_yaml
-from yibao.load.repository import Record
-from yibao.schemas import SchemaSet
+from yibao.core.record import Record
+from yibao.core.schemas import SchemaSet
 
 D = date(2024, 10, 15)
 

@@ -15,7 +15,7 @@ from conftest import HOSPITAL, INSPECTION_ID, RECORDS, make_repo
 
 from yibao.check import runner
 from yibao.check.cache import Cache
-from yibao.schemas import SchemaSet
+from yibao.core.schemas import SchemaSet
 
 I = f"records/inspection/2024/{INSPECTION_ID}.yaml"
 H = f"records/institution/{HOSPITAL}.yaml"

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from conftest import PROJECT
-from yibao.compute.calendar import NATURAL_DAYS, WORKING_DAYS, WorkCalendar
+from yibao.core.calendar import NATURAL_DAYS, WORKING_DAYS, WorkCalendar
 from yibao.load import strict_yaml
-from yibao.load.repository import Record
+from yibao.core.record import Record
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Tests for yibao.check.codes and yibao.check.personal_data.
+"""Tests for yibao.core.codes and yibao.check.personal_data.
 
 Resident ID numbers are built with make_resident_id18 from the fake
 region 990001 (no such administrative division exists), so no real
@@ -13,18 +13,7 @@ from decimal import Decimal
 
 import pytest
 
-from yibao.check.codes import (
-    PROVINCE_CODES,
-    USCC_CHARSET,
-    is_plausible_resident_id18,
-    is_valid_resident_id15,
-    is_valid_resident_id18,
-    is_valid_uscc,
-    luhn_ok,
-    make_resident_id18,
-    make_uscc,
-    uscc_check_char,
-)
+from yibao.core.codes import PROVINCE_CODES, USCC_CHARSET, is_plausible_resident_id18, is_valid_resident_id15, is_valid_resident_id18, is_valid_uscc, luhn_ok, make_resident_id18, make_uscc, uscc_check_char
 from yibao.check.personal_data import (
     PII_MESSAGES,
     find_personal_data,
@@ -384,7 +373,7 @@ def test_text_prefilter_never_hides_personal_data():
     """The whole-file prefilter may say "maybe" too often, never "no" when a value holds PII."""
     import random
 
-    from yibao.check.codes import make_resident_id18
+    from yibao.core.codes import make_resident_id18
     from yibao.check.personal_data import might_contain_personal_data
 
     rng = random.Random(20241001)

@@ -16,15 +16,15 @@ from pathlib import Path
 import pytest
 
 from yibao import cli
-from yibao.check.codes import make_uscc
+from yibao.core.codes import make_uscc
 from yibao.check.runner import check_repository
 from yibao.compute import deadlines as dl
-from yibao.compute.calendar import CalendarYearMissing, MissingCalendarYears, WorkCalendar
+from yibao.core.calendar import CalendarYearMissing, MissingCalendarYears, WorkCalendar
 from yibao.compute.frames import case_status_as_of
 from yibao.compute.kpis import METRICS
 from yibao.compute.report import build_report
-from yibao.load.repository import Record
-from yibao.schemas import SchemaSet
+from yibao.core.record import Record
+from yibao.core.schemas import SchemaSet
 
 PROJECT = Path(__file__).resolve().parents[1]
 D = dt.date.fromisoformat

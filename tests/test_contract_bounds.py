@@ -12,7 +12,7 @@ import shutil
 from yibao.check import cache as cache_module
 from yibao.check import runner
 from yibao.check.cache import Cache
-from yibao.schemas import SchemaSet
+from yibao.core.schemas import SchemaSet
 
 from conftest import (
     AGENCY, CASE, CASE_ID, CJK, CONTRACT, CONTRACT_ID, HOSPITAL, INSPECTION, INSPECTION_ID, PHARMACY, PROJECT,

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from yibao import cli
+from yibao.commands import validate
 
 
 @pytest.fixture
@@ -11,7 +12,7 @@ def broken(monkeypatch):
     def boom(args):
         raise RuntimeError("planted internal error")
 
-    monkeypatch.setattr(cli, "cmd_validate", boom)
+    monkeypatch.setattr(validate, "run", boom)
     monkeypatch.delenv("YIBAO_DEBUG", raising=False)
 
 

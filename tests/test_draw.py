@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from yibao.compute import draw as d
+from yibao.core import draw as d
 
 SEED = "2024-06-03 上证综指收盘 3078.49"
 IDS = ["H65020300001", "H65020300002", "H65020300003", "P65020300001", "P65020300002"]
@@ -208,7 +208,7 @@ def test_incremental_runs_recheck_draws_when_what_they_read_changes(tmp_path, mo
     from yibao.check import cache as cache_module
     from yibao.check import incremental, runner
     from yibao.check.cache import Cache
-    from yibao.schemas import SchemaSet
+    from yibao.core.schemas import SchemaSet
 
     project = Path(__file__).resolve().parent.parent
     root = tmp_path / "repo"

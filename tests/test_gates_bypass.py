@@ -15,7 +15,7 @@ from git_fixtures import (
     BUREAU, INSPECTION, NEW_INSPECTION, NEW_INSPECTION_TEXT, OTHER_SUBMITTER, SUBMITTER, GitRepo,
 )
 from yibao.check.changes import check_changes
-from yibao.check.codes import make_uscc
+from yibao.core.codes import make_uscc
 from yibao.cli import main as run_main
 from yibao.load.git_tree import GitError
 

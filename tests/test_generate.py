@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from yibao import cli
-from yibao.check.codes import is_valid_uscc
+from yibao.core.codes import is_valid_uscc
 from yibao.check.personal_data import find_personal_data
 from yibao.generate import (
     CALENDARS,
@@ -34,7 +34,7 @@ from yibao.generate import (
     yaml_scalar,
 )
 from yibao.load import strict_yaml
-from yibao.schemas import SchemaSet
+from yibao.core.schemas import SchemaSet
 
 PROJECT = Path(__file__).resolve().parents[1]
 SCHEMAS = SchemaSet.load(PROJECT / "schemas")

@@ -22,8 +22,8 @@ from yibao.check import incremental, runner
 from yibao.check.cache import Cache
 from yibao.check.references import referenced_ids
 from yibao.load import strict_yaml
-from yibao.load.repository import Record
-from yibao.schemas import SchemaSet
+from yibao.core.record import Record
+from yibao.core.schemas import SchemaSet
 
 PROJECT = Path(__file__).resolve().parent.parent
 

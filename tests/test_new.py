@@ -12,7 +12,7 @@ from conftest import CONTRACT_ID, HOSPITAL, PHARMACY, SCHEMAS, STAFF_A, STAFF_B,
 from yibao import new
 from yibao.check.runner import check_repository
 from yibao.load import strict_yaml
-from yibao.schemas import SchemaSet
+from yibao.core.schemas import SchemaSet
 
 SCHEMA_SET = SchemaSet.load(SCHEMAS)
 RANDOM_KINDS = ("inspection", "case", "training", "staff", "contract")

@@ -24,9 +24,10 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from yibao.check import cache, clock, runner
-from yibao.check.codes import make_resident_id18
-from yibao.textsafe import spreadsheet_text, visible
+from yibao.check import cache, runner
+from yibao.core import clock
+from yibao.core.codes import make_resident_id18
+from yibao.core.textsafe import spreadsheet_text, visible
 
 from conftest import CONTRACT, HOSPITAL, RECORDS, make_repo
 from git_fixtures import CLOSED_CASE, CONTRACT_PATH, GIT_ENV, GitRepo

@@ -16,15 +16,7 @@ import unicodedata
 import pytest
 
 from yibao.check import personal_data as pd
-from yibao.check.codes import (
-    PROVINCE_CODES,
-    USCC_CHARSET,
-    is_valid_resident_id18,
-    is_valid_uscc,
-    luhn_ok,
-    make_resident_id18,
-    make_uscc,
-)
+from yibao.core.codes import PROVINCE_CODES, USCC_CHARSET, is_valid_resident_id18, is_valid_uscc, luhn_ok, make_resident_id18, make_uscc
 from yibao.check.personal_data import (
     PII_COMMENT_MESSAGES,
     PII_MESSAGES,

@@ -19,7 +19,7 @@ from portal_demo import AS_OF, CASE_ID, INSPECTION_ID, PAYLOAD, PROJECT, SECRETS
 
 from yibao.load import strict_yaml
 from yibao.publish.visible import Visibility
-from yibao.schemas import SchemaSet
+from yibao.core.schemas import SchemaSet
 
 PAGE_DIRS = {"institution": "institutions", "inspection": "inspections", "case": "cases", "training": "trainings",
              "contract": "contracts"}
@@ -74,7 +74,7 @@ def existing_ids(root: Path, kind: str) -> set[str]:
     from datetime import date
 
     from yibao.compute.as_of import record_as_of
-    from yibao.load.repository import Record
+    from yibao.core.record import Record
 
     schemas = SchemaSet.load(root / "schemas")
     out = set()

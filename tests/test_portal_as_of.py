@@ -20,8 +20,8 @@ from portal_demo import AS_OF, built_demo, run_cli
 from yibao.compute.as_of import record_as_of
 from yibao.compute.frames import case_status_as_of
 from yibao.load import strict_yaml
-from yibao.load.repository import Record
-from yibao.schemas import SchemaSet
+from yibao.core.record import Record
+from yibao.core.schemas import SchemaSet
 
 DAY = date.fromisoformat(AS_OF)
 #: the only places a date after the as-of date may appear, by element class

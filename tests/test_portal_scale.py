@@ -20,7 +20,7 @@ import pytest
 
 from portal_demo import AS_OF, CASE_ID, SECRETS, built_demo, generated_pages
 
-from yibao.load.repository import Record
+from yibao.core.record import Record
 from yibao.publish import accelerate
 from yibao.publish import pages as P
 from yibao.publish import portal
@@ -35,7 +35,7 @@ GENERATED = ("institutions/", "inspections/", "cases/", "trainings/", "contracts
 def _site(root: Path) -> P.Site:
     """What ``yibao build`` hands the page generator: checked records, history, report."""
     from yibao.load.history import read_history
-    from yibao.schemas import SchemaSet
+    from yibao.core.schemas import SchemaSet
 
     schemas = SchemaSet.load(root / "schemas")
     records = portal.load_records(root, schemas, None, 1)
@@ -228,7 +228,7 @@ def test_history_with_known_blobs_is_the_history_read_from_git(tmp_path):
     """Versions equal to a work-tree file take the data checked just before: nothing else changes."""
     from yibao.bench import build_repository
     from yibao.load.history import read_history, start_history
-    from yibao.schemas import SchemaSet
+    from yibao.core.schemas import SchemaSet
 
     root = tmp_path / "repo"
     build_repository(root, 40)

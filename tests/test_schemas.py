@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from yibao.check.codes import make_uscc
+from yibao.core.codes import make_uscc
 from yibao.check.personal_data import format_path
 from yibao.check.references import Index, check_references
 from yibao.check.runner import check_text
 from yibao.load import strict_yaml
-from yibao.load.repository import Record
-from yibao.schemas import SchemaSet
+from yibao.core.record import Record
+from yibao.core.schemas import SchemaSet
 
 from conftest import CJK, RECORDS, SCHEMAS, make_repo
 

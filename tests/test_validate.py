@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from yibao.check.codes import make_resident_id18, make_uscc
+from yibao.core.codes import make_resident_id18, make_uscc
 
 from conftest import (
     AGENCY, CASE, CASE_ID, CJK, CONTRACT_ID, HOSPITAL, INSPECTION, INSPECTION_ID, PHARMACY,

@@ -109,7 +109,7 @@ def build_repository(target: Path, institutions: int, seed: int = 7) -> dict[str
     """Generate records and commit them as a history; returns facts about the repository."""
     from .generate import default_schemas_dir, iter_records
     from .generate.writer import RecordWriter
-    from .schemas import SchemaSet
+    from .core.schemas import SchemaSet
 
     schemas_dir = default_schemas_dir()
     schemas = SchemaSet.load(schemas_dir)

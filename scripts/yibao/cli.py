@@ -8,15 +8,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
 from . import __version__
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    pass
+from .commands import COMMANDS
+from .commands.context import EXIT_OK, EXIT_USAGE, Context, UsageError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -24,67 +20,6 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         sys.stderr.write(f"yibao: 用法错误：{message}\n")
         raise SystemExit(EXIT_USAGE)
-
-
-def _root(args: argparse.Namespace) -> Path:
-    from .load.repository import RepositoryNotFound, find_root
-
-    try:
-        return find_root(args.repo)
-    except RepositoryNotFound as exc:
-        raise UsageError(str(exc)) from None
-
-
-def _schemas(root: Path):
-    from .schemas import SchemaSet
-
-    return SchemaSet.load(root / "schemas")
-
-
-def _relative(root: Path, raw: str, base: str | None = None) -> str:
-    """A user-given path as a repository path; relative to ``-C DIR`` when given, as git does."""
-    path = Path(raw)
-    absolute = path.resolve() if path.is_absolute() else (Path(base or Path.cwd()) / path).resolve()
-    try:
-        relative = absolute.relative_to(root).as_posix()
-    except ValueError:
-        raise UsageError(f"{raw} 不在仓库 {root} 内") from None
-    if not absolute.exists():
-        raise UsageError(f"文件不存在：{raw}")
-    return relative
-
-
-def _cache(args: argparse.Namespace, root: Path, schemas):
-    """The check cache, unless ``--no-cache`` (see yibao.check.cache)."""
-    if getattr(args, "no_cache", False):
-        return None
-    from .check.cache import Cache
-
-    return Cache(root, schemas.fingerprint)
-
-
-def add_run_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--no-cache", action="store_true", help="不使用检查缓存（缓存在仓库之外，可随时删除）")
-    parser.add_argument("-j", "--jobs", type=int, default=None, metavar="N", help="并行进程数（默认使用全部 CPU 核）")
-
-
-def cmd_validate(args: argparse.Namespace) -> int:
-    from .check.runner import check_repository
-    from .diagnostics import render
-
-    root = _root(args)
-    schemas = _schemas(root)
-    paths = [_relative(root, p, args.repo) for p in args.paths] if args.paths else None
-    result = check_repository(root, schemas, paths, cache=_cache(args, root, schemas), jobs=args.jobs, want_data=False)
-    print(render(result.diagnostics, args.format, result.files))
-    if args.format == "text" and paths is None:
-        counts = result.counts
-        parts = [f"{schemas.kind_label(k)} {counts[k]}" for k in schemas.kinds if counts.get(k)]
-        if parts:
-            print("记录数：" + "，".join(parts))
-    if result.internal_errors:
-        return EXIT_USAGE
-    return EXIT_OK if result.ok else EXIT_INVALID
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,28 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="内部错误时显示完整的 Python 调用栈（供维护人员排查；也可设置环境变量 YIBAO_DEBUG=1）")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    p = sub.add_parser("validate", help="校验记录（全部或指定文件及其引用的记录）")
-    p.add_argument("paths", nargs="*", metavar="PATH", help="只校验这些记录文件（以及它们引用的记录）")
-    p.add_argument("--format", choices=("text", "json", "github"), default="text", help="输出格式")
-    add_run_options(p)
-    p.set_defaults(func=cmd_validate)
-
-    for register in _EXTENSIONS:
-        register(sub)
+    for command in COMMANDS:
+        command.register(sub)
     return parser
-
-
-_EXTENSIONS: list = []
-
-
-def extension(fn):
-    """Subcommands living in other modules register here (keeps this file thin)."""
-    _EXTENSIONS.append(fn)
-    return fn
-
-
-def _load_extensions() -> None:
-    from . import commands  # noqa: F401  - registers the other subcommands
 
 
 def entry() -> None:
@@ -145,17 +61,16 @@ def entry() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    _load_extensions()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
-    from .schemas import SchemaError
-    from .textsafe import visible  # messages may quote a path or a record's text
+    from .core.schemas import SchemaError
+    from .core.textsafe import visible
 
     try:
-        return args.func(args)
+        return args.func(Context(args))
     except UsageError as exc:
         sys.stderr.write(f"yibao: {visible(str(exc))}\n")
         return EXIT_USAGE

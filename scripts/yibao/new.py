@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from .check.runner import check_text
-from .diagnostics import Diagnostic
+from .core.diagnostics import Diagnostic
 from .load import strict_yaml
-from .load.repository import EXTENSION, RECORDS, SCHEMAS, Record, record_files, stem
-from .schemas import VOCABULARY_FILE, SchemaSet, nearest
+from .core.record import EXTENSION, RECORDS, SCHEMAS, Record, stem
+from .load.repository import record_files
+from .core.schemas import VOCABULARY_FILE, SchemaSet, nearest
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # base32 without I, L, O, U
 RANDOM_LENGTH = 6

@@ -35,7 +35,7 @@ _CODE_DIGEST: str | None = None
 
 
 def code_digest() -> str:
-    """Digest of every module the checks can run — ``check``, ``load``, ``schemas.py`` and whatever
+    """Digest of every module the checks can run — ``core``, ``load``, ``check`` and whatever
     they import from the package, followed import by import — and the version.
 
     The set is derived from the code itself, not kept by hand: a check that starts using a helper
@@ -58,7 +58,7 @@ _IMPORT = re.compile(r"^\s*(?:from\s+(\.+)([\w.]*)\s+import\s+([\w, ()]+)|from\s
 
 def checking_modules(package: Path) -> list[Path]:
     """The package's modules reachable by imports (module level or inside functions) from the checks."""
-    start = [*package.glob("check/*.py"), *package.glob("load/*.py"), package / "schemas.py", package / "diagnostics.py"]
+    start = [*package.glob("check/*.py"), *package.glob("load/*.py"), *package.glob("core/*.py")]
     seen: set[Path] = set()
     todo = [p for p in start if p.is_file()]
     while todo:

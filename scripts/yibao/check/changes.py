@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..compute.scope import matches_scope
-from ..diagnostics import Diagnostic, sort_key
+from ..core.scope import matches_scope
+from ..core.diagnostics import Diagnostic, sort_key
 from ..load.git_tree import Change, GitTrees, Loaded
-from ..load.repository import EXTENSION, RECORDS, SCHEMAS, Record, stem
-from ..schemas import SchemaSet
+from ..core.record import EXTENSION, RECORDS, SCHEMAS, Record, stem
+from ..core.schemas import SchemaSet
 from .findings import Findings
 from ..load import strict_yaml
 from .personal_data import PII_LABELS, find_personal_data, format_path, mask, might_contain_personal_data, scan_record

@@ -5,7 +5,7 @@ Cross-record rules, run by :mod:`.references` with the other rules across record
 
 - ``out-of-scope`` (error): an inspection's institution, a case's ``subject.institution`` or a
   training's participant institutions are not in the contract's ``scope`` (listed, or matching the
-  scope rule: :func:`yibao.compute.scope.matches_scope`, the same test the KPIs use);
+  scope rule: :func:`yibao.core.scope.matches_scope`, the same test the KPIs use);
 - ``outside-period`` (error): an inspection's start or end date, a case's registration date or a
   training's start date lies outside the contract's service period, extended past its end by
   ``period.grace_days`` (0 when not set);
@@ -21,9 +21,9 @@ import datetime as _dt
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Callable
 
-from ..compute.scope import matches_scope
-from ..load.repository import Record, as_date
-from ..schemas import SchemaSet
+from ..core.scope import matches_scope
+from ..core.record import Record, as_date
+from ..core.schemas import SchemaSet
 
 if TYPE_CHECKING:  # pragma: no cover
     from .references import Index

@@ -10,15 +10,15 @@
   (``x-requires-draw`` of ``inspection_type``: the type and the first start date it applies to)
   and it names none.
 
-The algorithm is :mod:`yibao.compute.draw`; ``yibao draw`` writes records with the same code.
+The algorithm is :mod:`yibao.core.draw`; ``yibao draw`` writes records with the same code.
 """
 from __future__ import annotations
 
-from ..compute import draw as algo
-from ..compute.calendar import to_date
+from ..core import draw as algo
+from ..core.calendar import to_date
 from ..compute.view import PLANNED
-from ..load.repository import Record
-from ..schemas import SchemaSet
+from ..core.record import Record
+from ..core.schemas import SchemaSet
 
 
 def withdrawn_terms(schemas: SchemaSet, kind: str) -> list[str]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..diagnostics import ERROR, WARNING, Diagnostic
+from ..core.diagnostics import ERROR, WARNING, Diagnostic
 from ..load import strict_yaml
-from ..load.repository import Record, as_date
+from ..core.record import Record, as_date
 from .personal_data import format_path, mask_text
 
 

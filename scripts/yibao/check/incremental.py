@@ -26,8 +26,8 @@ from collections import Counter, defaultdict
 from itertools import groupby
 from typing import Any, Callable
 
-from ..diagnostics import Diagnostic, sort_key
-from ..load.repository import EXTENSION, Record, stem
+from ..core.diagnostics import Diagnostic, sort_key
+from ..core.record import EXTENSION, Record, stem
 from .references import LOOKUP_FIELDS, READS_EVERY, referenced_ids
 
 LIMIT = 1000  # more files to check again than this: a whole run costs about the same

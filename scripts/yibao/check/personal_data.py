@@ -70,14 +70,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 
-from .codes import (
-    PROVINCE_CODES,
-    is_plausible_resident_id18,
-    is_valid_resident_id15,
-    is_valid_resident_id18,
-    is_valid_uscc,
-    luhn_ok,
-)
+from ..core.codes import PROVINCE_CODES, is_plausible_resident_id18, is_valid_resident_id15, is_valid_resident_id18, is_valid_uscc, luhn_ok
 
 __all__ = [
     "PERSON_NAME",

@@ -10,8 +10,8 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Callable
 
-from ..load.repository import Record, stem
-from ..schemas import SchemaSet
+from ..core.record import Record, stem
+from ..core.schemas import SchemaSet
 from .findings import ErrorIf, Findings, as_date
 
 Rule = Callable[[Record, ErrorIf, SchemaSet, Findings], None]

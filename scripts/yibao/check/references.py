@@ -11,8 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from ..load.repository import Record
-from ..schemas import SchemaSet, nearest
+from ..core.record import Record
+from ..core.schemas import SchemaSet, nearest
 from . import contract_bounds, draws
 
 #: ``report(record, code, message, at[, warning])``: the fifth argument, True for a warning, is

@@ -18,14 +18,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from ..diagnostics import ERROR, Diagnostic, sort_key
+from ..core.diagnostics import ERROR, Diagnostic, sort_key
 from ..gc_pause import gc_paused
 from ..load import strict_yaml
-from ..load.repository import EXTENSION, RECORDS, Record, kind_of, scan_records, stem
+from ..core.record import EXTENSION, RECORDS, Record, kind_of, stem
+from ..load.repository import scan_records
 from ..load.worktree import git_listing, split_listing
-from ..schemas import SchemaSet
-from ..textsafe import has_undecodable, visible
-from . import clock, incremental
+from ..core.schemas import SchemaSet
+from ..core.textsafe import has_undecodable, visible
+from ..core import clock
+from . import incremental
 from .cache import Cache, content_key, key_of
 from .findings import Findings, redact
 from .personal_data import (

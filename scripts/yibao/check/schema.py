@@ -4,8 +4,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ..load.repository import Record
-from ..schemas import SchemaSet, nearest
+from ..core.record import Record
+from ..core.schemas import SchemaSet, nearest
 from .findings import Findings
 
 if TYPE_CHECKING:

@@ -1,10 +1,8 @@
-"""Subcommands beyond ``validate``: one module each, registered with :func:`yibao.cli.extension`."""
-from . import check_changes  # noqa: F401
-from . import new  # noqa: F401
-from . import report  # noqa: F401
-from . import build  # noqa: F401
-from . import generate  # noqa: F401
-from . import diff  # noqa: F401
-from . import codeowners  # noqa: F401
-from . import bench  # noqa: F401
-from . import draw  # noqa: F401
+"""The subcommands, one module each; :data:`COMMANDS` lists them in the order ``yibao --help`` shows.
+
+Each module has ``register(subparsers)`` (adds its parser and sets ``func``) and the function that
+runs it, which takes a :class:`~yibao.commands.context.Context`.
+"""
+from . import bench, build, check_changes, codeowners, diff, draw, generate, new, report, validate
+
+COMMANDS = (validate, check_changes, new, report, build, generate, diff, codeowners, bench, draw)

@@ -1,14 +1,12 @@
 """``yibao bench``: the benchmark (see yibao.bench); prints a table and writes JSON."""
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from ..cli import EXIT_OK, UsageError, extension
+from .context import Context, EXIT_OK, UsageError
 
 
-@extension
 def register(sub) -> None:
     p = sub.add_parser("bench", help="性能基准：生成 1k/10k/100k 条记录的仓库，测量校验、报告、审计记录和门户构建，并与同类工具对比",
                        description="生成带 git 历史的合成仓库，多次运行取中位数；结果打印为表格并写入 JSON。")
@@ -34,7 +32,8 @@ def _sizes(raw: str) -> list[int]:
     return values
 
 
-def run(args: argparse.Namespace) -> int:
+def run(ctx: Context) -> int:
+    args = ctx.args
     from ..bench import render_table, run_benchmark
 
     if args.runs < 1 or (args.peer_runs is not None and args.peer_runs < 1):

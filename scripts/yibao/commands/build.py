@@ -1,15 +1,13 @@
 """``yibao build`` and ``yibao serve``: the portal (MkDocs Material, in Chinese) from the records."""
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from ..cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, _cache, _root, add_run_options, extension
-from ..textsafe import visible
+from .context import Context, EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, add_run_options
+from ..core.textsafe import visible
 
 
-@extension
 def register(sub) -> None:
     p = sub.add_parser("build", help="生成门户网站（考核指标、覆盖、时限、机构/检查/案件/培训页面和审计记录）",
                        description="校验记录、读取 git 历史、计算考核指标，生成门户页面并用 MkDocs 构建静态网站。")
@@ -52,19 +50,19 @@ def _check_output_dir(output: Path) -> None:
             return
 
 
-def run_build(args: argparse.Namespace) -> int:
+def run_build(ctx: Context) -> int:
+    args = ctx.args
     from ..load.history import HistoryError
     from ..publish.portal import PortalError, build_portal, relpath_for_display
 
     as_of = _as_of(args.as_of)
-    root = _root(args)
+    root = ctx.root
     if args.output:
         _check_output_dir(Path(args.output))
-    from ..cli import _schemas
-    from ..schemas import SchemaError
+        from ..core.schemas import SchemaError
 
     try:
-        schemas_cache = _cache(args, root, _schemas(root))
+        schemas_cache = ctx.cache()
     except SchemaError:  # the build reads the schemas again and reports what is wrong with them
         schemas_cache = None
     output = Path(args.output).resolve() if args.output else None
@@ -81,11 +79,12 @@ def run_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run_serve(args: argparse.Namespace) -> int:
+def run_serve(ctx: Context) -> int:
+    args = ctx.args
     from ..publish.portal import serve_portal
 
     as_of = _as_of(args.as_of)
-    root = _root(args)
+    root = ctx.root
     host, _, port = args.addr.rpartition(":")
     if not host or not port.isdigit():
         raise UsageError(f"--addr {args.addr} 格式不对；请写作 主机:端口，例如 127.0.0.1:8000")

@@ -1,16 +1,14 @@
 """``yibao check-changes``: the gates a pull request must pass (see :mod:`yibao.check.changes`)."""
 from __future__ import annotations
 
-import argparse
 import json
 
-from ..cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, _root, extension
-from ..diagnostics import render
+from .context import Context, EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError
+from ..core.diagnostics import render
 
 NO_ACTOR = "未指定 --actor：没有检查提交账号的权限（CI 中总会检查）。"
 
 
-@extension
 def register(sub) -> None:
     p = sub.add_parser(
         "check-changes",
@@ -25,11 +23,12 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(ctx: Context) -> int:
+    args = ctx.args
     from ..check.changes import check_changes
     from ..load.git_tree import GitError
 
-    root = _root(args)
+    root = ctx.root
     try:
         report = check_changes(root, args.base, args.head, args.actor)
     except GitError as exc:

@@ -7,10 +7,9 @@ contract file to its own reviewers. Which contract a contractor may touch is enf
 """
 from __future__ import annotations
 
-import argparse
 import sys
 
-from ..cli import EXIT_INVALID, EXIT_OK, UsageError, _root, extension
+from .context import Context, EXIT_INVALID, EXIT_OK, UsageError
 
 TARGET = ".github/CODEOWNERS"
 HEADER = """\
@@ -22,7 +21,6 @@ HEADER = """\
 """
 
 
-@extension
 def register(sub) -> None:
     p = sub.add_parser("codeowners", help="根据项目记录的审核账号生成 .github/CODEOWNERS")
     mode = p.add_mutually_exclusive_group()
@@ -52,11 +50,12 @@ def _reviewers(contract) -> list[str]:
     return sorted(a for a in value if isinstance(a, str)) if isinstance(value, list) else []
 
 
-def run(args: argparse.Namespace) -> int:
+def run(ctx: Context) -> int:
+    args = ctx.args
     from ..load import strict_yaml
-    from ..load.repository import Record
+    from ..core.record import Record
 
-    root = _root(args)
+    root = ctx.root
     if args.ref:
         return _check_at(root, args.ref) if args.check or not args.write else _usage("--ref 只能与 --check 一起使用")
     contracts = []

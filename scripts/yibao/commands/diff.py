@@ -5,19 +5,17 @@ deadline warnings as workflow annotations on the changed files; ``json`` is for 
 """
 from __future__ import annotations
 
-import argparse
 import json
 from decimal import Decimal
 
-from ..cli import EXIT_OK, UsageError, _root, extension
+from .context import Context, EXIT_OK, UsageError
 from ..check.publishable import mask_data, mask_text
-from ..textsafe import log_line, visible
+from ..core.textsafe import log_line, visible
 
 LIMIT = 5  # records named in the headline before "等 N 条"
 DEADLINE_WORDS = {"overdue": "已逾期", "late": "逾期完成", "due_soon": "即将到期"}
 
 
-@extension
 def register(sub) -> None:
     p = sub.add_parser("diff", help="用业务语言说明两次提交之间的变化：新增、结案、撤回、更正、金额和考核指标",
                        description="比较 HEAD 与它和 BASE 的共同祖先（与拉取请求显示的改动相同）。")
@@ -30,12 +28,13 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(ctx: Context) -> int:
+    args = ctx.args
     from ..compute.change_summary import summarise
     from ..load.git_tree import GitError
     from .report import parse_as_of
 
-    root = _root(args)
+    root = ctx.root
     try:
         summary = summarise(root, args.base, args.head, parse_as_of(args.as_of), args.contract)
     except GitError as exc:
@@ -185,7 +184,7 @@ def _md(value) -> str:
 
 # -- GitHub annotations and JSON ------------------------------------------------------------------
 def github(summary) -> str:
-    from ..diagnostics import _gh_escape
+    from ..core.diagnostics import _gh_escape
 
     lines = []
     for item in summary.deadlines:

@@ -1,6 +1,6 @@
 """``yibao draw``: a 双随机 draw written as a record; ``yibao draw verify [PATH]`` re-runs draws.
 
-The draw is made from the repository's own data as of ``--date`` with :mod:`yibao.compute.draw`,
+The draw is made from the repository's own data as of ``--date`` with :mod:`yibao.core.draw`,
 the same code the check rule ``draw-not-reproducible`` re-runs in CI (:mod:`yibao.check.draws`).
 """
 from __future__ import annotations
@@ -9,7 +9,7 @@ import argparse
 import datetime as _dt
 import sys
 
-from ..cli import EXIT_INVALID, EXIT_OK, UsageError, _relative, _root, _schemas, extension
+from .context import Context, EXIT_INVALID, EXIT_OK, UsageError
 
 KIND = "draw"
 
@@ -21,7 +21,6 @@ EXAMPLES = """示例：
   yibao draw verify records/draw/CQ-2024-ABC123.yaml"""
 
 
-@extension
 def register(sub) -> None:
     p = sub.add_parser(
         KIND, help="双随机抽取：按公布的种子从本仓库数据中抽取检查对象和检查人员，写成抽取记录；draw verify 复核",
@@ -45,11 +44,12 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    root = _root(args)
-    schemas = _schemas(root)
+def run(ctx: Context) -> int:
+    args = ctx.args
+    root = ctx.root
+    schemas = ctx.schemas
     if args.action and args.action[0] == "verify":
-        return verify(root, schemas, args.action[1:])
+        return verify(ctx, args.action[1:])
     if args.action:
         raise UsageError(f"不认识的操作 {args.action[0]}；复核请用 yibao draw verify [PATH]")
     return make(root, schemas, args)
@@ -65,8 +65,8 @@ def _records(root, schemas):
 
 def make(root, schemas, args: argparse.Namespace) -> int:
     from ..check.draws import reproduce
-    from ..compute import draw as algo
-    from ..load.repository import Record
+    from ..core import draw as algo
+    from ..core.record import Record
     from ..new import new_id, record_path
 
     missing = [name for name, value in (("--contract", args.contract), ("--date", args.date), ("--seed", args.seed),
@@ -140,10 +140,11 @@ def render(data: dict) -> str:
     return text.replace(f"\ndate: '{data['date']}'\n", f"\ndate: {data['date']}\n", 1)  # dates unquoted, as in every record
 
 
-def verify(root, schemas, paths: list[str]) -> int:
+def verify(ctx: Context, paths: list[str]) -> int:
+    root, schemas = ctx.root, ctx.schemas
     from ..check.runner import check_repository
 
-    wanted = {_relative(root, p) for p in paths}
+    wanted = {ctx.relative(p) for p in paths}
     result = check_repository(root, schemas, want_data=True)
     folder = f"records/{KIND}/"
     found = {r.path: r for r in result.records if r.kind == KIND}

@@ -1,16 +1,13 @@
 """``yibao generate``: write a synthetic records repository, or regenerate the demo dataset."""
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
 
-from .. import cli
-from ..cli import extension
+from .context import EXIT_OK, Context, UsageError
 
 
-@extension
 def register(sub) -> None:
     p = sub.add_parser(
         "generate",
@@ -27,32 +24,34 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(ctx: Context) -> int:
+    args = ctx.args
     from ..generate import DEFAULT_YEAR, GenerateError, generate_demo, generate_repository
 
     started = time.perf_counter()
     try:
         if args.demo:
-            counts = _demo(args, generate_demo)
+            counts = _demo(ctx, generate_demo)
         else:
-            counts = _synthetic(args, generate_repository, DEFAULT_YEAR)
+            counts = _synthetic(ctx, generate_repository, DEFAULT_YEAR)
     except GenerateError as exc:
-        raise cli.UsageError(str(exc)) from None
+        raise UsageError(str(exc)) from None
     elapsed = time.perf_counter() - started
     total = sum(counts.values())
     parts = "，".join(f"{kind} {n}" for kind, n in counts.items())
     print(f"已生成 {total} 条记录（{parts}）")
     sys.stderr.write(f"用时 {elapsed:.1f} 秒（{total / max(elapsed, 1e-9):,.0f} 条/秒）\n")
-    return cli.EXIT_OK
+    return EXIT_OK
 
 
-def _demo(args: argparse.Namespace, generate_demo) -> dict[str, int]:
+def _demo(ctx: Context, generate_demo) -> dict[str, int]:
+    args = ctx.args
     from ..generate import stale_demo_files
 
     for name in ("institutions", "seed", "contract_id", "year"):
         if getattr(args, name) is not None:
-            raise cli.UsageError(f"--demo 使用固定的种子和合同，不能同时指定 --{name.replace('_', '-')}")
-    root = cli._root(args)
+            raise UsageError(f"--demo 使用固定的种子和合同，不能同时指定 --{name.replace('_', '-')}")
+    root = ctx.root
     output = Path(args.output) if args.output else root
     counts = generate_demo(output, root)
     stale = stale_demo_files(output, root)
@@ -62,12 +61,13 @@ def _demo(args: argparse.Namespace, generate_demo) -> dict[str, int]:
     return counts
 
 
-def _synthetic(args: argparse.Namespace, generate_repository, default_year: int) -> dict[str, int]:
+def _synthetic(ctx: Context, generate_repository, default_year: int) -> dict[str, int]:
+    args = ctx.args
     if args.institutions is None or args.seed is None or args.output is None:
-        raise cli.UsageError("请指定 --institutions N、--seed S 和 --output DIR（或使用 --demo）")
+        raise UsageError("请指定 --institutions N、--seed S 和 --output DIR（或使用 --demo）")
     try:  # the schemas of the repository we are in (or -C), else those next to this package
-        schemas_dir = cli._root(args) / "schemas"
-    except cli.UsageError:
+        schemas_dir = ctx.root / "schemas"
+    except UsageError:
         if args.repo is not None:
             raise
         schemas_dir = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..cli import EXIT_OK, UsageError, _root, _schemas, extension
+from .context import Context, EXIT_OK, UsageError
 
 EXAMPLES = """示例：
   yibao new inspection --contract HT-2024-KLMY --institution H65020300001 \\
@@ -15,7 +15,6 @@ EXAMPLES = """示例：
 在终端中运行时会逐项询问必填字段；在脚本中用 --set 字段=值 给出，--no-input 不询问。"""
 
 
-@extension
 def register(sub) -> None:
     p = sub.add_parser(
         "new", help="新建一条记录：自动生成编号、放到正确的目录、写好全部必填字段和中文说明",
@@ -36,13 +35,14 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(ctx: Context) -> int:
+    args = ctx.args
     from .. import new
     from ..check.runner import check_repository
-    from ..diagnostics import render
+    from ..core.diagnostics import render
 
-    root = _root(args)
-    schemas = _schemas(root)
+    root = ctx.root
+    schemas = ctx.schemas
     values = [_pair(v) for v in args.values]
     try:
         repo = new.Repository.scan(root, schemas)

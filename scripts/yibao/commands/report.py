@@ -1,18 +1,15 @@
 """``yibao report``: contract KPIs and deadlines as of a date (table, JSON, CSV or Excel)."""
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
 import sys
 from pathlib import Path
 
-from ..cli import EXIT_INVALID, EXIT_OK, UsageError, _cache, _root, _schemas, add_run_options, extension
-from ..diagnostics import Diagnostic
+from .context import Context, EXIT_INVALID, EXIT_OK, UsageError, add_run_options
 
 FORMATS = ("table", "json", "csv", "xlsx")
 
 
-@extension
 def register(sub) -> None:
     p = sub.add_parser("report", help="按统计日计算各项目的考核指标和时限（逾期、7日内到期）")
     p.add_argument("--as-of", metavar="DATE", default=None, help="统计日，YYYY-MM-DD（默认今天）；只计这一天及以前发生的事实")
@@ -52,28 +49,19 @@ def write_output(path: Path, write) -> None:
         raise UsageError(f"无法写入输出文件 {path}：{exc.strerror or exc}") from None
 
 
-def missing_year_diagnostics(missing) -> list[Diagnostic]:
-    """One ``error[calendar-year-missing]`` per missing year, at the file that needs it."""
-    out = []
-    for error in missing.first_per_year():
-        count = sum(e.year == error.year for e in missing.errors)
-        more = f"（共 {count} 项时限需要该年日历）" if count > 1 else ""
-        out.append(Diagnostic(f"records/calendar/RL-{error.year}.yaml", 1, 1, "calendar-year-missing", error.message() + more))
-    return out
-
-
-def run(args: argparse.Namespace) -> int:
+def run(ctx: Context) -> int:
+    args = ctx.args
     from ..check.runner import check_repository
-    from ..compute.calendar import MissingCalendarYears
+    from ..core.calendar import MissingCalendarYears
     from ..compute.report import UnknownContract, build_report, write_csv, write_json, write_table, write_xlsx
 
     as_of = parse_as_of(args.as_of)
     if args.format == "xlsx" and not args.output:
         raise UsageError("Excel 格式需要用 -o 指定输出文件，例如 -o 考核报告.xlsx")
     output = output_file(args.output) if args.output else None
-    root = _root(args)
-    schemas = _schemas(root)
-    result = check_repository(root, schemas, cache=_cache(args, root, schemas), jobs=args.jobs, want_data=True)
+    root = ctx.root
+    schemas = ctx.schemas
+    result = check_repository(root, schemas, cache=ctx.cache(), jobs=args.jobs, want_data=True)
     invalid = [r for r in result.records if not r.valid]
     if result.errors:
         files = len({d.path for d in result.errors})
@@ -84,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     except UnknownContract as exc:
         raise UsageError(str(exc)) from None
     except MissingCalendarYears as missing:
-        for diagnostic in missing_year_diagnostics(missing):
+        for diagnostic in missing.diagnostics():
             print(diagnostic.text())
         return EXIT_INVALID
     if not reports:

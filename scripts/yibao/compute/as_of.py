@@ -39,8 +39,8 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Any
 
-from ..load.repository import Record, as_date
-from ..schemas import SchemaSet
+from ..core.record import Record, as_date
+from ..core.schemas import SchemaSet
 from .frames import MONEY_FIELDS, case_status_as_of, money_counts_from  # the report's rules
 
 #: the field whose date a record exists from, by kind (kinds not listed always exist)

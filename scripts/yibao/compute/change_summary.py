@@ -23,9 +23,9 @@ from pathlib import Path
 
 from ..check.runner import check_text
 from ..load.git_tree import GitTrees
-from ..load.repository import EXTENSION, SCHEMAS, Record, kind_of, stem
-from ..schemas import SchemaSet
-from .calendar import MissingCalendarYears
+from ..core.record import EXTENSION, SCHEMAS, Record, kind_of, stem
+from ..core.schemas import SchemaSet
+from ..core.calendar import MissingCalendarYears
 from .frames import MONEY_FIELDS, money_counts_from
 from .report import build_report, table_of
 from .view import case_counts

@@ -27,7 +27,7 @@ As of a date each applicable item is one of:
 
 Items whose start date is missing or after ``as_of`` have not started and are not listed. A
 working-day rule that needs a year with no calendar record yields a
-:class:`~yibao.compute.calendar.CalendarYearMissing` error value instead of a guess.
+:class:`~yibao.core.calendar.CalendarYearMissing` error value instead of a guess.
 """
 from __future__ import annotations
 
@@ -35,8 +35,8 @@ import datetime as _dt
 from dataclasses import dataclass, fields
 from typing import Iterator
 
-from ..load.repository import Record
-from .calendar import NATURAL_DAYS, WORKING_DAYS, CalendarYearMissing, to_date
+from ..core.record import Record
+from ..core.calendar import NATURAL_DAYS, WORKING_DAYS, CalendarYearMissing, to_date
 from .view import ContractView
 
 ON_TIME, LATE, OVERDUE, DUE_SOON, OPEN = "按时", "逾期完成", "已逾期", "即将到期", "未到期"

@@ -20,8 +20,8 @@ from functools import cached_property
 
 import pandas as pd
 
-from ..load.repository import Record
-from .calendar import to_date
+from ..core.record import Record
+from ..core.calendar import to_date
 from .view import ContractView, RecordIndex, case_counts, inspection_counts
 
 MONEY_FIELDS = ("involved", "refused", "recovered", "fined")

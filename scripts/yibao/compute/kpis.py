@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Callable, Iterable
 
-from ..load.repository import Record
-from .calendar import WORKING_DAYS
+from ..core.record import Record
+from ..core.calendar import WORKING_DAYS
 from .deadlines import Deadline
 from .frames import ANY_BASIS, MONEY_FIELDS, ON_SITE, Totals, frames_for
 from .view import ContractView

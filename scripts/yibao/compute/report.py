@@ -22,7 +22,7 @@ integers, money (unit ``yuan``) in yuan rounded to the fen; ``status`` is 达标
 "due", "done_on", "days", "day_type", "status", "days_late", "workdays_late", "rolled_from"}`` (``rolled_from``: the bare last day when a natural-day period ended on a rest day and ran to the next working day).
 
 A working-day deadline that needs a year without a calendar record raises
-:class:`~yibao.compute.calendar.MissingCalendarYears` after every contract was evaluated, so all
+:class:`~yibao.core.calendar.MissingCalendarYears` after every contract was evaluated, so all
 missing years are named at once. The table writers (terminal, CSV, Excel) work from the same
 dicts, with pandas.
 """
@@ -39,11 +39,11 @@ import orjson
 import pandas as pd
 
 from ..gc_pause import gc_paused
-from ..textsafe import excel_cell, spreadsheet_cell, visible
-from ..load.repository import Record
-from ..schemas import SchemaSet
+from ..core.textsafe import excel_cell, spreadsheet_cell, visible
+from ..core.record import Record
+from ..core.schemas import SchemaSet
 from . import deadlines as dl
-from .calendar import MissingCalendarYears
+from ..core.calendar import MissingCalendarYears
 from .kpis import COUNT, RATE, YUAN, Kpi, contract_kpis
 from .view import ContractView, RecordIndex
 
@@ -294,7 +294,7 @@ def write_json(reports: list[dict], single: bool) -> str:
 
 def write_csv(reports: list[dict]) -> str:
     """All KPIs of all reports, one row each, with the JSON keys as headers; no text cell can
-    start a formula (:func:`~yibao.textsafe.spreadsheet_text`), numbers stay numbers."""
+    start a formula (:func:`~yibao.core.textsafe.spreadsheet_text`), numbers stay numbers."""
     rows = [{"as_of": r["as_of"], "contract": spreadsheet_cell(r["contract"]["id"]),
              **{k: spreadsheet_cell(" ".join(kpi[k]) if k == "records" else kpi[k]) for k in KPI_KEYS}}
             for r in reports for kpi in r["kpis"]]
@@ -324,7 +324,7 @@ def _terminal_cell(value: Any) -> Any:
 
 def write_table(reports: list[dict]) -> str:
     """Readable tables for the terminal, contract by contract; record text is shown with its
-    control characters escaped (:func:`~yibao.textsafe.visible`), one cell on one line."""
+    control characters escaped (:func:`~yibao.core.textsafe.visible`), one cell on one line."""
     parts = []
     with pd.option_context("display.unicode.east_asian_width", True, "display.max_rows", None,
                            "display.max_columns", None, "display.width", 200, "display.max_colwidth", 60):
@@ -348,7 +348,7 @@ def write_table(reports: list[dict]) -> str:
 def write_xlsx(reports: list[dict], path: Path) -> None:
     """An Excel workbook with one sheet per table and Chinese headers, for bureau staff.
 
-    Every text cell is stored as text and none can run as a formula (:func:`~yibao.textsafe.excel_cell`:
+    Every text cell is stored as text and none can run as a formula (:func:`~yibao.core.textsafe.excel_cell`:
     control characters escaped, a leading ``=``/``+``/``-``/``@`` neutralised); numbers stay numbers."""
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for title, frame in tables(reports).items():

@@ -13,10 +13,10 @@ from fractions import Fraction
 from functools import cached_property
 from typing import Iterable
 
-from ..load.repository import Record
-from ..schemas import SchemaSet
-from .calendar import WorkCalendar, to_date
-from .scope import institutions_in_scope, terminated_during
+from ..core.record import Record
+from ..core.schemas import SchemaSet
+from ..core.calendar import WorkCalendar, to_date
+from ..core.scope import institutions_in_scope, terminated_during
 
 PLANNED = "计划中"  # inspection_status: not carried out yet, its dates are plans
 

@@ -39,7 +39,7 @@ from pathlib import Path
 from random import Random
 from typing import Iterator
 
-from ..schemas import SchemaSet
+from ..core.schemas import SchemaSet
 from .builder import RegionBuilder, build_region
 from .calendars import CALENDARS, SUPPORTED_YEARS, Workdays, calendar_record
 from .common import (AGENCY, DAY, DEFAULT_YEAR, DEMO_CONTRACT, DEMO_KINDS, DEMO_SEED, DOCTOR, HOSPITAL, INSTITUTION_TYPES,
@@ -205,8 +205,8 @@ def _filled_institutions(source_root: Path, relpath: str, city: str, district: s
     """The institutions a hand-written demo contract lacks: its ``expected_counts`` less the
     hand-written institutions in its scope (numbered below :data:`FILL_SEQUENCE`), per type where
     the contract states one, the rest of its total in the 克拉玛依区 mix of hospitals and pharmacies."""
-    from ..compute.scope import matches_scope
-    from ..load.repository import Record
+    from ..core.scope import matches_scope
+    from ..core.record import Record
 
     contract = _load(source_root / relpath)
     if contract is None:

@@ -6,7 +6,7 @@ from random import Random
 from typing import Iterator
 
 from . import phrases as P
-from ..schemas import SchemaSet
+from ..core.schemas import SchemaSet
 from .calendars import Workdays
 from .cases import CasesMixin
 from .common import DAY, DOCTOR, GeneratedRecord, INSTITUTION_TYPES, INSURED, dates_in

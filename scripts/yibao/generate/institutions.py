@@ -5,7 +5,7 @@ import datetime as dt
 from typing import Any
 
 from . import phrases as P
-from ..check.codes import USCC_CHARSET, make_uscc
+from ..core.codes import USCC_CHARSET, make_uscc
 from .common import AGENCY, DAY, HOSPITAL, PHARMACY
 
 #: The start of the organisation code in a 统一社会信用代码 given since 2015 by the registering

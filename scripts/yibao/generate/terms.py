@@ -8,7 +8,7 @@ from random import Random
 from typing import Any
 
 from . import phrases as P
-from ..schemas import SchemaSet
+from ..core.schemas import SchemaSet
 from .common import AGENCY, DAY, HOSPITAL, INSTITUTION_TYPES, MIX, PHARMACY, REGION_SIZE
 
 

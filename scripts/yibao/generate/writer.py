@@ -7,7 +7,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from ..schemas import SchemaSet
+from ..core.schemas import SchemaSet
 
 
 _PLAIN = re.compile(

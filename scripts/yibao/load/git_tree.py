@@ -16,7 +16,7 @@ import git
 
 from . import strict_yaml
 from .history import log_markers, printable, raw_entries
-from .repository import EXTENSION, RECORDS, Record, kind_of
+from ..core.record import EXTENSION, RECORDS, Record, kind_of
 
 
 REGULAR = "100644"

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol
 
 from . import strict_yaml
-from .repository import EXTENSION, RECORDS
+from ..core.record import EXTENSION, RECORDS
 
 ZERO = "0" * 40
 def log_markers() -> tuple[str, str, str]:

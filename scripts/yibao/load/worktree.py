@@ -15,7 +15,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from .repository import EXTENSION, RECORDS
+from ..core.record import EXTENSION, RECORDS
 
 
 def blob_id(data: bytes) -> str:

@@ -33,12 +33,12 @@ from ..compute import deadlines as dl_rules
 from ..compute import kpis as kpis_mod
 from ..compute import report as report_mod
 from ..compute.as_of import TERMS, AsOf, rules_for
-from ..compute.calendar import to_date
+from ..core.calendar import to_date
 from ..compute.view import ContractView, RecordIndex
 from ..check.publishable import UNREADABLE, mask_text
 from ..load.history import MISSING, History, Version
-from ..load.repository import Record
-from ..schemas import SchemaSet
+from ..core.record import Record
+from ..core.schemas import SchemaSet
 from . import charts
 from .html import (EMPTY, Markup, block, dl, esc, esc_text, fmt, join, link, percent, relative, table, tag,
                    title_text, yuan)

@@ -33,12 +33,12 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from ..check.runner import default_jobs
-from ..diagnostics import Diagnostic
+from ..core.diagnostics import Diagnostic
 from ..gc_pause import gc_paused
 from ..check.personal_data import find_personal_data, might_contain_personal_data
 from ..check.publishable import Gate
 from ..load.history import History, HistoryError, start_history
-from ..schemas import SchemaSet
+from ..core.schemas import SchemaSet
 from . import pages as P
 from .macros import DATA_FILE
 from .visible import Visibility
@@ -109,16 +109,14 @@ def work_tree_blobs(root: Path, records) -> dict[str, str]:
 
 def compute_reports(records, schemas: SchemaSet, as_of: _dt.date) -> list[dict]:
     """The same report ``yibao report`` prints: the home page shows exactly these values."""
-    from ..compute.calendar import MissingCalendarYears
+    from ..core.calendar import MissingCalendarYears
     from ..compute.report import build_report
 
     try:
         return build_report(records, schemas, as_of)
     except MissingCalendarYears as missing:
-        from ..commands.report import missing_year_diagnostics
-
         raise PortalError("calendar-year-missing", "按工作日计算时限需要的工作日历记录缺失，门户未生成",
-                          missing_year_diagnostics(missing)) from None
+                          missing.diagnostics()) from None
 
 
 def prepare_docs(root: Path, docs: Path, site: P.Site, jobs: int | None = None) -> list[str]:

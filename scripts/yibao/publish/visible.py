@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..schemas import SchemaSet
+from ..core.schemas import SchemaSet
 
 
 class Visibility:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Iterable
 
-from ..load.repository import Record
+from .record import Record
 from .calendar import to_date
 
 TERMINATED = "解除"

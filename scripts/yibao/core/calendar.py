@@ -11,7 +11,8 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Iterable
 
-from ..load.repository import Record, as_date
+from .diagnostics import Diagnostic
+from .record import Record, as_date
 
 ONE_DAY = _dt.timedelta(days=1)
 #: day_type terms of the vocabulary (schemas/vocabulary.schema.json#/$defs/day_type)
@@ -50,6 +51,16 @@ class MissingCalendarYears(Exception):
         for error in self.errors:
             first.setdefault(error.year, error)
         return [first[y] for y in sorted(first)]
+
+    def diagnostics(self) -> list[Diagnostic]:
+        """One ``error[calendar-year-missing]`` per missing year, at the file that needs it."""
+        out = []
+        for error in self.first_per_year():
+            count = sum(e.year == error.year for e in self.errors)
+            more = f"（共 {count} 项时限需要该年日历）" if count > 1 else ""
+            out.append(Diagnostic(f"records/calendar/RL-{error.year}.yaml", 1, 1, "calendar-year-missing",
+                                  error.message() + more))
+        return out
 
 
 to_date = as_date  # an ISO date string (as the loader keeps dates) as a date; anything else is None

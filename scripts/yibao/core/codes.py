@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from . import clock  # today's date, counted: a verdict that reads it holds for that day only
+from . import clock
 
 __all__ = [
     "PROVINCE_CODES",

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 import jsonschema_rs
 
-from .check.codes import is_valid_uscc
+from .codes import is_valid_uscc
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError
