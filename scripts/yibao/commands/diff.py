@@ -184,16 +184,16 @@ def _md(value) -> str:
 
 # -- GitHub annotations and JSON ------------------------------------------------------------------
 def github(summary) -> str:
-    from ..core.diagnostics import _gh_escape
+    from ..core.diagnostics import gh_escape
 
     lines = []
     for item in summary.deadlines:
         level = "notice" if item["which"] == "due_soon" else "warning"
         path = item.get("path") or ""
-        props = f"file={_gh_escape(mask_text(path), True)},line=1,title=deadline" if path else "title=deadline"
-        lines.append(f"::{level} {props}::{_gh_escape(mask_text(deadline_text(item)))}")
+        props = f"file={gh_escape(mask_text(path), True)},line=1,title=deadline" if path else "title=deadline"
+        lines.append(f"::{level} {props}::{gh_escape(mask_text(deadline_text(item)))}")
     for problem in summary.problems:
-        lines.append(f"::warning title=report::{_gh_escape(mask_text(problem))}")
+        lines.append(f"::warning title=report::{gh_escape(mask_text(problem))}")
     lines.append(log_line(mask_text(headline(summary))))  # plain text on one line: it cannot be taken for a command
     return "\n".join(lines)
 

@@ -45,7 +45,7 @@ def summary_line(diagnostics: list[Diagnostic], files: int) -> str:
     return f"检查未通过：{files} 个记录文件中有 {files_with} 个有问题，共 {errors} 个错误{tail}。"
 
 
-def _gh_escape(value: str, prop: bool = False) -> str:
+def gh_escape(value: str, prop: bool = False) -> str:
     """Data of a GitHub workflow command, escaped as GitHub documents it (``%``, CR and LF in the
     message; also ``:`` and ``,`` in a property such as ``file=``), so a value can neither end
     the command's line nor start another command; other control characters shown as escapes."""
@@ -66,7 +66,7 @@ def render(diagnostics: Iterable[Diagnostic], fmt: str, files: int) -> str:
         )
     if fmt == "github":
         lines = [
-            f"::{d.severity} file={_gh_escape(d.path, True)},line={d.line},col={d.col},title={_gh_escape(d.code, True)}::{_gh_escape(d.message)}"
+            f"::{d.severity} file={gh_escape(d.path, True)},line={d.line},col={d.col},title={gh_escape(d.code, True)}::{gh_escape(d.message)}"
             for d in items
         ]
         lines.append(summary_line(items, files))

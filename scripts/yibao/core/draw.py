@@ -105,12 +105,13 @@ def _date(value):
     return to_date(value)
 
 
-def frame_of(contract, institutions, day, types: Iterable[str]) -> dict[str, str]:
-    """{ID: institution type}: the contract's scope institutions on ``day`` of the given types."""
+def frame_of(contract, institutions, day, types: Iterable[str], terms) -> dict[str, str]:
+    """{ID: institution type}: the contract's scope institutions on ``day`` of the given types
+    (``terms``: the vocabulary's terms for scope, :class:`~yibao.core.scope.ScopeTerms`)."""
     from .scope import institutions_in_scope
 
     wanted = {t for t in types if isinstance(t, str)}
-    return {i.id: i.get("type") for i in institutions_in_scope(contract, institutions, day)
+    return {i.id: i.get("type") for i in institutions_in_scope(contract, institutions, day, terms)
             if isinstance(i.get("type"), str) and i.get("type") in wanted}
 
 
@@ -145,7 +146,7 @@ def last_inspectors(inspections, day, skip_statuses: Iterable[str] = ()) -> dict
     return {k: v[1] for k, v in latest.items()}
 
 
-def _whole(value) -> bool:
+def whole_number(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
@@ -153,6 +154,6 @@ def counts_of(frame_spec: Mapping) -> Mapping[str, int] | int | None:
     """{type: k} when the draw is stratified, else the total; None when a count is not a whole number."""
     per_type = frame_spec.get("per_type")
     if isinstance(per_type, dict) and per_type:
-        return dict(per_type) if all(_whole(v) for v in per_type.values()) else None
+        return dict(per_type) if all(whole_number(v) for v in per_type.values()) else None
     count = frame_spec.get("count")
-    return count if _whole(count) else None
+    return count if whole_number(count) else None
