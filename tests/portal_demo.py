@@ -24,7 +24,8 @@ from datetime import date
 from pathlib import Path
 
 from yibao import cli
-from yibao.core.scope import institutions_in_scope
+from yibao.core.schemas import SchemaSet
+from yibao.core.scope import ScopeTerms, institutions_in_scope
 from yibao.load import strict_yaml
 from yibao.core.record import Record
 
@@ -62,9 +63,10 @@ def _pick(root: Path) -> tuple[str, str, list[str]]:
     """A contract with a medical institution in scope on AS_OF and two staff on its team."""
     institutions = [_load(p, "institution") for p in sorted((root / "records/institution").glob("*.yaml"))]
     staff = [_load(p, "staff") for p in sorted((root / "records/staff").glob("*.yaml"))]
+    terms = ScopeTerms.of(SchemaSet.load(root / "schemas"))
     for path in sorted((root / "records/contract").glob("*.yaml")):
         contract = _load(path, "contract")
-        scoped = [i for i in institutions_in_scope(contract, institutions, date.fromisoformat(AS_OF))
+        scoped = [i for i in institutions_in_scope(contract, institutions, date.fromisoformat(AS_OF), terms)
                   if i.get("type") == "定点医疗机构" and i.get("status") != "已撤回"]
         team = [s.id for s in staff if contract.id in (s.get("contracts") or [])]
         period = contract.get("period") or {}

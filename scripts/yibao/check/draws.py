@@ -16,14 +16,19 @@ from __future__ import annotations
 
 from ..core import draw as algo
 from ..core.calendar import to_date
-from ..compute.view import PLANNED
 from ..core.record import Record
 from ..core.schemas import SchemaSet
+from ..core.scope import ScopeTerms
 
 
 def withdrawn_terms(schemas: SchemaSet, kind: str) -> list[str]:
+    return status_terms(schemas, kind, "x-withdrawn")
+
+
+def status_terms(schemas: SchemaSet, kind: str, attribute: str) -> list[str]:
+    """The terms of a kind's status vocabulary marked with an ``x-`` attribute."""
     info = schemas.field(kind, ("status",))
-    return schemas.vocab(info.vocabulary).get("x-withdrawn", []) if info and info.vocabulary else []
+    return schemas.vocab(info.vocabulary).get(attribute, []) if info and info.vocabulary else []
 
 
 def reproduce(record: Record, contract: Record, institutions, staff, inspections, schemas: SchemaSet):
@@ -34,14 +39,15 @@ def reproduce(record: Record, contract: Record, institutions, staff, inspections
     if day is None:
         return None, "抽取日期无效"
     types = frame_spec.get("institution_types") if isinstance(frame_spec.get("institution_types"), list) else []
-    frame = algo.frame_of(contract, institutions, day, types)
+    frame = algo.frame_of(contract, institutions, day, types, ScopeTerms.of(schemas))
     pool = algo.pool_of(contract.id, staff, day, withdrawn_terms(schemas, "staff"))
     conflicts = None
     if pool_spec.get("exclude_last_inspectors") is True:
-        conflicts = algo.last_inspectors(inspections, day, [*withdrawn_terms(schemas, "inspection"), PLANNED])
+        skipped = [*withdrawn_terms(schemas, "inspection"), *status_terms(schemas, "inspection", "x-planned")]
+        conflicts = algo.last_inspectors(inspections, day, skipped)
     counts = algo.counts_of(frame_spec)
     minimum = pool_spec.get("min_per_target")
-    if counts is None or not algo._whole(minimum):
+    if counts is None or not algo.whole_number(minimum):
         return None, "抽取数或每家检查人员数不是整数"
     if isinstance(counts, dict) and sum(counts.values()) != frame_spec.get("count"):
         return None, f"分类型抽取数合计 {sum(counts.values())} 与抽取机构数 {frame_spec.get('count')} 不一致"

@@ -113,7 +113,7 @@ class Frames:
         """One row per counted inspection of every contract."""
         rows = []
         for r in self.index.live("inspection"):  # ~50k at province scale: plain dict access
-            if not inspection_counts(r, self.as_of):
+            if not inspection_counts(r, self.as_of, self.index.planned):
                 continue
             data = r.data
             sampling = data.get("sampling")

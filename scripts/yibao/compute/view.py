@@ -16,19 +16,28 @@ from typing import Iterable
 from ..core.record import Record
 from ..core.schemas import SchemaSet
 from ..core.calendar import WorkCalendar, to_date
-from ..core.scope import institutions_in_scope, terminated_during
+from ..core.scope import ScopeTerms, institutions_in_scope, terminated_during
 
-PLANNED = "计划中"  # inspection_status: not carried out yet, its dates are plans
+
+def status_terms(schemas: SchemaSet, kind: str, attribute: str) -> frozenset[str]:
+    """The terms of a kind's ``status`` vocabulary marked with an ``x-`` attribute (``x-withdrawn``,
+    ``x-planned`` …); none when the kind has no status vocabulary."""
+    info = schemas.field(kind, ("status",))
+    return frozenset(schemas.vocab(info.vocabulary).get(attribute, [])) if info and info.vocabulary else frozenset()
 
 
 @dataclass
 class RecordIndex:
-    """Valid records by kind and ID, and the terms that mean "withdrawn" for each kind."""
+    """Valid records by kind and ID, the terms that mean "withdrawn" for each kind, and the other
+    vocabulary terms the computations depend on (``planned``: inspection statuses whose dates are
+    only plans, ``x-planned``; ``scope_terms``: see :class:`~yibao.core.scope.ScopeTerms`)."""
 
     by_kind: dict[str, list[Record]]
     by_id: dict[str, dict[str, Record]]
     withdrawn: dict[str, frozenset[str]]
     calendar: WorkCalendar
+    planned: frozenset[str]
+    scope_terms: ScopeTerms
     _live: dict[str, list[Record]] = field(default_factory=dict)
     _by_contract: dict[str, dict[str, list[Record]]] = field(default_factory=dict)
     _by_region: dict[str, list[Record]] | None = None
@@ -45,14 +54,11 @@ class RecordIndex:
             by_kind[record.kind].append(record)
             if record.id is not None:
                 by_id[record.kind].setdefault(record.id, record)
-        withdrawn = {}
-        for kind in schemas.kinds:
-            info = schemas.field(kind, ("status",))
-            terms = schemas.vocab(info.vocabulary).get("x-withdrawn", []) if info and info.vocabulary else []
-            withdrawn[kind] = frozenset(terms)
+        withdrawn = {kind: status_terms(schemas, kind, "x-withdrawn") for kind in schemas.kinds}
         for kind in by_kind:
             by_kind[kind].sort(key=lambda r: r.id or r.path)
-        return cls(by_kind, by_id, withdrawn, WorkCalendar.from_records(by_kind.get("calendar", [])))
+        return cls(by_kind, by_id, withdrawn, WorkCalendar.from_records(by_kind.get("calendar", [])),
+                   status_terms(schemas, "inspection", "x-planned"), ScopeTerms.of(schemas))
 
     def live(self, kind: str) -> list[Record]:
         """Records of a kind that are not withdrawn (computed once per kind)."""
@@ -117,9 +123,10 @@ def _on_or_before(value, day: _dt.date) -> bool:
     return date is not None and date <= day
 
 
-def inspection_counts(record: Record, as_of: _dt.date) -> bool:
-    """A (live) inspection counts once it was carried out and had ended by ``as_of``."""
-    return record.get("status") != PLANNED and _on_or_before(record.get("end_date"), as_of)
+def inspection_counts(record: Record, as_of: _dt.date, planned: frozenset[str]) -> bool:
+    """A (live) inspection counts once it was carried out (its status is not one of ``planned``)
+    and had ended by ``as_of``."""
+    return record.get("status") not in planned and _on_or_before(record.get("end_date"), as_of)
 
 
 def case_counts(record: Record, as_of: _dt.date) -> bool:
@@ -171,12 +178,14 @@ class ContractView:
     # -- institutions ------------------------------------------------------------------------
     @cached_property
     def scope(self) -> list[Record]:
-        return institutions_in_scope(self.contract, self.index.scope_candidates(self.contract), self.as_of)
+        return institutions_in_scope(self.contract, self.index.scope_candidates(self.contract), self.as_of,
+                                     self.index.scope_terms)
 
     @cached_property
     def terminated(self) -> dict[str, _dt.date]:
         """Scope institutions whose agreement was terminated during the period: ``{id: date}``."""
-        return terminated_during(self.contract, self.index.scope_candidates(self.contract), self.as_of)
+        return terminated_during(self.contract, self.index.scope_candidates(self.contract), self.as_of,
+                                 self.index.scope_terms)
 
     @cached_property
     def scope_ids(self) -> frozenset[str]:
@@ -203,12 +212,12 @@ class ContractView:
     @cached_property
     def started_inspections(self) -> list[Record]:
         """This contract's inspections that were carried out (not planned, not withdrawn)."""
-        return [r for r in self._own("inspection") if r.get("status") != PLANNED]
+        return [r for r in self._own("inspection") if r.get("status") not in self.index.planned]
 
     @cached_property
     def inspections(self) -> list[Record]:
         """Inspections that had ended by ``as_of``."""
-        return [r for r in self._own("inspection") if inspection_counts(r, self.as_of)]
+        return [r for r in self._own("inspection") if inspection_counts(r, self.as_of, self.index.planned)]
 
     @cached_property
     def all_cases(self) -> list[Record]:
@@ -236,6 +245,7 @@ class ContractView:
 
     def inspection(self, ident: str | None) -> Record | None:
         record = self.index.get("inspection", ident)
-        if record is None or record.get("status") in self.index.withdrawn.get("inspection", ()) or record.get("status") == PLANNED:
+        status = record.get("status") if record is not None else None
+        if record is None or status in self.index.withdrawn.get("inspection", ()) or status in self.index.planned:
             return None
         return record
