@@ -137,10 +137,14 @@ def on_site_needs_two_inspectors(r: Record, e: ErrorIf, s: SchemaSet, f: Finding
 
 @rule("inspection")
 def report_fits_status(r: Record, e: ErrorIf, s: SchemaSet, f: Findings) -> None:
+    """The vocabulary says which statuses need a report (``x-reported``), which need it accepted
+    (``x-closed``), and which come before any report can exist (``x-unfinished``)."""
     status = r.get("status")
-    e.missing_when("report", status in ("已提交报告", "报告已采纳"), "report-missing", f"状态为{status}时必须填写调查报告")
-    e.missing_when("report.accepted_on", status == "报告已采纳" and isinstance(r.get("report"), dict), "report-missing", "报告已采纳时必须填写采纳日期")
-    if isinstance(r.get("report"), dict) and status in ("计划中", "检查中"):
+    vocab = s.vocab("inspection_status")
+    e.missing_when("report", status in vocab.get("x-reported", []), "report-missing", f"状态为{status}时必须填写调查报告")
+    e.missing_when("report.accepted_on", status in vocab.get("x-closed", []) and isinstance(r.get("report"), dict),
+                   "report-missing", f"{status}时必须填写采纳日期")
+    if isinstance(r.get("report"), dict) and status in vocab.get("x-unfinished", []):
         f.error("status-mismatch", f"已填写调查报告，状态却是“{status}”；请把状态改为已提交报告", ("status",))
 
 
@@ -156,9 +160,15 @@ def case_timeline_in_order(r: Record, e: ErrorIf, s: SchemaSet, f: Findings) -> 
 
 @rule("case")
 def closed_case_has_close_date(r: Record, e: ErrorIf, s: SchemaSet, f: Findings) -> None:
+    """A closed status that is a stage of the timeline (``x-closed`` and ``x-timeline``: 已结案, not
+    不予立案) needs that stage's date."""
     status = r.get("status")
-    e.missing_when("timeline.closed_on", status == "已结案", "closed-on-missing", "已结案的案件必须填写结案日期")
-    closed_terms = s.vocab("case_status").get("x-closed", []) + s.vocab("case_status").get("x-withdrawn", [])
+    vocab = s.vocab("case_status")
+    stage_date = vocab.get("x-timeline", {}).get(_text(status)) if status in vocab.get("x-closed", []) else None
+    if stage_date:
+        label = s.title("case", tuple(stage_date.split(".")))
+        e.missing_when(stage_date, True, "closed-on-missing", f"{status}的案件必须填写{label}日期")
+    closed_terms = vocab.get("x-closed", []) + vocab.get("x-withdrawn", [])
     if r.get("timeline.closed_on") is not None and status not in closed_terms:
         f.error("status-mismatch", f"已填写结案日期，状态却是“{status}”；请把状态改为已结案", ("status",))
 
