@@ -2,7 +2,7 @@
 through MkDocs (yibao.publish.accelerate) gives exactly the pages plain MkDocs gives, with a search
 index holding the same sections and the same visible text.
 
-Linearity is checked on two generated repositories with real git histories (``yibao.bench``): the
+Linearity is checked on two generated repositories with real git histories (``benchmarks/bench.py``): the
 work per page — CPU time of the page generator, Markdown bytes, record lookups — stays about the
 same when the repository is eight times larger. The bounds are loose on purpose (a loaded 2-core
 CI machine); a page that scanned all records of a kind would blow them.
@@ -70,7 +70,7 @@ def _per_page(site: P.Site, monkeypatch) -> dict[str, float]:
 
 @pytest.fixture(scope="module")
 def sizes(tmp_path_factory):
-    from yibao.bench import build_repository
+    from bench_repository import build_repository
 
     out = {}
     for institutions in SIZES:
@@ -226,7 +226,7 @@ def test_record_text_with_line_breaks_and_tabs_stays_on_one_line():
 
 def test_history_with_known_blobs_is_the_history_read_from_git(tmp_path):
     """Versions equal to a work-tree file take the data checked just before: nothing else changes."""
-    from yibao.bench import build_repository
+    from bench_repository import build_repository
     from yibao.load.history import read_history, start_history
     from yibao.core.schemas import SchemaSet
 

@@ -3,6 +3,6 @@
 Each module has ``register(subparsers)`` (adds its parser and sets ``func``) and the function that
 runs it, which takes a :class:`~yibao.commands.context.Context`.
 """
-from . import bench, build, check_changes, codeowners, diff, draw, generate, new, report, validate
+from . import build, check_changes, codeowners, diff, draw, generate, new, report, validate
 
-COMMANDS = (validate, check_changes, new, report, build, generate, diff, codeowners, bench, draw)
+COMMANDS = (validate, check_changes, new, report, build, generate, diff, codeowners, draw)
