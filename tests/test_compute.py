@@ -21,6 +21,7 @@ from yibao.check.runner import check_repository
 from yibao.compute import deadlines as dl
 from yibao.core.calendar import CalendarYearMissing, MissingCalendarYears, WorkCalendar
 from yibao.compute.frames import case_status_as_of
+from yibao.compute.view import case_stages
 from yibao.compute.kpis import METRICS
 from yibao.compute.report import build_report
 from yibao.core.record import Record
@@ -604,13 +605,14 @@ def test_changing_a_target_in_the_record_changes_the_status(tmp_path):
     assert kpi(rep, "problem_discovery_rate")["target"] == 0.3
 
 
-def test_case_status_as_of_follows_the_timeline():
+def test_case_status_as_of_follows_the_timeline(schemas):
     case_record = Record("case", "x", {"status": "已结案", "timeline": {
         "registered_on": "2024-01-02", "filed_on": "2024-01-05", "notified_on": "2024-02-01", "closed_on": "2024-03-01"}})
-    assert case_status_as_of(case_record, D("2024-01-03")) == "已登记"
-    assert case_status_as_of(case_record, D("2024-01-20")) == "已立案"
-    assert case_status_as_of(case_record, D("2024-02-10")) == "已告知"
-    assert case_status_as_of(case_record, D("2024-03-01")) == "已结案"
+    stages = case_stages(schemas)
+    assert case_status_as_of(case_record, D("2024-01-03"), stages) == "已登记"
+    assert case_status_as_of(case_record, D("2024-01-20"), stages) == "已立案"
+    assert case_status_as_of(case_record, D("2024-02-10"), stages) == "已告知"
+    assert case_status_as_of(case_record, D("2024-03-01"), stages) == "已结案"
 
 
 def test_deadline_status_sentence():

@@ -19,6 +19,7 @@ from portal_demo import AS_OF, built_demo, run_cli
 
 from yibao.compute.as_of import record_as_of
 from yibao.compute.frames import case_status_as_of
+from yibao.compute.view import case_stages
 from yibao.load import strict_yaml
 from yibao.core.record import Record
 from yibao.core.schemas import SchemaSet
@@ -176,7 +177,7 @@ def test_a_case_decided_later_shows_its_state_on_the_date(demo):
     for case in decided_later:
         state = record_as_of(case, DAY, schemas)
         text = " ".join(t for t, _ in parsed(demo.output / f"cases/{case.id}.html").nodes)
-        status = case_status_as_of(case, DAY)
+        status = case_status_as_of(case, DAY, case_stages(schemas))
         assert status != case.get("status")
         badge = re.search(r"文件 records/case/\S+\s+(\S+)", text)
         assert badge and badge[1] == status, (case.id, text[:300])

@@ -42,6 +42,7 @@ from typing import Any
 from ..core.record import Record, as_date
 from ..core.schemas import SchemaSet
 from .frames import MONEY_FIELDS, case_status_as_of, money_counts_from  # the report's rules
+from .view import case_stages
 
 #: the field whose date a record exists from, by kind (kinds not listed always exist)
 EXISTS_FROM = {"inspection": "start_date", "case": "timeline.registered_on", "training": "start_date",
@@ -121,6 +122,7 @@ class AsOfRules:
         #: (term, date field) in the order of the work; empty when the vocabulary no longer fits
         self.inspection_stages: tuple[tuple[str, str | None], ...] = (
             tuple(zip(order, INSPECTION_STAGES)) if len(order) == len(INSPECTION_STAGES) else ())
+        self.case_stages = case_stages(schemas)
 
     def exists(self, record: Record, day: _dt.date) -> bool:
         field = EXISTS_FROM.get(record.kind)
@@ -173,7 +175,7 @@ class AsOfRules:
         if not isinstance(status, str) or status in self.withdrawn.get(record.kind, ()):
             return None  # withdrawal is a correction: it holds on every date
         if record.kind == "case":
-            return case_status_as_of(record, day)
+            return case_status_as_of(record, day, self.case_stages)
         if record.kind == "inspection" and self.inspection_stages:
             terms = [term for term, _ in self.inspection_stages]
             if status not in terms:

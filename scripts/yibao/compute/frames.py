@@ -48,15 +48,11 @@ class MoneySum:
     ids: list[str]
 
 
-TIMELINE_STATUS = (("timeline.closed_on", "已结案"), ("timeline.decided_on", "已决定"), ("timeline.notified_on", "已告知"),
-                   ("timeline.investigation_ended_on", "调查中"), ("timeline.filed_on", "已立案"),
-                   ("timeline.registered_on", "已登记"))
-
-
-def case_status_as_of(case: Record, as_of: _dt.date) -> str | None:
+def case_status_as_of(case: Record, as_of: _dt.date, stages: tuple[tuple[str, str], ...]) -> str | None:
     """The case's status on ``as_of``: its recorded status once every timeline date has passed,
-    else the stage of the latest timeline date on or before ``as_of``."""
-    dates = [(to_date(case.get(f)), term) for f, term in TIMELINE_STATUS]
+    else the stage of the latest timeline date on or before ``as_of`` (``stages``: the vocabulary's
+    timeline, latest first, :func:`~yibao.compute.view.case_stages`)."""
+    dates = [(to_date(case.get(f)), term) for f, term in stages]
     if all(d is None or d <= as_of for d, _ in dates):
         return case.get("status")
     for day, term in dates:
@@ -173,7 +169,7 @@ class Frames:
         for case in self.index.live("case"):
             if not case_counts(case, self.as_of):
                 continue
-            status = case_status_as_of(case, self.as_of)
+            status = case_status_as_of(case, self.as_of, self.index.case_stages)
             money = []
             for name in MONEY_FIELDS:
                 amount = case.get(f"money.{name}")

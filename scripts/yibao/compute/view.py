@@ -26,11 +26,21 @@ def status_terms(schemas: SchemaSet, kind: str, attribute: str) -> frozenset[str
     return frozenset(schemas.vocab(info.vocabulary).get(attribute, [])) if info and info.vocabulary else frozenset()
 
 
+def case_stages(schemas: SchemaSet) -> tuple[tuple[str, str], ...]:
+    """``(date field, status)`` of each stage of a case's timeline, the latest stage first: the
+    ``x-timeline`` of the case status vocabulary, in the vocabulary's order."""
+    info = schemas.field("case", ("status",))
+    vocab = schemas.vocab(info.vocabulary) if info and info.vocabulary else {}
+    timeline = vocab.get("x-timeline", {})
+    return tuple((timeline[term], term) for term in reversed(vocab.get("enum", [])) if term in timeline)
+
+
 @dataclass
 class RecordIndex:
     """Valid records by kind and ID, the terms that mean "withdrawn" for each kind, and the other
     vocabulary terms the computations depend on (``planned``: inspection statuses whose dates are
-    only plans, ``x-planned``; ``scope_terms``: see :class:`~yibao.core.scope.ScopeTerms`)."""
+    only plans, ``x-planned``; ``scope_terms``: see :class:`~yibao.core.scope.ScopeTerms`;
+    ``case_stages``: see :func:`case_stages`)."""
 
     by_kind: dict[str, list[Record]]
     by_id: dict[str, dict[str, Record]]
@@ -38,6 +48,7 @@ class RecordIndex:
     calendar: WorkCalendar
     planned: frozenset[str]
     scope_terms: ScopeTerms
+    case_stages: tuple[tuple[str, str], ...]
     _live: dict[str, list[Record]] = field(default_factory=dict)
     _by_contract: dict[str, dict[str, list[Record]]] = field(default_factory=dict)
     _by_region: dict[str, list[Record]] | None = None
@@ -58,7 +69,7 @@ class RecordIndex:
         for kind in by_kind:
             by_kind[kind].sort(key=lambda r: r.id or r.path)
         return cls(by_kind, by_id, withdrawn, WorkCalendar.from_records(by_kind.get("calendar", [])),
-                   status_terms(schemas, "inspection", "x-planned"), ScopeTerms.of(schemas))
+                   status_terms(schemas, "inspection", "x-planned"), ScopeTerms.of(schemas), case_stages(schemas))
 
     def live(self, kind: str) -> list[Record]:
         """Records of a kind that are not withdrawn (computed once per kind)."""
