@@ -1,0 +1,182 @@
+"""What the cog blocks in README.md and ARCHITECTURE.md print: real output of the real code.
+
+``cog -r README.md ARCHITECTURE.md`` (from the checkout's root) rewrites the generated parts;
+``tests/test_cog.py`` runs ``cog --check`` so the documents fail the suite when they drift from the
+code. Each function returns the text to put in the document, without a trailing newline.
+"""
+from __future__ import annotations
+
+import ast
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "scripts" / "yibao"
+COLUMNS = "100"  # argparse wraps help text to the terminal width: the documents use a fixed one
+
+
+def run(*args: str, cwd: Path = ROOT, env: Mapping[str, str] | None = None, expect: int | None = 0) -> str:
+    """Standard output of a command run in a child process (text, trailing newline dropped)."""
+    full_env = {**os.environ, "COLUMNS": COLUMNS, "NO_COLOR": "1", **(env or {})}
+    done = subprocess.run(list(args), cwd=cwd, env=full_env, capture_output=True, text=True, timeout=600)
+    if expect is not None and done.returncode != expect:
+        raise RuntimeError(f"{' '.join(args)}: exit {done.returncode}, expected {expect}\n{done.stderr[-2000:]}")
+    return done.stdout.rstrip("\n")
+
+
+def yibao(*args: str, cwd: Path = ROOT, cache: Path | None = None, expect: int | None = 0) -> str:
+    """``yibao ARGS`` as a user runs it; verdicts are cached in ``cache`` (default: none kept)."""
+    with tempfile.TemporaryDirectory(prefix="yibao-cog-cache-") as scratch:
+        return run(sys.executable, "-m", "yibao", *args, cwd=cwd, expect=expect,
+                   env={"YIBAO_CACHE_DIR": str(cache or scratch)})
+
+
+# -- README.md ------------------------------------------------------------------------------------
+def command_table(notes: Mapping[str, tuple[str, str]]) -> str:
+    """The command table: one row per subcommand in ``yibao --help`` order, from the real parser.
+
+    ``notes`` maps each command to (how it is called, what it does). A command the parser has and
+    ``notes`` lacks, or the other way round, is an error: the table can list no more and no fewer
+    commands than ``yibao`` has."""
+    from yibao import cli
+
+    parser = cli.build_parser()
+    actions = [a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"]  # noqa: SLF001
+    commands = list(actions[0].choices)
+    missing, extra = [c for c in commands if c not in notes], [c for c in notes if c not in commands]
+    if missing or extra:
+        raise ValueError(f"README command table out of step with yibao: undocumented {missing}, not a command {extra}")
+    rows = ["| command | what it does |", "| --- | --- |"]
+    rows += [f"| `yibao {notes[c][0]}` | {notes[c][1]} |" for c in commands]
+    return "\n".join(rows)
+
+
+def _demo_copy(target: Path) -> Path:
+    """The demo repository's records and schemas, copied (no git: the files are listed from disk)."""
+    for name in ("records", "schemas"):
+        shutil.copytree(ROOT / name, target / name)
+    return target
+
+
+def validate_demo() -> str:
+    """``yibao validate`` on the demo records (a copy, so the user's cache is left alone)."""
+    with tempfile.TemporaryDirectory(prefix="yibao-cog-") as tmp:
+        return yibao("validate", cwd=_demo_copy(Path(tmp)))
+
+
+def typo_error(relpath: str, old: str, new: str) -> str:
+    """The line ``yibao validate`` prints for ``relpath`` after a one-word typo (``old`` → ``new``)."""
+    with tempfile.TemporaryDirectory(prefix="yibao-cog-") as tmp:
+        repo = _demo_copy(Path(tmp))
+        path = repo / relpath
+        text = path.read_text(encoding="utf-8")
+        if text.count(old) != 1:
+            raise ValueError(f"{relpath} should hold {old!r} once")
+        path.write_text(text.replace(old, new), encoding="utf-8")
+        out = yibao("validate", cwd=repo, expect=1)
+    lines = [line for line in out.splitlines() if line.startswith(f"{relpath}:")]
+    if len(lines) != 1:
+        raise ValueError(f"expected one error for {relpath}, got: {out}")
+    return lines[0]
+
+
+def report_excerpt(*args: str, lines: int) -> str:
+    """The first ``lines`` lines of ``yibao report ARGS`` on the demo."""
+    with tempfile.TemporaryDirectory(prefix="yibao-cog-") as tmp:
+        out = yibao("report", *args, cwd=_demo_copy(Path(tmp)))
+    return "\n".join(line.rstrip() for line in out.splitlines()[:lines])
+
+
+def draw_example(seed: str, ids: list[str]) -> tuple[str, str]:
+    """The draw example by hand: the shell loop with its real output (``sha256sum`` prints what
+    :func:`yibao.core.draw.rank_key` computes), and the sentence naming the draw order."""
+    from yibao.core import draw
+
+    keyed = [(draw.rank_key(seed, i), i) for i in ids]
+    range_digest = draw.ids_sha256(ids)
+    script = [f'seed="{seed}"', f"for id in {' '.join(ids)}; do",
+              """  echo "$(printf '%s\\n%s' "$seed" "$id" | sha256sum | cut -d' ' -f1)  $id\"""", "done"]
+    script += [f"# {key}  {ident}" for key, ident in keyed]
+    fmt = "\\n".join(["%s"] * len(ids))  # printf's %s\n%s\n%s: no newline after the last
+    script.append(f"printf '{fmt}' {' '.join(ids)} | sha256sum   # 范围 SHA-256：{range_digest[:8]}…{range_digest[-9:]}")
+    order = draw.rank(seed, ids)
+    chosen = order[:2]
+    words = "、".join(f"`{dict((i, k) for k, i in keyed)[i][:4]}…`（{i}）" for i in order)
+    sentence = f"从小到大：{words}，抽中 {chosen[0]} 和 {chosen[1]}。"
+    return "\n".join(script), sentence
+
+
+def bench_help() -> str:
+    """``python3 benchmarks/bench.py --help``."""
+    return run(sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--help")
+
+
+# -- ARCHITECTURE.md ------------------------------------------------------------------------------
+def layers() -> list[str]:
+    """The layer contract from pyproject.toml, lowest layer first."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    for contract in config["tool"]["importlinter"]["contracts"]:
+        if contract.get("type") == "layers":
+            return list(reversed(contract["layers"]))
+    raise ValueError("pyproject.toml has no layers contract")
+
+
+def first_docstring_line(path: Path) -> str:
+    """The docstring's first sentence (a sentence wrapped over two lines is kept whole)."""
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
+    if not doc:
+        return "(no module docstring)"
+    paragraph = " ".join(doc.strip().split("\n\n")[0].split())
+    line = re.split(r"(?<=[.。])\s", paragraph, maxsplit=1)[0]
+    line = re.sub(r":[a-z]+:`~?([^`]+)`", r"``\1``", line)  # Sphinx roles to code
+    return line.replace("``", "`").replace("|", "\\|")
+
+
+def modules() -> list[tuple[str, str]]:
+    """Every module of the package (a package by its ``__init__``), sorted, with the first sentence of its docstring."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "__pycache__" in path.parts:
+            continue
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found.append((name, first_docstring_line(path)))
+    return sorted(found)
+
+
+def layer_of(module: str, layer_names: list[str]) -> str:
+    for layer in layer_names:
+        for member in (m.strip() for m in layer.split("|")):
+            if module == member or module.startswith(member + "."):
+                return layer
+    return "yibao"
+
+
+def module_list() -> str:
+    """Every module, grouped by layer (lowest first), one line each: name — first docstring line."""
+    names = layers()
+    grouped: dict[str, list[tuple[str, str]]] = {layer: [] for layer in [*names, "yibao"]}
+    for module, line in modules():
+        grouped[layer_of(module, names)].append((module, line))
+    out = []
+    for layer, members in grouped.items():
+        if not members:
+            continue
+        title = " · ".join(f"`{m.strip()}`" for m in layer.split("|")) if layer != "yibao" else "the package itself"
+        out += ["", f"### {title}", ""]
+        out += [f"- `{module}` — {line}" for module, line in members]
+    return "\n".join(out).strip("\n")
+
+
+def layer_chain() -> str:
+    """The layers as one line, lowest first: ``core ← load ← …``."""
+    short = [" / ".join(m.strip().removeprefix("yibao.") for m in layer.split("|")) for layer in layers()]
+    return " ← ".join(short)
+
