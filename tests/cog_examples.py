@@ -180,3 +180,25 @@ def layer_chain() -> str:
     short = [" / ".join(m.strip().removeprefix("yibao.") for m in layer.split("|")) for layer in layers()]
     return " ← ".join(short)
 
+
+
+def layer_summary() -> str:
+    """One bullet per layer, lowest first, naming its modules (for the README; ARCHITECTURE.md has a line each)."""
+    names = layers()
+    grouped: dict[str, list[str]] = {layer: [] for layer in names}
+    for module, _ in modules():
+        layer = layer_of(module, names)
+        if layer in grouped and "." in module:
+            grouped[layer].append(module)
+    out = []
+    for layer, members in grouped.items():
+        title = " / ".join(f"`{m.strip()}`" for m in layer.split("|"))
+        parts = [x.strip() for x in layer.split("|")]
+        inner = [m for m in members if m not in parts]
+        prefix = parts[0] + "." if len(parts) == 1 else "yibao."  # a layer of one package: its modules' own names
+        if inner:
+            shown = ", ".join(f"`{m.removeprefix(prefix)}`" for m in inner)
+            out.append(f"- {title} — {shown}")
+        else:
+            out.append(f"- {title}")
+    return "\n".join(out)
