@@ -617,11 +617,11 @@ def test_case_status_as_of_follows_the_timeline(schemas):
 
 def test_deadline_status_sentence():
     due = D("2024-10-03")
-    assert dl.status_of(due, D("2024-10-03"), D("2024-10-10")) == dl.ON_TIME
-    assert dl.status_of(due, D("2024-10-04"), D("2024-10-10")) == dl.LATE
-    assert dl.status_of(due, None, D("2024-10-04")) == dl.OVERDUE
-    assert dl.status_of(due, None, D("2024-10-03")) == dl.DUE_SOON
-    assert dl.status_of(due, None, D("2024-09-25")) == dl.OPEN
+    assert dl.status_of(due, D("2024-10-03"), D("2024-10-10")) == dl.DeadlineStatus.ON_TIME
+    assert dl.status_of(due, D("2024-10-04"), D("2024-10-10")) == dl.DeadlineStatus.LATE
+    assert dl.status_of(due, None, D("2024-10-04")) == dl.DeadlineStatus.OVERDUE
+    assert dl.status_of(due, None, D("2024-10-03")) == dl.DeadlineStatus.DUE_SOON
+    assert dl.status_of(due, None, D("2024-09-25")) == dl.DeadlineStatus.OPEN
 
 
 def test_json_output_shape(fixture, tmp_path):

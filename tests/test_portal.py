@@ -155,11 +155,11 @@ def test_home_page_kpis_are_the_values_of_yibao_report(demo):
     assert rc == 0, err
     reports = json.loads(out)
     expected = {}
-    from yibao.compute.report import display, table_of
+    from yibao.compute.report import Table, display, table_of
 
     for report in reports:
         for kpi in report["kpis"]:
-            if table_of(kpi["id"]) == "考核指标":
+            if table_of(kpi["id"]) == Table.KPIS:
                 expected[(report["contract"]["id"], kpi["id"])] = kpi
     shown = kpis_on_page(demo.output / "index.html")
     assert expected, "the report has KPIs"

@@ -27,7 +27,7 @@ from ..core.record import EXTENSION, SCHEMAS, Record, kind_of, stem
 from ..core.schemas import SchemaSet
 from ..core.calendar import MissingCalendarYears
 from .frames import MONEY_FIELDS, money_counts_from
-from .report import build_report, table_of
+from .report import Table, build_report, table_of
 from .view import case_counts
 WARN_DEADLINES = ("overdue", "late", "due_soon")
 
@@ -216,7 +216,7 @@ def kpi_deltas(before: list[dict], after: list[dict]) -> list[dict]:
     for report in after:
         cid = report["contract"]["id"]
         for kpi in report["kpis"]:
-            if table_of(kpi["id"]) != "考核指标":
+            if table_of(kpi["id"]) != Table.KPIS:
                 continue
             prev = old.get((cid, kpi["id"]), {})
             rows.append({"contract": cid, "id": kpi["id"], "name": kpi["name"], "unit": kpi["unit"],

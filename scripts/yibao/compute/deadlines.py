@@ -37,10 +37,26 @@ from typing import Iterator
 
 from ..core.record import Record
 from ..core.calendar import NATURAL_DAYS, WORKING_DAYS, CalendarYearMissing, to_date
+from ..core.labelled import Labelled
 from .view import ContractView
 
-ON_TIME, LATE, OVERDUE, DUE_SOON, OPEN = "按时", "逾期完成", "已逾期", "即将到期", "未到期"
-STATUSES = (ON_TIME, LATE, OVERDUE, DUE_SOON, OPEN)
+
+class DeadlineStatus(Labelled):
+    """Where a deadline item stands on the date (see the module docstring); the label is what the
+    report JSON, tables and pages show."""
+
+    ON_TIME = "按时"
+    LATE = "逾期完成"
+    OVERDUE = "已逾期"
+    DUE_SOON = "即将到期"
+    OPEN = "未到期"
+
+    @property
+    def decided(self) -> bool:
+        """Done, or past due: counts in an on-time rate."""
+        return self in (DeadlineStatus.ON_TIME, DeadlineStatus.LATE, DeadlineStatus.OVERDUE)
+
+
 DUE_SOON_DAYS = 7
 INSPECTION_PREFIX = "inspection."
 
@@ -60,7 +76,7 @@ class Deadline:
     done_on: _dt.date | None
     days: int | None
     day_type: str
-    status: str
+    status: DeadlineStatus
     days_late: int | None = None  # natural days after the due date (done late, or overdue as of)
     workdays_late: int | None = None  # working days late, for a working-day rule done late
     rolled_from: _dt.date | None = None  # the bare last day, when it was a rest day and the period was extended
@@ -68,12 +84,13 @@ class Deadline:
     @property
     def decided(self) -> bool:
         """Done, or past due: counts in an on-time rate."""
-        return self.status in (ON_TIME, LATE, OVERDUE)
+        return self.status.decided
 
     def as_json(self) -> dict:
         out = {name: getattr(self, name) for name in _FIELDS}  # flat: no need for asdict's deep copy
         for key in ("starts_on", "due", "done_on", "rolled_from"):
             out[key] = out[key].isoformat() if out[key] else None
+        out["status"] = self.status.label
         return out
 
 
@@ -114,12 +131,12 @@ class Rule:
         return not self.raw.get("on_site_only") or inspection.get("on_site") is True
 
 
-def status_of(due: _dt.date, done: _dt.date | None, as_of: _dt.date, due_soon_days: int = DUE_SOON_DAYS) -> str:
+def status_of(due: _dt.date, done: _dt.date | None, as_of: _dt.date, due_soon_days: int = DUE_SOON_DAYS) -> DeadlineStatus:
     if done is not None:
-        return ON_TIME if done <= due else LATE
+        return DeadlineStatus.ON_TIME if done <= due else DeadlineStatus.LATE
     if as_of > due:
-        return OVERDUE
-    return DUE_SOON if (due - as_of).days <= due_soon_days else OPEN
+        return DeadlineStatus.OVERDUE
+    return DeadlineStatus.DUE_SOON if (due - as_of).days <= due_soon_days else DeadlineStatus.OPEN
 
 
 def _done(record: Record, field: str, as_of: _dt.date) -> _dt.date | None:
@@ -173,11 +190,11 @@ def _evaluate_rule(view: ContractView, rule: Rule, due_soon_days: int, errors: l
             done = _done(record, ends, as_of)
             status = status_of(due, done, as_of, due_soon_days)
             days_late = workdays_late = None
-            if status == LATE:
+            if status == DeadlineStatus.LATE:
                 days_late = (done - due).days
                 if day_type == WORKING_DAYS:
                     workdays_late = calendar.workdays_between(due, done, needed_for)
-            elif status == OVERDUE:
+            elif status == DeadlineStatus.OVERDUE:
                 days_late = (as_of - due).days
         except CalendarYearMissing as missing:
             errors.append(missing)
@@ -213,7 +230,7 @@ def _milestones(view: ContractView, due_soon_days: int) -> list[Deadline]:
         done = to_date(item.get("completed_on"))
         done = done if done is not None and done <= view.as_of else None
         status = status_of(due, done, view.as_of, due_soon_days)
-        days_late = (done - due).days if status == LATE else (view.as_of - due).days if status == OVERDUE else None
+        days_late = (done - due).days if status == DeadlineStatus.LATE else (view.as_of - due).days if status == DeadlineStatus.OVERDUE else None
         out.append(Deadline(view.id, item.get("id"), item.get("name") or item.get("id"), "milestone", view.id,
                             view.contract.path, None, None, None, due, done, None, NATURAL_DAYS, status, days_late))
     return out
@@ -232,12 +249,12 @@ def evaluate(view: ContractView, due_soon_days: int = DUE_SOON_DAYS) -> tuple[li
 
 
 def overdue(items: list[Deadline]) -> list[Deadline]:
-    return sorted((d for d in items if d.status == OVERDUE), key=lambda d: (d.due, d.record))
+    return sorted((d for d in items if d.status == DeadlineStatus.OVERDUE), key=lambda d: (d.due, d.record))
 
 
 def due_soon(items: list[Deadline]) -> list[Deadline]:
-    return sorted((d for d in items if d.status == DUE_SOON), key=lambda d: (d.due, d.record))
+    return sorted((d for d in items if d.status == DeadlineStatus.DUE_SOON), key=lambda d: (d.due, d.record))
 
 
 def late(items: list[Deadline]) -> list[Deadline]:
-    return sorted((d for d in items if d.status == LATE), key=lambda d: (d.due, d.record))
+    return sorted((d for d in items if d.status == DeadlineStatus.LATE), key=lambda d: (d.due, d.record))

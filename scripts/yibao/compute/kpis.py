@@ -35,12 +35,22 @@ from typing import Any, Callable, Iterable
 
 from ..core.record import Record
 from ..core.calendar import WORKING_DAYS
-from .deadlines import Deadline
+from ..core.labelled import Labelled
+from .deadlines import Deadline, DeadlineStatus
 from .frames import ANY_BASIS, MONEY_FIELDS, ON_SITE, Totals, frames_for
 from .view import ContractView
 
-MET, NOT_MET, IN_PROGRESS, BEHIND, NO_DATA = "达标", "未达标", "进行中", "落后进度", "无数据"
-STATUSES = (MET, NOT_MET, BEHIND, IN_PROGRESS, NO_DATA)
+
+class KpiStatus(Labelled):
+    """A KPI's status (:data:`STATUS_RULE`); the label is what the report JSON, tables and pages show."""
+
+    MET = "达标"
+    NOT_MET = "未达标"
+    BEHIND = "落后进度"
+    IN_PROGRESS = "进行中"
+    NO_DATA = "无数据"
+
+
 RATE, COUNT, YUAN = "rate", "count", "yuan"
 
 STATUS_RULE = ("状态：没有可计算的记录（分母为 0）时为“无数据”；达到目标为“达标”；未达到目标时，"
@@ -60,7 +70,7 @@ class Kpi:
     definition: str
     value: Any
     target: Any
-    status: str | None
+    status: KpiStatus | None
     numerator: Any = None
     denominator: Any = None
     records: list[str] = field(default_factory=list)
@@ -68,23 +78,23 @@ class Kpi:
     pace: Any = None  # the value expected by the statistics date, for targets that have a pace
 
 
-def judge(view: ContractView, value: Any, target: Any, has_data: bool, behind: bool = False, lost: bool = False) -> str | None:
+def judge(view: ContractView, value: Any, target: Any, has_data: bool, behind: bool = False, lost: bool = False) -> KpiStatus | None:
     """The status sentence of :data:`STATUS_RULE` (None for a descriptive KPI with data).
 
     ``behind``: below the whole units the pace asks for by now; ``lost``: the target can no longer
     be reached within the period, whatever happens next.
     """
     if not has_data or value is None:
-        return NO_DATA
+        return KpiStatus.NO_DATA
     if target is None:
         return None
     if Fraction(value) >= Fraction(target):
-        return MET
+        return KpiStatus.MET
     if lost or not view.running:
-        return NOT_MET
+        return KpiStatus.NOT_MET
     if behind:
-        return BEHIND
-    return IN_PROGRESS
+        return KpiStatus.BEHIND
+    return KpiStatus.IN_PROGRESS
 
 
 def pace_of(view: ContractView, target: Any) -> Fraction | None:
@@ -246,9 +256,8 @@ def volume_sum(institution: Record | None, volume_field: str, years: list[int]) 
     return None if any(v is None for v in values) else sum(values)
 
 
-def _sampling_rate(view: ContractView, target: dict, metric_id: str, default_basis: str, default_types: list[str]) -> list[Kpi]:
-    target = {"institution_types": default_types, **target}
-    basis = target.get("sampling_basis") or default_basis
+def _sampling_rate(view: ContractView, target: dict, metric_id: str) -> list[Kpi]:
+    basis = target.get("sampling_basis")
     volume_field = view.schemas.vocab("sampling_basis").get("x-volume-field", {}).get(basis)
     years = denominator_years(view, target)
     institutions = eligible_institutions(view, target, former=True)
@@ -280,10 +289,10 @@ def _sampling_rate(view: ContractView, target: dict, metric_id: str, default_bas
         if den:
             all_num, all_den = all_num + sampled, all_den + den
             all_records += records
-    short = [k for k in out if k.status in (NOT_MET, IN_PROGRESS, BEHIND)]
+    short = [k for k in out if k.status in (KpiStatus.NOT_MET, KpiStatus.IN_PROGRESS, KpiStatus.BEHIND)]
     pooled = rate(view, metric_id, name, definition, all_num, all_den, goal, all_records)
-    if each and short and pooled.status == MET:
-        pooled.status = NOT_MET if not view.running else IN_PROGRESS
+    if each and short and pooled.status == KpiStatus.MET:
+        pooled.status = KpiStatus.NOT_MET if not view.running else KpiStatus.IN_PROGRESS
     out.insert(0, pooled)
     if goal is not None:
         short_definition = (f"已检查机构中，{basis}抽审比例未达到目标（{_percent(goal)}）的机构数；缺少分母的机构不计。"
@@ -296,18 +305,17 @@ def _sampling_rate(view: ContractView, target: dict, metric_id: str, default_bas
 
 @metric("record_sampling_rate")
 def record_sampling_rate(view: ContractView, target: dict, deadlines: list[Deadline]) -> list[Kpi]:
-    return _sampling_rate(view, target, "record_sampling_rate", "病历", ["定点医疗机构"])
+    return _sampling_rate(view, target, "record_sampling_rate")
 
 
 @metric("claim_sampling_rate")
 def claim_sampling_rate(view: ContractView, target: dict, deadlines: list[Deadline]) -> list[Kpi]:
-    return _sampling_rate(view, target, "claim_sampling_rate", "手工报销申报材料", ["医保经办机构"])
+    return _sampling_rate(view, target, "claim_sampling_rate")
 
 
 @metric("problem_discovery_rate")
 def problem_discovery_rate(view: ContractView, target: dict, deadlines: list[Deadline]) -> list[Kpi]:
-    target = {"institution_types": ["定点医疗机构"], **target}
-    basis = target.get("sampling_basis") or "病历"
+    basis = target.get("sampling_basis")
     institutions = eligible_institutions(view, target, former=True)
     inspected = institution_totals(view, target, institutions, ANY_BASIS)
     totals = institution_totals(view, target, institutions, basis)
@@ -352,7 +360,7 @@ def _rules(view: ContractView, kind: str) -> list[dict]:
 
 def on_time_kpi(view: ContractView, id_: str, name: str, rules: list[dict], items: list[Deadline], goal: Any) -> Kpi:
     decided = [d for d in items if d.decided]
-    on_time = [d for d in decided if d.status == "按时"]
+    on_time = [d for d in decided if d.status == DeadlineStatus.ON_TIME]
     what = "按时完成数 ÷（已完成数 + 已逾期未完成数）；截至统计日尚未到期且未完成的不计入；逾期完成的照常计入并标为逾期完成。"
     definition = f"按时率 = {what}" + "；".join(rule_sentence(view, r) for r in rules) + "。" + AS_OF_RULE
     definition += (STATUS_RULE + "目标为 100% 时，只要有一项逾期（已逾期或逾期完成），服务期内就已不可能达到，状态即为“未达标”。"
@@ -422,8 +430,7 @@ def training_topics_covered(view: ContractView, target: dict, deadlines: list[De
 def study_trips(view: ContractView, target: dict, deadlines: list[Deadline]) -> list[Kpi]:
     scope = target.get("place_scope")
     minimum = target.get("min_bureau_staff") or 0
-    trips = [t for t in trainings_of(view, {"training_kind": target.get("training_kind") or "以干代训"})
-             if not scope or t.get("place.scope") == scope]
+    trips = [t for t in trainings_of(view, target) if not scope or t.get("place.scope") == scope]
     qualifying = [t for t in trips if (t.get("bureau_staff") or 0) >= minimum]
     where = f"地点范围为“{scope}”、" if scope else ""
     definition = (f"截至统计日已结束、{where}医保局参加人数不少于 {minimum} 人的以干代训次数；人数不足的不计入。"
@@ -432,9 +439,7 @@ def study_trips(view: ContractView, target: dict, deadlines: list[Deadline]) -> 
                   len(qualifying), target_value(target), [t.id for t in qualifying], True, paced=True)]
 
 
-def _institutions_with(view: ContractView, target: dict, metric_id: str, default_types: list[str] | None) -> list[Kpi]:
-    if default_types and not target.get("inspection_types"):
-        target = {**target, "inspection_types": default_types}
+def _institutions_with(view: ContractView, target: dict, metric_id: str) -> list[Kpi]:
     institutions = eligible_institutions(view, target, former=True)
     inspections = counted_inspections(view, target, institutions)
     audited = {r.get("institution") for r in inspections}
@@ -447,12 +452,12 @@ def _institutions_with(view: ContractView, target: dict, metric_id: str, default
 
 @metric("institutions_audited")
 def institutions_audited(view: ContractView, target: dict, deadlines: list[Deadline]) -> list[Kpi]:
-    return _institutions_with(view, target, "institutions_audited", None)
+    return _institutions_with(view, target, "institutions_audited")
 
 
 @metric("special_inspection_institutions")
 def special_inspection_institutions(view: ContractView, target: dict, deadlines: list[Deadline]) -> list[Kpi]:
-    return _institutions_with(view, target, "special_inspection_institutions", ["专项检查"])
+    return _institutions_with(view, target, "special_inspection_institutions")
 
 
 @metric("records_reviewed")
@@ -573,15 +578,17 @@ def milestone_kpis(view: ContractView, deadlines: list[Deadline]) -> list[Kpi]:
     definition = ("阶段节点在截止日期当天或以前完成（completed_on）为达标；已完成但晚于截止日期、或截止日期已过仍未完成为未达标；"
                   "截止日期未到且未完成为进行中。合计 = 按时完成的节点数 ÷ 节点总数：全部按时为达标，"
                   "仍有未到期节点为进行中，否则为未达标。只计统计日当天及以前的完成日期。")
-    met = [d for d in items if d.status == "按时"]
-    still_open = [d for d in items if d.status in ("即将到期", "未到期")]
-    status = NO_DATA if not items else MET if len(met) == len(items) else IN_PROGRESS if still_open else NOT_MET
+    met = [d for d in items if d.status == DeadlineStatus.ON_TIME]
+    still_open = [d for d in items if d.status in (DeadlineStatus.DUE_SOON, DeadlineStatus.OPEN)]
+    status = (KpiStatus.NO_DATA if not items else KpiStatus.MET if len(met) == len(items) else
+              KpiStatus.IN_PROGRESS if still_open else KpiStatus.NOT_MET)
     out = [Kpi("milestones", "阶段节点按时完成", definition, Fraction(len(met), len(items)) if items else None, 1,
                status, len(met), len(items) or None, [view.id] if items else [])]
     for d in items:
-        status = MET if d.status == "按时" else NOT_MET if d.status in ("逾期完成", "已逾期") else IN_PROGRESS
+        status = (KpiStatus.MET if d.status == DeadlineStatus.ON_TIME else
+                  KpiStatus.NOT_MET if d.status in (DeadlineStatus.LATE, DeadlineStatus.OVERDUE) else KpiStatus.IN_PROGRESS)
         out.append(Kpi(f"milestones/{d.rule}", f"{d.name}（{d.due.isoformat()} 前）", definition,
-                       1 if status == MET else 0, 1, status, 1 if status == MET else 0, 1, [view.id], COUNT))
+                       1 if status == KpiStatus.MET else 0, 1, status, 1 if status == KpiStatus.MET else 0, 1, [view.id], COUNT))
     return out
 
 
@@ -596,7 +603,7 @@ def untargeted_on_time(view: ContractView, deadlines: list[Deadline], targets: l
         rules = [r for r in _rules(view, kind) if r.get("id") not in referenced]
         if not rules and not targeted:
             definition = f"本项目合同未约定该类时限（deadlines 中没有 applies_to: {kind} 的规则），无法计算。"
-            out.append(Kpi(metric_id, label, definition, None, None, NO_DATA))
+            out.append(Kpi(metric_id, label, definition, None, None, KpiStatus.NO_DATA))
         for rule in rules:
             items = [d for d in deadlines if d.kind == kind and d.rule == rule.get("id")]
             out.append(on_time_kpi(view, f"{metric_id}/{rule.get('id')}", rule.get("name") or label, [rule], items, None))
@@ -613,13 +620,21 @@ def unique_ids(kpis: list[Kpi]) -> list[Kpi]:
     return kpis
 
 
+def with_defaults(view: ContractView, target: dict) -> dict:
+    """The target with the metric's defaults (``x-defaults`` of the metric vocabulary) for the
+    fields it leaves out, e.g. 病历 as the sampling basis of ``record_sampling_rate``."""
+    defaults = view.schemas.vocab("metric").get("x-defaults", {}).get(target.get("metric"), {})
+    missing = {name: value for name, value in defaults.items() if not target.get(name)}
+    return {**target, **missing} if missing else target
+
+
 def contract_kpis(view: ContractView, deadlines: list[Deadline]) -> list[Kpi]:
     targets = [t for t in view.contract.get("targets") or [] if isinstance(t, dict)]
     out: list[Kpi] = []
     for target in targets:
         fn = METRICS.get(target.get("metric"))
         if fn is not None:
-            out.extend(fn(view, target, deadlines))
+            out.extend(fn(view, with_defaults(view, target), deadlines))
     out.extend(untargeted_on_time(view, deadlines, targets))
     out.extend(milestone_kpis(view, deadlines))
     out.extend(case_counts(view))

@@ -39,6 +39,7 @@ import orjson
 import pandas as pd
 
 from ..gc_pause import gc_paused
+from ..core.labelled import Labelled
 from ..core.textsafe import excel_cell, spreadsheet_cell, visible
 from ..core.record import Record
 from ..core.schemas import SchemaSet
@@ -129,7 +130,7 @@ def kpi_json(kpi: Kpi) -> dict:
     return {
         "id": kpi.id, "name": kpi.name, "definition": kpi.definition,
         "value": number(kpi.value, kpi.unit), "target": number(kpi.target, kpi.unit),
-        "pace": number(kpi.pace, kpi.unit if kpi.unit != COUNT else RATE), "status": kpi.status, "numerator": number(kpi.numerator, kpi.unit),
+        "pace": number(kpi.pace, kpi.unit if kpi.unit != COUNT else RATE), "status": kpi.status.label if kpi.status is not None else None, "numerator": number(kpi.numerator, kpi.unit),
         "denominator": number(kpi.denominator, COUNT), "records": list(kpi.records), "unit": kpi.unit,
     }
 
@@ -176,18 +177,33 @@ def _is_institution(code: str) -> bool:
     return len(code) == 12 and code[:1] in "HPJ" and code[1:].isdigit()
 
 
-def table_of(kpi_id: str) -> str:
+class Table(Labelled):
+    """The tables of a report, in their order; the label is the Chinese title (Excel sheet,
+    terminal heading, portal section)."""
+
+    KPIS = "考核指标"
+    INSTITUTIONS = "机构明细"
+    MILESTONES = "阶段节点"
+    CASES = "案件统计"
+    MONEY = "金额统计"
+    OVERDUE = "已逾期"
+    DUE_SOON = "7日内到期"
+    LATE = "逾期完成"
+    DEFINITIONS = "指标说明"
+
+
+def table_of(kpi_id: str) -> Table:
     """Which table a KPI is shown in."""
     name = family(kpi_id)
     if name.startswith("cases_") and name != "cases_on_time":
-        return "案件统计"
+        return Table.CASES
     if name.startswith("money_"):
-        return "金额统计"
+        return Table.MONEY
     if name == "milestones":
-        return "阶段节点"
+        return Table.MILESTONES
     if _is_institution(qualifier(kpi_id).split("#")[0]):
-        return "机构明细"
-    return "考核指标"
+        return Table.INSTITUTIONS
+    return Table.KPIS
 
 
 def _records_text(records: list[str], limit: int = 30000) -> str:
@@ -195,7 +211,7 @@ def _records_text(records: list[str], limit: int = 30000) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + f" …（共 {len(records)} 条）"
 
 
-def kpi_rows(reports: list[dict], table: str) -> list[dict]:
+def kpi_rows(reports: list[dict], table: Table) -> list[dict]:
     rows = []
     for report in reports:
         for kpi in report["kpis"]:
@@ -223,7 +239,7 @@ def money_frame(reports: list[dict]) -> pd.DataFrame:
     rows = []
     for report in reports:
         for kpi in report["kpis"]:
-            if table_of(kpi["id"]) != "金额统计":
+            if table_of(kpi["id"]) != Table.MONEY:
                 continue
             field = family(kpi["id"])[len("money_"):]
             dimension, _, term = qualifier(kpi["id"]).partition("/")
@@ -246,7 +262,7 @@ def case_frame(reports: list[dict]) -> pd.DataFrame:
               "cases_by_violation_type": "违规类型"}
     rows = [{"项目编号": r["contract"]["id"], "分类": labels.get(family(k["id"]), family(k["id"])),
              "类别": qualifier(k["id"]) or "全部案件", "案件数": k["value"], "依据记录": _records_text(k["records"])}
-            for r in reports for k in r["kpis"] if table_of(k["id"]) == "案件统计"]
+            for r in reports for k in r["kpis"] if table_of(k["id"]) == Table.CASES]
     return pd.DataFrame(rows, columns=["项目编号", "分类", "类别", "案件数", "依据记录"])
 
 
@@ -273,16 +289,16 @@ def definitions_frame(reports: list[dict]) -> pd.DataFrame:
 
 
 def tables(reports: list[dict]) -> dict[str, pd.DataFrame]:
-    """Every table of the report, by its Chinese title (one Excel sheet each)."""
-    out = {name: pd.DataFrame(kpi_rows(reports, name), columns=KPI_COLUMNS) for name in ("考核指标", "机构明细", "阶段节点")}
-    out["案件统计"] = case_frame(reports)
-    out["金额统计"] = money_frame(reports)
-    out["已逾期"] = deadline_frame(reports, "overdue")
-    out["7日内到期"] = deadline_frame(reports, "due_soon")
-    out["逾期完成"] = deadline_frame(reports, "late")
-    out["指标说明"] = definitions_frame(reports)
-    order = ["考核指标", "机构明细", "阶段节点", "案件统计", "金额统计", "已逾期", "7日内到期", "逾期完成", "指标说明"]
-    return {name: out[name] for name in order}
+    """Every table of the report, by its Chinese title (one Excel sheet each), in :class:`Table` order."""
+    out = {table: pd.DataFrame(kpi_rows(reports, table), columns=KPI_COLUMNS)
+           for table in (Table.KPIS, Table.INSTITUTIONS, Table.MILESTONES)}
+    out[Table.CASES] = case_frame(reports)
+    out[Table.MONEY] = money_frame(reports)
+    out[Table.OVERDUE] = deadline_frame(reports, "overdue")
+    out[Table.DUE_SOON] = deadline_frame(reports, "due_soon")
+    out[Table.LATE] = deadline_frame(reports, "late")
+    out[Table.DEFINITIONS] = definitions_frame(reports)
+    return {table.label: out[table] for table in Table}
 
 
 # -- writers -----------------------------------------------------------------------------------
@@ -304,14 +320,14 @@ def write_csv(reports: list[dict]) -> str:
     return buffer.getvalue()
 
 
-TERMINAL_COLUMNS = {"考核指标": ["指标", "数值", "目标", "进度目标", "状态", "分子", "分母"],
-                    "机构明细": ["指标", "数值", "目标", "状态", "分子", "分母"],
-                    "阶段节点": ["指标", "状态"],
-                    "案件统计": ["分类", "类别", "案件数"],
-                    "金额统计": ["分类", "类别", *MONEY_NAMES.values()],
-                    "已逾期": ["规则", "记录", "机构", "截止日", "逾期天数"],
-                    "7日内到期": ["规则", "记录", "机构", "截止日"],
-                    "逾期完成": ["规则", "记录", "机构", "截止日", "完成日", "逾期天数", "逾期工作日数"]}
+TERMINAL_COLUMNS = {Table.KPIS: ["指标", "数值", "目标", "进度目标", "状态", "分子", "分母"],
+                    Table.INSTITUTIONS: ["指标", "数值", "目标", "状态", "分子", "分母"],
+                    Table.MILESTONES: ["指标", "状态"],
+                    Table.CASES: ["分类", "类别", "案件数"],
+                    Table.MONEY: ["分类", "类别", *MONEY_NAMES.values()],
+                    Table.OVERDUE: ["规则", "记录", "机构", "截止日", "逾期天数"],
+                    Table.DUE_SOON: ["规则", "记录", "机构", "截止日"],
+                    Table.LATE: ["规则", "记录", "机构", "截止日", "完成日", "逾期天数", "逾期工作日数"]}
 
 
 def _terminal(value: Any) -> str:
@@ -334,9 +350,10 @@ def write_table(reports: list[dict]) -> str:
             parts.append(f"项目 {_terminal(contract['id'])}  {_terminal(contract['name'])}\n"
                          f"服务期 {_terminal(period['start'])} 至 {_terminal(period['end'])}，统计日 {report['as_of']}")
             for title, frame in tables([report]).items():
-                if title not in TERMINAL_COLUMNS:
+                columns = TERMINAL_COLUMNS.get(Table.from_label(title))
+                if columns is None:
                     continue
-                shown = frame[TERMINAL_COLUMNS[title]].map(_terminal_cell)
+                shown = frame[columns].map(_terminal_cell)
                 if shown.empty:
                     parts.append(f"【{title}】无")
                 else:

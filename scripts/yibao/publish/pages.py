@@ -48,8 +48,11 @@ PAGE_DIRS = {"contract": "contracts", "institution": "institutions", "inspection
              "case": "cases", "training": "trainings"}
 CHANGELOG_LIMIT = 200
 STATUS_CLASS = {"ok": "yb-status-ok", "bad": "yb-status-bad", "warn": "yb-status-warn", "na": ""}
-DEADLINE_CLASS = {dl_rules.ON_TIME: "ok", dl_rules.LATE: "warn", dl_rules.OVERDUE: "bad", dl_rules.DUE_SOON: "warn",
-                  dl_rules.OPEN: "na"}
+DEADLINE_CLASS = {dl_rules.DeadlineStatus.ON_TIME: "ok", dl_rules.DeadlineStatus.LATE: "warn",
+                  dl_rules.DeadlineStatus.OVERDUE: "bad", dl_rules.DeadlineStatus.DUE_SOON: "warn",
+                  dl_rules.DeadlineStatus.OPEN: "na"}
+KPI_CLASS = {kpis_mod.KpiStatus.MET: "ok", kpis_mod.KpiStatus.NOT_MET: "bad", kpis_mod.KpiStatus.BEHIND: "bad",
+             kpis_mod.KpiStatus.IN_PROGRESS: "warn"}
 #: classes of the only elements whose dates may lie after the as-of date (see the module docstring)
 TERM_CLASS, DUE_CLASS, COMMIT_CLASS = "yb-date-term", "yb-date-due", "yb-commit-date"
 TERM_PATHS = {(kind, tuple(dotted.split("."))) for kind, paths in TERMS.items() for dotted in paths}
@@ -373,7 +376,7 @@ def version_html(site: Site, kind: str, version: Version, number: int, redact) -
         if version.before.data is None and version.status != "D":
             inner = table(["字段", "原值", "新值"], rows, sortable=False, cls="yb-changes")
             # the first version's fields repeat the record: kept out of the search index
-            lines.append(Markup(f"<details data-search-exclude><summary>新建记录（{len(rows)} 个字段）</summary>{inner}</details>"))
+            lines.append(Markup(f"<details data-pagefind-ignore><summary>新建记录（{len(rows)} 个字段）</summary>{inner}</details>"))
         elif rows:
             lines.append(table(["字段", "修改前", "修改后"], rows, sortable=False, cls="yb-changes"))
         elif version.changes(partial(site.vis.redact, kind)):
@@ -453,8 +456,8 @@ def _deadline_rows(site: Site, items: list, page: str, with_record: bool = False
         late = ""
         if d.get("days_late") is not None:
             late = f"{d['days_late']} 天" + (f"（{d['workdays_late']} 个工作日）" if d.get("workdays_late") is not None else "")
-        status = d.get("status")
-        badge = tag("span", status, class_=f"yb-badge {STATUS_CLASS[DEADLINE_CLASS.get(status, 'na')]}".strip())
+        status, state = d.get("status"), dl_rules.DeadlineStatus.from_label(d.get("status"))
+        badge = tag("span", status, class_=f"yb-badge {STATUS_CLASS[DEADLINE_CLASS.get(state, 'na')]}".strip())
         term = f"{d['days']} 个{d['day_type']}" if d.get("days") is not None else "阶段节点"
         due = date_span(d.get("due"), DUE_CLASS)
         if d.get("rolled_from"):  # 《民法典》第二百零三条: the bare last day was a rest day
@@ -467,7 +470,8 @@ def _deadline_rows(site: Site, items: list, page: str, with_record: bool = False
                    if d.get("institution") else EMPTY] + row
             keys = [d.get("record"), d.get("institution")] + keys
         rows.append((row, keys))
-        classes.append("yb-row-alert" if status == dl_rules.OVERDUE else "yb-row-warn" if status in (dl_rules.LATE, dl_rules.DUE_SOON) else "")
+        classes.append("yb-row-alert" if state == dl_rules.DeadlineStatus.OVERDUE else
+                       "yb-row-warn" if state in (dl_rules.DeadlineStatus.LATE, dl_rules.DeadlineStatus.DUE_SOON) else "")
     return rows, classes
 
 
@@ -582,24 +586,25 @@ def case_extra(site: Site, record: Record, page: str) -> str:
     return section("办理时间线与时限", steps, deadlines_table(site, items, page), note)
 
 
-KPI_TABLES = ("考核指标", "阶段节点", "机构明细", "案件统计", "金额统计")
+KPI_TABLES = (report_mod.Table.KPIS, report_mod.Table.MILESTONES, report_mod.Table.INSTITUTIONS, report_mod.Table.CASES,
+              report_mod.Table.MONEY)
 
 
 def contract_extra(site: Site, record: Record, page: str) -> str:
     report = next((r for r in site.reports if contract_id(r) == record.id), None)
     out = ""
     if report is not None:
-        groups: dict[str, list[dict]] = defaultdict(list)
+        groups: dict[report_mod.Table, list[dict]] = defaultdict(list)
         for kpi in report.get("kpis", []):
             groups[report_mod.table_of(kpi["id"])].append(kpi)
-        out += section("考核目标与完成情况", kpi_table(site, groups.get("考核指标", []), page, details=True),
+        out += section("考核目标与完成情况", kpi_table(site, groups.get(report_mod.Table.KPIS, []), page, details=True),
                        tag("p", f"数据截至 {report.get('as_of')}，与 yibao report --as-of {report.get('as_of')} 的结果一致。"
                                 "点击指标名称查看口径和计入的记录。", class_="yb-note"))
         for name in KPI_TABLES[1:]:
             if groups.get(name):
-                out += section(name, kpi_table(site, groups[name], page, details=False))
+                out += section(name.label, kpi_table(site, groups[name], page, details=False))
         out += "## 指标口径与计入的记录\n\n"
-        for kpi in groups.get("考核指标", []):
+        for kpi in groups.get(report_mod.Table.KPIS, []):
             out += kpi_detail(site, kpi, page)
     view = site.views.get(record.id)
     if view is not None:
@@ -616,7 +621,7 @@ def contract_extra(site: Site, record: Record, page: str) -> str:
 
 
 def kpi_status(kpi: dict) -> str:
-    return {kpis_mod.MET: "ok", kpis_mod.NOT_MET: "bad", kpis_mod.BEHIND: "bad", kpis_mod.IN_PROGRESS: "warn"}.get(kpi.get("status"), "na")
+    return KPI_CLASS.get(kpis_mod.KpiStatus.from_label(kpi.get("status")), "na")
 
 
 def kpi_value_text(kpi: dict, key: str = "value") -> str:
@@ -838,7 +843,7 @@ def changes_page(site: Site) -> tuple[str, str]:
 
 def home_kpis(report: dict) -> list[dict]:
     """The KPIs shown on the home page: the report's “考核指标” table (cards, then breakdowns)."""
-    return [k for k in report.get("kpis", []) if report_mod.table_of(k["id"]) == "考核指标"]
+    return [k for k in report.get("kpis", []) if report_mod.table_of(k["id"]) == report_mod.Table.KPIS]
 
 
 def _kpi_attrs(kpi: dict) -> str:
