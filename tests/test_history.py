@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from yibao.load.history import MISSING, HistoryError, blob_id, field_changes, pr_reference, read_history
+from yibao.load.git_tree import blob_id
+from yibao.load.history import MISSING, HistoryError, field_changes, pr_reference, read_history
 
 CASE = "records/case/2024/AJ-2024-000001.yaml"
 

@@ -89,14 +89,14 @@ def _check_at(root, ref: str) -> int:
     """``--check`` against a commit's contracts and CODEOWNERS, read from git objects only."""
     from ..load.git_tree import GitError, GitTrees
 
-    try:
+    try:  # a ref git cannot find, or a repository git cannot read, is a usage error
         trees = GitTrees(root)
         commit = trees.resolve(ref)
+        text = codeowners_text(trees.records(commit, ["contract"], "records/contract"))
+        blob = trees.files(commit, ".github").get(TARGET)
+        current = trees.read(blob).decode("utf-8", "replace") if blob else None
     except GitError as exc:
         raise UsageError(str(exc)) from None
-    text = codeowners_text(trees.records(commit, ["contract"], "records/contract"))
-    blob = trees.files(commit, ".github").get(TARGET)
-    current = trees.read(blob).decode("utf-8", "replace") if blob else None
     if current != text:
         print(f"{TARGET}:1:1: error[codeowners-outdated] 提交 {commit[:10]} 中的 {TARGET} 与项目记录中的审核账号不一致；"
               "请运行 yibao codeowners --write 并提交")

@@ -1,23 +1,269 @@
-"""Records as they were at a commit: the trees of two commits and what changed between them.
+"""The one git layer: every git call yibao makes, and records as they were at a commit.
 
-Everything is read in a few git calls, never one per file: one ``git diff --name-status -M`` for
-the changes, one ``git ls-tree -r`` per commit for the files, and blob contents through
-GitPython's persistent ``git cat-file --batch`` process. A blob is parsed once, however many
-commits share it.
+All of it goes through gitpython (the package the design names), in two ways only:
+
+* commands whose output is parsed run through gitpython's command runner (``Git.execute``); the
+  output is taken as bytes, NUL-separated wherever git offers it (``-z``), and decoded with
+  ``surrogateescape`` (:func:`printable` shows bytes that are not UTF-8 as U+FFFD);
+* blobs are read through gitpython's persistent ``git cat-file --batch`` process
+  (``Git.get_object_data``): one process per repository, fed one id at a time, so a blob costs
+  a pipe round trip, never a process.
+
+Nothing is read one file per git call: one ``git diff --raw -M`` for the changes, one ``git
+ls-tree -r`` per commit for the files, one ``git log --raw -z`` for every commit of a range (the
+gates) or of the whole history (the audit trail, started in the background with :meth:`Repository.start`).
+A blob is parsed once, however many commits share it. :func:`blob_id` is git's id of a content,
+to recognise a work-tree file among the blobs without asking git.
+
+gitpython is imported on first use: importing it costs tens of milliseconds, and it refuses to
+import at all when there is no git executable (reported as ``git-missing``, not a traceback).
 """
 from __future__ import annotations
 
+import hashlib
 import io
+import secrets
 import tarfile
+import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-
-import git
+from typing import Iterable, Iterator
 
 from . import strict_yaml
-from .history import log_markers, printable, raw_entries
 from ..core.record import EXTENSION, RECORDS, Record, kind_of
 
+
+def blob_id(data: bytes) -> str:
+    """The id git gives this content (``blob <size>\\0`` and the content, SHA-1)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def printable(value: str) -> str:
+    """Bytes git could not decode as UTF-8 (kept as surrogates) shown as U+FFFD, never as raw bytes."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return value
+
+
+def log_markers() -> tuple[str, str, str]:
+    """Record, field and end-of-header markers for one ``git log --format`` call.
+
+    A commit message may hold any byte but NUL, control characters included, so a fixed marker
+    could be forged by a message (and a message that held one would make the log unreadable).
+    Each call gets markers with a random token no message can know in advance.
+    """
+    token = secrets.token_hex(12)
+    return f"\x1e{token}R", f"\x1e{token}U", f"\x1e{token}G"
+
+
+def raw_entries(tail: str) -> Iterable[tuple[str, str, str, str, str | None, str]]:
+    """(mode, status, before_blob, after_blob, before_path, path) from ``--raw -z`` output, one per
+    file of a commit; ``mode`` is the file's mode after the commit (``000000`` when deleted).
+    Used by the audit trail (``-c``, merges combined) and by the gates' commit scan."""
+    tokens = tail.lstrip("\n").split("\0")
+    i = 0
+    while i < len(tokens):
+        token = tokens[i].lstrip("\n")
+        i += 1
+        if not token.startswith(":"):
+            continue
+        colons = len(token) - len(token.lstrip(":"))
+        fields = token[colons:].split()
+        parents = colons  # one column of modes and blobs per parent
+        blobs = fields[parents + 1: parents + 1 + parents + 1]
+        status = fields[-1]
+        before, after = blobs[0], blobs[-1]
+        if status[0] in "RC" and colons == 1:
+            before_path, path = tokens[i], tokens[i + 1]
+            i += 2
+        else:
+            before_path = path = tokens[i]
+            i += 1
+        yield fields[parents], status[0] if colons == 1 else _combined_status(status), before, after, before_path, path
+
+
+def _combined_status(status: str) -> str:
+    if all(s == "A" for s in status):
+        return "A"
+    if all(s == "D" for s in status):
+        return "D"
+    return "M"
+
+
+# -- running git -----------------------------------------------------------------------------------
+
+class GitError(Exception):
+    """A commit, ref or repository that git cannot find or read (a usage error for the CLI)."""
+
+
+class GitUnavailable(GitError):
+    """No repository to read: ``not-a-git-repo`` or ``git-missing`` (code + Chinese message)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class GitFailed(GitError):
+    """A git command that exited with an unexpected status; the message quotes git's last words."""
+
+    def __init__(self, args: tuple[str, ...], status: int, stderr: str):
+        said = printable(stderr).strip().splitlines()
+        super().__init__(f"git {args[0] if args else ''} 失败（退出码 {status}）" + (f"：{said[-1]}" if said else ""))
+        self.status = status
+
+
+def _gitpython():
+    """The gitpython package; it refuses to import when no git executable is found."""
+    try:
+        import git
+    except ImportError as exc:
+        if exc.name == "git":
+            raise GitUnavailable("git-missing", "缺少 gitpython；请重新安装 yibao（pip install -e .）") from None
+        raise GitUnavailable("git-missing", "没有找到 git 命令；请先安装 git") from None
+    return git
+
+
+def _execute(runner, args: tuple[str, ...], codes: tuple[int, ...]) -> tuple[int, bytes]:
+    """``git <args>`` through gitpython's command runner: (status, stdout bytes as git wrote them)."""
+    git = _gitpython()
+    try:
+        status, out, err = runner.execute([git.Git.GIT_PYTHON_GIT_EXECUTABLE, *args], with_extended_output=True,
+                                          with_exceptions=False, stdout_as_string=False, strip_newline_in_stdout=False)
+    except git.GitCommandNotFound:
+        raise GitUnavailable("git-missing", "没有找到 git 命令；请先安装 git") from None
+    if status not in codes:
+        raise GitFailed(args, status, err if isinstance(err, str) else err.decode("utf-8", "replace"))
+    return status, out
+
+
+class Running:
+    """A git command under way in a thread (git works while the caller does something else)."""
+
+    def __init__(self, runner, args: tuple[str, ...]):
+        self._out: bytes | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, args=(runner, args), daemon=True)
+        self._thread.start()
+
+    def _work(self, runner, args: tuple[str, ...]) -> None:
+        try:
+            self._out = _execute(runner, args, (0,))[1]
+        except BaseException as error:  # handed to whoever waits for the result
+            self._error = error
+
+    def result(self) -> bytes:
+        """git's output; raises :class:`GitError` if it failed."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._out or b""
+
+
+def run_side_by_side(folder: Path, calls: Iterable[tuple[str, ...]]) -> list[bytes] | None:
+    """The output of each ``git <call>`` run in ``folder``, all at the same time (each walks the
+    index or the work tree on its own); None when one of them fails (not a git work tree) or git
+    is missing."""
+    try:
+        git = _gitpython()
+        runner = git.Git(folder)
+        running = [Running(runner, tuple(call)) for call in calls]
+        return [process.result() for process in running]
+    except GitError:
+        return None
+
+
+class Repository:
+    """The git repository that holds a records repository (``root`` may be a folder inside it)."""
+
+    def __init__(self, root: Path):
+        git = _gitpython()
+        try:
+            repo = git.Repo(root, search_parent_directories=True)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise GitUnavailable("not-a-git-repo", f"{root} 不是 git 仓库") from None
+        except git.GitCommandNotFound:
+            raise GitUnavailable("git-missing", "没有找到 git 命令；请先安装 git") from None
+        if repo.working_tree_dir is None:
+            raise GitUnavailable("not-a-git-repo", f"{root} 是没有工作区的 git 仓库（bare）") from None
+        self.top = Path(repo.working_tree_dir).resolve()
+        rel = Path(root).resolve().relative_to(self.top).as_posix()
+        self.prefix = "" if rel == "." else rel + "/"  # the records repository inside the work tree
+        self.git_dir = Path(repo.git_dir)
+        self._runner = repo.git  # runs in the work tree's top folder; holds the persistent cat-file
+
+    def run(self, *args: str, codes: tuple[int, ...] = (0,)) -> bytes:
+        """``git <args>``'s output as bytes; an exit status outside ``codes`` raises :class:`GitFailed`."""
+        return _execute(self._runner, args, codes)[1]
+
+    def text(self, *args: str, codes: tuple[int, ...] = (0,)) -> str:
+        """``git <args>``'s output as text (bytes that are not UTF-8 kept as surrogates)."""
+        return self.run(*args, codes=codes).decode("utf-8", "surrogateescape")
+
+    def status(self, *args: str) -> tuple[int, str]:
+        """``git <args>``'s exit status and output, whatever the status."""
+        status, out = _execute(self._runner, args, tuple(range(256)))
+        return status, out.decode("utf-8", "surrogateescape")
+
+    def start(self, *args: str) -> Running:
+        """Start ``git <args>`` in the background; :meth:`Running.result` waits for its output."""
+        return Running(self._runner, args)
+
+    def blob(self, sha: str) -> bytes | None:
+        """A blob's content through the persistent ``cat-file --batch`` process; None when missing."""
+        if not (len(sha) == 40 and set(sha) <= _FULL_SHA):
+            return None
+        try:
+            _, kind, _, data = self._runner.get_object_data(sha)
+        except ValueError:  # "<sha> missing"
+            return None
+        return data if kind in (b"blob", "blob") else None  # gitpython gives the type as bytes
+
+    def blobs(self, shas: Iterable[str]) -> Iterator[tuple[str, bytes | None]]:
+        """(id, content or None when missing) for many blobs, in order, from one ``cat-file --batch``.
+
+        The ids are handed over at once and git answers into a pipe while the caller parses what
+        came before (a pipe round trip per blob costs more than reading them on a busy machine).
+        """
+        wanted = [sha for sha in shas if len(sha) == 40 and set(sha) <= _FULL_SHA]
+        if not wanted:
+            return
+        git = _gitpython()
+        with tempfile.TemporaryFile() as ids:
+            ids.write(("\n".join(wanted) + "\n").encode("ascii"))
+            ids.seek(0)
+            process = self._runner.execute([git.Git.GIT_PYTHON_GIT_EXECUTABLE, "cat-file", "--batch", "--buffer"],
+                                           istream=ids, as_process=True)
+            out = process.stdout
+            for sha in wanted:
+                header = out.readline().split()
+                if len(header) != 3 or header[0] != sha.encode("ascii"):  # "<id> missing"
+                    yield sha, None
+                    continue
+                data = out.read(int(header[2]))
+                out.read(1)  # the newline after the content
+                yield sha, data if header[1] == b"blob" else None
+            try:
+                process.wait()
+            except git.GitCommandError as error:
+                raise GitFailed(("cat-file",), error.status, str(error.stderr)) from None
+
+    def head(self) -> str | None:
+        """The commit HEAD names, None before the first commit."""
+        status, out = self.status("rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+        return out.strip() if status == 0 and out.strip() else None
+
+    def is_shallow(self) -> bool:
+        if (self.git_dir / "shallow").is_file():
+            return True
+        return self.text("rev-parse", "--is-shallow-repository").strip() == "true"
+
+
+# -- records at a commit ---------------------------------------------------------------------------
 
 REGULAR = "100644"
 REGULAR_MODES = frozenset({"100644", "100755"})
@@ -37,10 +283,6 @@ class CommitText:
     @property
     def subject(self) -> str:
         return self.message.split("\n", 1)[0].strip()
-
-
-class GitError(Exception):
-    """A commit, ref or repository that git cannot find (a usage error for the CLI)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,12 +318,12 @@ class GitTrees:
 
     def __init__(self, root: Path):
         try:
-            self.repo = git.Repo(root, search_parent_directories=True)
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-            raise GitError(f"{root} 不是 git 仓库；比较两次提交需要在 git 仓库中运行") from None
-        top = Path(self.repo.working_tree_dir).resolve()
-        rel = Path(root).resolve().relative_to(top).as_posix()
-        self.prefix = "" if rel == "." else rel + "/"
+            self.git = Repository(root)
+        except GitUnavailable as error:
+            if error.code == "not-a-git-repo":
+                raise GitError(f"{root} 不是 git 仓库；比较两次提交需要在 git 仓库中运行") from None
+            raise
+        self.prefix = self.git.prefix
         self._parsed: dict[str, tuple[str | None, dict | None]] = {}
 
     # -- refs --------------------------------------------------------------------------------
@@ -96,59 +338,51 @@ class GitTrees:
             candidates = self.refs_named(ref)
             if len(candidates) > 1:
                 raise GitError(f"引用名 {ref} 有歧义，同时指向 {'、'.join(candidates)}；请写完整的引用名（如 refs/remotes/{ref}）或提交号")
-        try:
-            return self.repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").strip()
-        except git.GitCommandError:
-            raise GitError(f"找不到提交 {ref}；请确认分支名或提交号（CI 中检出时需要 fetch-depth: 0）") from None
+        status, out = self.git.status("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+        if status != 0 or not out.strip():
+            raise GitError(f"找不到提交 {ref}；请确认分支名或提交号（CI 中检出时需要 fetch-depth: 0）")
+        return out.strip()
 
     def refs_named(self, name: str) -> list[str]:
         """The refs a short name can mean, in git's order (``git help revisions``)."""
         if name.startswith("refs/") or name in ("HEAD", "FETCH_HEAD", "ORIG_HEAD", "MERGE_HEAD"):
             return []
         wanted = [f"refs/{name}", f"refs/tags/{name}", f"refs/heads/{name}", f"refs/remotes/{name}", f"refs/remotes/{name}/HEAD"]
-        out = self.repo.git.for_each_ref("--format=%(refname)", *wanted)
-        present = set(out.split())
+        present = set(self.git.text("for-each-ref", "--format=%(refname)%00", "--", *wanted).replace("\n", "").split("\0"))
         return [w for w in wanted if w in present]
 
     def merge_base(self, base: str, head: str) -> str:
-        try:
-            return self.repo.git.merge_base(base, head).strip()
-        except git.GitCommandError:
-            raise GitError(f"{base} 与 {head} 没有共同的历史；请检出完整历史（fetch-depth: 0）") from None
+        status, out = self.git.status("merge-base", base, head)
+        if status != 0 or not out.strip():
+            raise GitError(f"{base} 与 {head} 没有共同的历史；请检出完整历史（fetch-depth: 0）")
+        return out.strip()
 
     def is_checked_out(self, commit: str, paths: tuple[str, ...]) -> bool:
         """Whether the work tree shows exactly ``commit`` for these paths (so it can be read directly)."""
-        if self.repo.head.is_valid() and self.repo.head.commit.hexsha == commit:
-            status = self.repo.git.status("--porcelain", "--untracked-files=all", "--", *[self.prefix + p for p in paths])
-            return not status.strip()
-        return False
+        if self.git.head() != commit:
+            return False
+        status = self.git.run("status", "--porcelain", "-z", "--untracked-files=all", "--", *[self.prefix + p for p in paths])
+        return not status.strip(b"\0")
 
     # -- changes -----------------------------------------------------------------------------
     def changes(self, base: str, head: str) -> list[Change]:
         """Every file that differs, renames detected, with head's file mode (``git diff --raw -M``)."""
-        out = self.repo.git.diff("--raw", "-M", "-z", "--no-abbrev", "--no-color", base, head, "--", self.prefix or ".")
-        fields = out.split("\0")
+        out = self.git.text("diff", "--raw", "-M", "-z", "--no-abbrev", "--no-color", "--no-ext-diff", base, head,
+                            "--", self.prefix or ".")
         changes: list[Change] = []
-        i = 0
-        while i < len(fields) and fields[i]:
-            meta = fields[i].lstrip(":").split()
-            new_mode, status = meta[1], meta[4][0]
+        for mode, status, _, _, old, new in raw_entries(out):
             if status in "RC":
-                old, new = self._local(fields[i + 1]), self._local(fields[i + 2])
-                changes.append(Change(status, new, old, new_mode))
-                i += 3
+                changes.append(Change(status, self._local(new), self._local(old), mode))
             else:
-                path = self._local(fields[i + 1])
-                changes.append(Change(status, path, None if status == "A" else path, new_mode))
-                i += 2
+                path = self._local(new)
+                changes.append(Change(status, path, None if status == "A" else path, mode))
         return changes
 
     def commits(self, base: str, head: str) -> list[CommitText]:
         """Every commit in ``base..head`` (oldest first) with the regular files it wrote (one ``git log``)."""
         rs, us, gs = log_markers()
-        out = self.repo.git.log(f"{base}..{head}", "--reverse", "--raw", "-z", "--no-abbrev", "--diff-merges=first-parent",
-                                f"--format={rs}%H{us}%an <%ae>{us}%cn <%ce>{us}%B{gs}", stdout_as_string=False)
-        text = out.decode("utf-8", "surrogateescape")
+        text = self.git.text("log", f"{base}..{head}", "--reverse", "--raw", "-z", "--no-abbrev", "--diff-merges=first-parent",
+                             f"--format={rs}%H{us}%an <%ae>{us}%cn <%ce>{us}%B{gs}")
         found: list[CommitText] = []
         for chunk in text.split(rs):
             if not chunk.strip("\0\n"):
@@ -166,7 +400,7 @@ class GitTrees:
     # -- trees and blobs ---------------------------------------------------------------------
     def files(self, commit: str, under: str = RECORDS) -> dict[str, str]:
         """``{path: blob sha}`` of the files under a folder at a commit (one ``git ls-tree``)."""
-        out = self.repo.git.ls_tree("-r", "-z", "--full-tree", commit, "--", self.prefix + under)
+        out = self.git.text("ls-tree", "-r", "-z", "--full-tree", commit, "--", self.prefix + under)
         found: dict[str, str] = {}
         for entry in out.split("\0"):
             if not entry:
@@ -178,7 +412,11 @@ class GitTrees:
         return found
 
     def read(self, sha: str) -> bytes:
-        return self.repo.odb.stream(bytes.fromhex(sha)).read()
+        """A blob's bytes (through the persistent ``cat-file --batch``); a missing blob is a :class:`GitError`."""
+        data = self.git.blob(sha)
+        if data is None:
+            raise GitError(f"git 对象 {sha[:10]} 缺失；请检出完整历史（fetch-depth: 0）")
+        return data
 
     def load(self, path: str, sha: str, kinds: list[str]) -> Loaded:
         """The record in a blob, parsed once per blob (records that fail to parse have no record)."""
@@ -199,23 +437,18 @@ class GitTrees:
         """Files under a folder at a commit whose text contains any of the needles (one ``git grep``)."""
         if not needles:
             return []
-        args = ["-l", "-F", "-I"]
+        args = ["-l", "-z", "-F", "-I", "--no-textconv"]
         for needle in needles:
             args += ["-e", needle]
-        try:
-            out = self.repo.git.grep(*args, commit, "--", self.prefix + under)
-        except git.GitCommandError as exc:  # exit 1: nothing found
-            if exc.status == 1:
-                return []
-            raise
+        out = self.git.text("grep", *args, commit, "--", self.prefix + under, codes=(0, 1))  # 1: nothing found
         prefix = f"{commit}:"
-        return sorted(self._local(line[len(prefix):] if line.startswith(prefix) else line) for line in out.splitlines() if line)
+        return sorted(self._local(name[len(prefix):] if name.startswith(prefix) else name) for name in out.split("\0") if name)
 
     def materialise(self, commit: str, dest: Path, paths: tuple[str, ...]) -> Path:
         """Write the given folders of a commit into ``dest`` (one ``git archive``) and return it."""
         present = [p for p in paths if self.files(commit, p)]
         if present:
-            data = self.repo.git.archive("--format=tar", commit, "--", *[self.prefix + p for p in present], stdout_as_string=False)
+            data = self.git.run("archive", "--format=tar", commit, "--", *[self.prefix + p for p in present])
             with tarfile.open(fileobj=io.BytesIO(data)) as tar:
                 tar.extractall(dest, filter="data")
         base = dest / self.prefix if self.prefix else dest

@@ -2,8 +2,9 @@
 
 One ``git log`` over the whole history (``--raw -z --no-abbrev -M -c``) names, for each commit,
 the record files it added, changed, renamed or deleted together with the blob ids before and
-after. The blobs are then read in one batch through gitpython's persistent ``git cat-file
---batch`` process and parsed with the strict loader. Nothing here calls git once per file.
+after. The blobs are then read in one batch, one ``git cat-file --batch`` process started through
+gitpython's command runner, and parsed with the strict loader as they come. Nothing here calls git
+once per file.
 
 A version belongs to the commit that produced it (author, date, message). Its pull request is
 read from the commit's own subject (``… (#12)`` for squash merges) or from the merge commit that
@@ -23,26 +24,16 @@ showing a history that silently starts in the middle.
 """
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Callable, Protocol
 
 from . import strict_yaml
+from .git_tree import GitError, GitUnavailable, Repository, log_markers, printable, raw_entries
 from ..core.record import EXTENSION, RECORDS
 
 ZERO = "0" * 40
-def log_markers() -> tuple[str, str, str]:
-    """Record, field and end-of-header markers for one ``git log --format`` call.
-
-    A commit message may hold any byte but NUL, control characters included, so a fixed marker
-    could be forged by a message (and a message that held one would make the log unreadable).
-    Each call gets markers with a random token no message can know in advance.
-    """
-    token = secrets.token_hex(12)
-    return f"\x1e{token}R", f"\x1e{token}U", f"\x1e{token}G"
 
 
 def _log_format(rs: str, us: str, gs: str) -> str:
@@ -223,29 +214,15 @@ class History:
         return [c for c in self.commits if c.sha in self.touched]
 
 
-def blob_id(data: bytes) -> str:
-    """The id git gives a file's content (to tell whether the work tree matches a version)."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-
-
 # -- reading git -----------------------------------------------------------------------------------
 
-def _open(root: Path):
-    import git  # gitpython; imported lazily so that `yibao validate` never needs it
-
+def _open(root: Path) -> Repository:
     try:
-        repo = git.Repo(root, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise HistoryError("not-a-git-repo", f"{root} 不是 git 仓库，无法从 git 历史生成审计记录；请在记录仓库的克隆中运行") from None
-    except git.GitCommandNotFound:
-        raise HistoryError("git-missing", "没有找到 git 命令；请先安装 git") from None
-    return repo
-
-
-def _is_shallow(repo) -> bool:
-    if (Path(repo.git_dir) / "shallow").is_file():
-        return True
-    return repo.git.rev_parse("--is-shallow-repository").strip() == "true"
+        return Repository(root)
+    except GitUnavailable as error:
+        if error.code == "not-a-git-repo":
+            raise HistoryError(error.code, f"{root} 不是 git 仓库，无法从 git 历史生成审计记录；请在记录仓库的克隆中运行") from None
+        raise HistoryError(error.code, error.message) from None
 
 
 class HistoryGate(Protocol):
@@ -277,7 +254,7 @@ def start_history(root: Path, records_dir: str = RECORDS) -> "PendingHistory":
 
 
 class PendingHistory:
-    """A ``git log`` under way (its output collected by a thread), then the history made from it.
+    """A ``git log`` under way (git's runner waits for it in a thread), then the history made from it.
 
     A repository that cannot give a history (not git, shallow) is reported by :meth:`finish`, so
     that starting early changes nothing in what a caller reports first.
@@ -290,50 +267,36 @@ class PendingHistory:
             self._start(root, records_dir)
         except HistoryError as error:
             self.error = error
+        except GitError as error:  # a git command that failed (a broken repository)
+            self.error = HistoryError("git-failed", f"无法读取 git 历史：{error}")
 
     def _start(self, root: Path, records_dir: str) -> None:
-        import threading
-
         self.repo = repo = _open(root)
-        if _is_shallow(repo):
+        if repo.is_shallow():
             raise HistoryError(
                 "shallow-clone",
                 "这是浅克隆（shallow clone），缺少早期提交，审计记录会不完整；请先运行 git fetch --unshallow 取回完整历史"
                 "（GitHub Actions 的 actions/checkout 请设置 fetch-depth: 0）",
             )
-        toplevel = Path(repo.working_tree_dir).resolve()
-        prefix = Path(root).resolve().relative_to(toplevel).as_posix()
-        self.prefix = "" if prefix == "." else prefix + "/"
+        self.prefix = repo.prefix
         self.wanted = self.prefix + records_dir + "/"
-        try:
-            self.head: str | None = repo.head.commit.hexsha
-        except ValueError:  # no commit yet
-            self.head = None
+        self.head = repo.head()
+        if self.head is None:  # no commit yet
             return
         # the whole history, not a pathspec: path limiting would rewrite parents and hide merges
         self.markers = log_markers()
-        self.process = repo.git.log("HEAD", "--topo-order", "--reverse", "-z", "--raw", "--no-abbrev", "-M", "-c",
-                                    _log_format(*self.markers),
-                                    as_process=True)
-        self.output: tuple[bytes, bytes] | None = None
-        self.reader = threading.Thread(target=self._collect, daemon=True)
-        self.reader.start()
-
-    def _collect(self) -> None:
-        self.output = self.process.proc.communicate()
+        self.log = repo.start("log", self.head, "--topo-order", "--reverse", "-z", "--raw", "--no-abbrev", "-M", "-c",
+                              "--no-ext-diff", _log_format(*self.markers))
 
     def finish(self, known: dict[str, dict] | None = None, gate: HistoryGate | None = None) -> History:
         if self.error is not None:
             raise self.error
         if self.head is None:
             return History(self.prefix, [], {}, head=None)
-        self.reader.join()
-        out, err = self.output or (b"", b"")
-        status = self.process.proc.returncode
-        if status != 0:
-            from git import GitCommandError
-
-            raise GitCommandError(self.process.args, status, err)
+        try:
+            out = self.log.result()
+        except GitError as error:
+            raise HistoryError("git-failed", f"无法读取 git 历史：{error}") from None
         commits, entries = _parse_log(out.decode("utf-8", "surrogateescape"), self.wanted, gate, self.markers)
         merges = _merge_of(commits, self.head)
         history = _assemble(commits, entries, merges, self.prefix)
@@ -367,51 +330,8 @@ def _as_is(value: str) -> str:
     return value
 
 
-def printable(value: str) -> str:
-    """Bytes git could not decode as UTF-8 (kept as surrogates) shown as U+FFFD, never as raw bytes."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return value
-
-
 def _is_record(path: str | None, wanted: str) -> bool:
     return bool(path) and path.startswith(wanted) and path.endswith(EXTENSION)
-
-
-def raw_entries(tail: str) -> Iterable[tuple[str, str, str, str, str | None, str]]:
-    """(mode, status, before_blob, after_blob, before_path, path) from ``--raw -z`` output, one per
-    file of a commit; ``mode`` is the file's mode after the commit (``000000`` when deleted).
-    Used by the audit trail (``-c``, merges combined) and by the gates' commit scan."""
-    tokens = tail.lstrip("\n").split("\0")
-    i = 0
-    while i < len(tokens):
-        token = tokens[i].lstrip("\n")
-        i += 1
-        if not token.startswith(":"):
-            continue
-        colons = len(token) - len(token.lstrip(":"))
-        fields = token[colons:].split()
-        parents = colons  # one column of modes and blobs per parent
-        blobs = fields[parents + 1: parents + 1 + parents + 1]
-        status = fields[-1]
-        before, after = blobs[0], blobs[-1]
-        if status[0] in "RC" and colons == 1:
-            before_path, path = tokens[i], tokens[i + 1]
-            i += 2
-        else:
-            before_path = path = tokens[i]
-            i += 1
-        yield fields[parents], status[0] if colons == 1 else _combined_status(status), before, after, before_path, path
-
-
-def _combined_status(status: str) -> str:
-    if all(s == "A" for s in status):
-        return "A"
-    if all(s == "D" for s in status):
-        return "D"
-    return "M"
 
 
 def _merge_of(commits: list[Commit], head: str) -> dict[str, Commit]:
@@ -458,8 +378,8 @@ def _assemble(commits: list[Commit], entries: dict[str, list[tuple]], merges: di
     return history
 
 
-def _read_blobs(repo, history: History, known: dict[str, dict], gate: HistoryGate | None = None) -> None:
-    """Read every distinct blob once — one ``git cat-file --batch`` fed all ids — and parse it."""
+def _read_blobs(repo: Repository, history: History, known: dict[str, dict], gate: HistoryGate | None = None) -> None:
+    """Read every distinct blob once — one ``git cat-file --batch`` fed all ids — and parse it as it comes."""
     wanted: dict[str, None] = {}
     for versions in history.versions.values():
         for v in versions:
@@ -470,7 +390,7 @@ def _read_blobs(repo, history: History, known: dict[str, dict], gate: HistoryGat
                     wanted[blob] = None
     if not wanted:
         return
-    for blob, data in _cat_file_batch(repo, list(wanted)):
+    for blob, data in repo.blobs(wanted):
         if data is None:
             history.blobs[blob] = Parsed(None, ("无法读取该版本（git 对象缺失）",))
             continue
@@ -479,22 +399,3 @@ def _read_blobs(repo, history: History, known: dict[str, dict], gate: HistoryGat
         if gate is not None:
             value, problems = gate.version(text, value, problems)
         history.blobs[blob] = Parsed(value, problems)
-
-
-def _cat_file_batch(repo, blobs: list[str]) -> Iterable[tuple[str, bytes | None]]:
-    """(id, content) for each id, from one ``cat-file --batch`` process started by gitpython."""
-    import subprocess
-
-    process = repo.git.cat_file("--batch", as_process=True, istream=subprocess.PIPE)
-    out, _ = process.proc.communicate(("\n".join(blobs) + "\n").encode("ascii"))
-    pos = 0
-    for blob in blobs:
-        end = out.index(b"\n", pos)
-        header = out[pos:end].split()
-        pos = end + 1
-        if len(header) < 3 or header[1] == b"missing":
-            yield blob, None
-            continue
-        size = int(header[2])
-        yield blob, out[pos:pos + size]
-        pos += size + 1  # content and its trailing newline

@@ -12,16 +12,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import subprocess
 from pathlib import Path
 
+from .git_tree import blob_id, run_side_by_side
 from ..core.record import EXTENSION, RECORDS
 
-
-def blob_id(data: bytes) -> str:
-    """The id git gives this content."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-
+__all__ = ["blob_id", "git_listing", "split_listing"]  # blob_id: git's id of a content, for the check cache
 
 _HIDDEN = re.compile(r"/\.|/[Rr][Ee][Aa][Dd][Mm][Ee][^/]*$")
 _INDEX_TEXT = re.compile(r"([0-7]+) ([0-9a-f]{40}) ([0-3])\t([^\0]*)\0")
@@ -43,18 +39,10 @@ def git_listing(root: Path) -> tuple[dict[str, str | None], bytes] | None:
     calls = (("ls-files", "-s", "-z", "--", RECORDS),
              ("diff-files", "--relative", "--name-only", "-z", "--", RECORDS),
              ("ls-files", "--others", "--exclude-standard", "-z", "--", RECORDS))
-    try:  # the three run side by side: each walks the index or the work tree on its own
-        running = [subprocess.Popen(["git", "-C", str(root), *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-                   for args in calls]
-    except OSError:
+    outputs = run_side_by_side(root, calls)  # each walks the index or the work tree on its own
+    if outputs is None:
         return None
-    outputs = []
-    for process in running:
-        out, _ = process.communicate()
-        outputs.append((process.returncode, out))
-    if any(code != 0 for code, _ in outputs):
-        return None
-    index, changed, new = (out for _, out in outputs)
+    index, changed, new = outputs
     text = index.decode("utf-8", "surrogateescape")
     dirty = set(changed.decode("utf-8", "surrogateescape").split("\0"))
     hidden = "/." in text or "readme" in text.lower()  # else no path needs the per-path test

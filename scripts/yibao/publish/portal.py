@@ -96,7 +96,7 @@ def load_records(root: Path, schemas: SchemaSet, cache=None, jobs: int | None = 
 
 def work_tree_blobs(root: Path, records) -> dict[str, str]:
     """The git blob id of each record file as it is now (to tell committed versions from uncommitted edits)."""
-    from ..load.history import blob_id
+    from ..load.git_tree import blob_id
 
     blobs = {}
     for record in records:
