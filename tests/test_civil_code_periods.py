@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 
 from conftest import PROJECT
-from yibao.core.calendar import NATURAL_DAYS, WORKING_DAYS, WorkCalendar
+from yibao.core.calendar import WorkCalendar
+
+NATURAL_DAYS = "自然日"
 from yibao.load import strict_yaml
 from yibao.core.record import Record
 
@@ -55,19 +57,19 @@ ROLLED = [
 
 @pytest.mark.parametrize("event, days, expected, why", ROLLED, ids=[r[0] + f"+{r[1]}" for r in ROLLED])
 def test_natural_day_period_ends_on_a_working_day(calendar, event, days, expected, why):
-    assert calendar.add_days(D(event), days, NATURAL_DAYS) == D(expected), why
+    assert calendar.add_days(D(event), days, working=False) == D(expected), why
 
 
 def test_a_contract_may_agree_not_to_roll(calendar):
-    assert calendar.add_days(D("2024-09-28"), 3, NATURAL_DAYS, roll=False) == D("2024-10-01")
-    assert calendar.add_days(D("2024-06-05"), 3, NATURAL_DAYS, roll=False) == D("2024-06-08")
+    assert calendar.add_days(D("2024-09-28"), 3, working=False, roll=False) == D("2024-10-01")
+    assert calendar.add_days(D("2024-06-05"), 3, working=False, roll=False) == D("2024-06-08")
 
 
 def test_working_day_periods_are_unchanged(calendar):
     # 20 working days after Monday 2020-09-21, counted by hand: 09-22..09-25 (4), Sunday 09-27
     # (worked, 5), 09-28..09-30 (8), holiday to 10-08, 10-09 (9), Saturday 10-10 (worked, 10),
     # 10-12..10-16 (15), 10-19..10-23 (20).
-    assert calendar.add_days(D("2020-09-21"), 20, WORKING_DAYS) == D("2020-10-23")
+    assert calendar.add_days(D("2020-09-21"), 20, working=True) == D("2020-10-23")
 
 
 # -- the rule applied to records ------------------------------------------------------------------

@@ -36,7 +36,7 @@ from dataclasses import dataclass, fields
 from typing import Iterator
 
 from ..core.record import Record
-from ..core.calendar import NATURAL_DAYS, WORKING_DAYS, CalendarYearMissing, to_date
+from ..core.calendar import CalendarYearMissing, to_date
 from ..core.labelled import Labelled
 from .view import ContractView
 
@@ -175,8 +175,10 @@ def _subjects(view: ContractView, rule: Rule) -> Iterator[tuple[Record, str | No
 
 def _evaluate_rule(view: ContractView, rule: Rule, due_soon_days: int, errors: list[CalendarYearMissing]) -> list[Deadline]:
     out = []
-    days, day_type = int(rule.raw.get("days", 0)), rule.raw.get("day_type", NATURAL_DAYS)
-    rolls = rule.rolls and day_type != WORKING_DAYS
+    day_types = view.index.day_types
+    days, day_type = int(rule.raw.get("days", 0)), rule.raw.get("day_type", day_types.default)
+    working = day_type in day_types.working
+    rolls = rule.rolls and not working
     bare = _dt.timedelta(days=days)
     as_of, calendar, ends = view.as_of, view.calendar, rule.raw.get("ends", "")
     contract, rule_id, rule_name, applies_to = view.id, rule.id, rule.name, rule.applies_to
@@ -185,14 +187,14 @@ def _evaluate_rule(view: ContractView, rule: Rule, due_soon_days: int, errors: l
             continue
         needed_for = _Needed(contract, rule_name, rule_id, record, start, days, day_type)
         try:
-            due = calendar.add_days(start, days, day_type, needed_for, rolls)
+            due = calendar.add_days(start, days, working, needed_for, rolls)
             rolled_from = start + bare if rolls and due != start + bare else None
             done = _done(record, ends, as_of)
             status = status_of(due, done, as_of, due_soon_days)
             days_late = workdays_late = None
             if status == DeadlineStatus.LATE:
                 days_late = (done - due).days
-                if day_type == WORKING_DAYS:
+                if working:
                     workdays_late = calendar.workdays_between(due, done, needed_for)
             elif status == DeadlineStatus.OVERDUE:
                 days_late = (as_of - due).days
@@ -232,7 +234,7 @@ def _milestones(view: ContractView, due_soon_days: int) -> list[Deadline]:
         status = status_of(due, done, view.as_of, due_soon_days)
         days_late = (done - due).days if status == DeadlineStatus.LATE else (view.as_of - due).days if status == DeadlineStatus.OVERDUE else None
         out.append(Deadline(view.id, item.get("id"), item.get("name") or item.get("id"), "milestone", view.id,
-                            view.contract.path, None, None, None, due, done, None, NATURAL_DAYS, status, days_late))
+                            view.contract.path, None, None, None, due, done, None, view.index.day_types.default, status, days_late))
     return out
 
 

@@ -34,7 +34,6 @@ from fractions import Fraction
 from typing import Any, Callable, Iterable
 
 from ..core.record import Record
-from ..core.calendar import WORKING_DAYS
 from ..core.labelled import Labelled
 from .deadlines import Deadline, DeadlineStatus
 from .frames import ANY_BASIS, MONEY_FIELDS, ON_SITE, Totals, frames_for
@@ -344,7 +343,7 @@ def rule_sentence(view: ContractView, rule: dict) -> str:
     kind = view.schemas.kind_label(rule.get("applies_to", ""))
     types = "、".join(rule.get("institution_types") or []) or "全部机构"
     starts = rule.get("starts", "")
-    if rule.get("day_type") == WORKING_DAYS:
+    if rule.get("day_type") in view.index.day_types.working:
         roll = "（工作日以工作日历为准）"
     elif rule.get("roll") is False:
         roll = "（合同约定最后一日遇休息日不顺延）"

@@ -26,6 +26,20 @@ def status_terms(schemas: SchemaSet, kind: str, attribute: str) -> frozenset[str
     return frozenset(schemas.vocab(info.vocabulary).get(attribute, [])) if info and info.vocabulary else frozenset()
 
 
+@dataclass(frozen=True, slots=True)
+class DayTypes:
+    """The day types of the vocabulary that count working days (``x-working-days``), and the one a
+    date without a day type is recorded with (``x-default``: a milestone)."""
+
+    working: frozenset[str]
+    default: str | None
+
+    @classmethod
+    def of(cls, schemas: SchemaSet) -> "DayTypes":
+        vocab = schemas.vocab("day_type")
+        return cls(frozenset(vocab.get("x-working-days", [])), vocab.get("x-default"))
+
+
 def case_stages(schemas: SchemaSet) -> tuple[tuple[str, str], ...]:
     """``(date field, status)`` of each stage of a case's timeline, the latest stage first: the
     ``x-timeline`` of the case status vocabulary, in the vocabulary's order."""
@@ -40,7 +54,7 @@ class RecordIndex:
     """Valid records by kind and ID, the terms that mean "withdrawn" for each kind, and the other
     vocabulary terms the computations depend on (``planned``: inspection statuses whose dates are
     only plans, ``x-planned``; ``scope_terms``: see :class:`~yibao.core.scope.ScopeTerms`;
-    ``case_stages``: see :func:`case_stages`)."""
+    ``case_stages``: see :func:`case_stages`; ``day_types``: see :class:`DayTypes`)."""
 
     by_kind: dict[str, list[Record]]
     by_id: dict[str, dict[str, Record]]
@@ -49,6 +63,7 @@ class RecordIndex:
     planned: frozenset[str]
     scope_terms: ScopeTerms
     case_stages: tuple[tuple[str, str], ...]
+    day_types: DayTypes
     _live: dict[str, list[Record]] = field(default_factory=dict)
     _by_contract: dict[str, dict[str, list[Record]]] = field(default_factory=dict)
     _by_region: dict[str, list[Record]] | None = None
@@ -69,7 +84,8 @@ class RecordIndex:
         for kind in by_kind:
             by_kind[kind].sort(key=lambda r: r.id or r.path)
         return cls(by_kind, by_id, withdrawn, WorkCalendar.from_records(by_kind.get("calendar", [])),
-                   status_terms(schemas, "inspection", "x-planned"), ScopeTerms.of(schemas), case_stages(schemas))
+                   status_terms(schemas, "inspection", "x-planned"), ScopeTerms.of(schemas), case_stages(schemas),
+                   DayTypes.of(schemas))
 
     def live(self, kind: str) -> list[Record]:
         """Records of a kind that are not withdrawn (computed once per kind)."""

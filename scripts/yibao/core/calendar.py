@@ -15,9 +15,6 @@ from .diagnostics import Diagnostic
 from .record import Record, as_date
 
 ONE_DAY = _dt.timedelta(days=1)
-#: day_type terms of the vocabulary (schemas/vocabulary.schema.json#/$defs/day_type)
-NATURAL_DAYS = "自然日"
-WORKING_DAYS = "工作日"
 
 
 class CalendarYearMissing(LookupError):
@@ -130,8 +127,9 @@ class WorkCalendar:
         """Working days in ``(after, until]``: how many working days late ``until`` is after ``after``."""
         return sum(1 for day in _days(after + ONE_DAY, until) if self.is_workday(day, needed_for))
 
-    def add_days(self, start: _dt.date, count: int, day_type: str, needed_for: str = "", roll: bool = True) -> _dt.date:
-        """The last day of a period of ``count`` days of ``day_type`` (自然日 or 工作日) after ``start``.
+    def add_days(self, start: _dt.date, count: int, working: bool, needed_for: str = "", roll: bool = True) -> _dt.date:
+        """The last day of a period of ``count`` days after ``start``: working days when ``working``
+        (a day type the vocabulary marks ``x-working-days``, 工作日), else natural days (自然日).
 
         《民法典》第二百零一条第一款: the day of the event is not counted, the period runs from the
         next day. 第二百零三条第一款: when the last day is a statutory rest day (法定休假日; courts
@@ -140,7 +138,7 @@ class WorkCalendar:
         第二百零四条: unless the parties agree otherwise — ``roll=False`` keeps the bare date.
         A working-day period ends on a working day by construction.
         """
-        if day_type == WORKING_DAYS:
+        if working:
             return self.add_workdays(start, count, needed_for)
         due = start + _dt.timedelta(days=count)
         if roll:
