@@ -147,3 +147,37 @@ def test_the_layer_itself_is_held_to_the_private_attribute_rule(tmp_path: Path):
     layer.write_text(layer.read_text(encoding="utf-8") + "\n\ndef _peek(process):\n    return process.proc.stdout\n",
                      encoding="utf-8")
     assert [f for f in violations(copy) if f.startswith(LAYER)] != []
+
+
+def _git(repo: Path, *args: str) -> str:
+    import subprocess
+
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
+
+
+def test_a_commit_is_materialised_from_its_blobs_whatever_its_gitattributes_say(tmp_path: Path):
+    """The gates read a commit's files as git stores them: ``export-ignore`` cannot hide a record
+    from them, ``export-subst`` cannot rewrite one, and a symlink is not followed out of the copy."""
+    from yibao.load.git_tree import GitTrees
+
+    repo = tmp_path / "repo"
+    (repo / "records" / "case").mkdir(parents=True)
+    (repo / "schemas").mkdir()
+    _git(repo.parent, "init", "-q", "-b", "main", str(repo))
+    record = "id: AJ-1\nnote: $Format:%H$\n"
+    (repo / "records" / "case" / "AJ-1.yaml").write_text(record, encoding="utf-8")
+    (repo / "records" / "case" / "AJ-2.yaml").write_text(record, encoding="utf-8")  # same blob, two files
+    (repo / "schemas" / "case.json").write_text("{}\n", encoding="utf-8")
+    (repo / "records" / "case" / "link.yaml").symlink_to("/etc/passwd")
+    (repo / ".gitattributes").write_text("records/** export-ignore\nschemas/** export-subst\n*.yaml export-subst\n",
+                                         encoding="utf-8")
+    _git(repo, "add", ".")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "records")
+
+    trees = GitTrees(repo)
+    base = trees.materialise(trees.resolve("HEAD"), tmp_path / "copy", ("records", "schemas"))
+    assert base == tmp_path / "copy"
+    assert (base / "records" / "case" / "AJ-1.yaml").read_text(encoding="utf-8") == record
+    assert (base / "records" / "case" / "AJ-2.yaml").read_text(encoding="utf-8") == record
+    assert (base / "schemas" / "case.json").read_text(encoding="utf-8") == "{}\n"
+    assert not (base / "records" / "case" / "link.yaml").exists() and not (base / "records" / "case" / "link.yaml").is_symlink()

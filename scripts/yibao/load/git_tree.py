@@ -10,7 +10,8 @@ All of it goes through gitpython (the package the design names), in two ways onl
   a pipe round trip, never a process.
 
 Nothing is read one file per git call: one ``git diff --raw -M`` for the changes, one ``git
-ls-tree -r`` per commit for the files, one ``git log --raw -z`` for every commit of a range (the
+ls-tree -r`` per commit and folder for the files (written out from the blobs, never through
+``git archive``, whose output the commit's own ``.gitattributes`` can change), one ``git log --raw -z`` for every commit of a range (the
 gates) or of the whole history (the audit trail, started in the background with :meth:`Repository.start`).
 A blob is parsed once, however many commits share it. :func:`blob_id` is git's id of a content,
 to recognise a work-tree file among the blobs without asking git.
@@ -21,13 +22,11 @@ import at all when there is no git executable (reported as ``git-missing``, not 
 from __future__ import annotations
 
 import hashlib
-import io
 import secrets
-import tarfile
 import tempfile
 import threading
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator
 
 from . import strict_yaml
@@ -400,15 +399,19 @@ class GitTrees:
     # -- trees and blobs ---------------------------------------------------------------------
     def files(self, commit: str, under: str = RECORDS) -> dict[str, str]:
         """``{path: blob sha}`` of the files under a folder at a commit (one ``git ls-tree``)."""
+        return {path: sha for path, (_, sha) in self._tree(commit, under).items()}
+
+    def _tree(self, commit: str, under: str) -> dict[str, tuple[str, str]]:
+        """``{path: (mode, blob sha)}`` of the blobs (files and symlinks) under a folder at a commit."""
         out = self.git.text("ls-tree", "-r", "-z", "--full-tree", commit, "--", self.prefix + under)
-        found: dict[str, str] = {}
+        found: dict[str, tuple[str, str]] = {}
         for entry in out.split("\0"):
             if not entry:
                 continue
             meta, _, path = entry.partition("\t")
             mode, kind, sha = meta.split()
             if kind == "blob":
-                found[self._local(path)] = sha
+                found[self._local(path)] = (mode, sha)
         return found
 
     def read(self, sha: str) -> bytes:
@@ -445,12 +448,30 @@ class GitTrees:
         return sorted(self._local(name[len(prefix):] if name.startswith(prefix) else name) for name in out.split("\0") if name)
 
     def materialise(self, commit: str, dest: Path, paths: tuple[str, ...]) -> Path:
-        """Write the given folders of a commit into ``dest`` (one ``git archive``) and return it."""
-        present = [p for p in paths if self.files(commit, p)]
-        if present:
-            data = self.git.run("archive", "--format=tar", commit, "--", *[self.prefix + p for p in present])
-            with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-                tar.extractall(dest, filter="data")
+        """Write the regular files of the given folders at a commit into ``dest`` and return the
+        records repository's folder there.
+
+        The bytes are the blobs themselves (one ``ls-tree`` per folder, one ``cat-file`` batch):
+        unlike ``git archive``, nothing the commit's own ``.gitattributes`` says (``export-ignore``,
+        ``export-subst``, filters, line endings) changes what the gates read. Symlinks and paths
+        that would leave ``dest`` are not written.
+        """
         base = dest / self.prefix if self.prefix else dest
         base.mkdir(parents=True, exist_ok=True)
+        top = dest.resolve()
+        targets: dict[str, list[Path]] = {}  # blob -> where it goes (identical files share a blob)
+        for folder in paths:
+            for path, (mode, sha) in self._tree(commit, folder).items():
+                parts = PurePosixPath(path).parts
+                if mode not in REGULAR_MODES or path.startswith("/") or any(p in ("", ".", "..") for p in parts):
+                    continue
+                target = base.joinpath(*parts)
+                if top in target.resolve().parents:
+                    targets.setdefault(sha, []).append(target)
+        for sha, data in self.git.blobs(targets):
+            if data is None:
+                raise GitError(f"git 对象 {sha[:10]} 缺失；请检出完整历史（fetch-depth: 0）")
+            for target in targets[sha]:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
         return base
