@@ -190,6 +190,7 @@ def layer_summary() -> str:
         layer = layer_of(module, names)
         if layer in grouped and "." in module:
             grouped[layer].append(module)
+    unlayered = [m for m, _ in modules() if layer_of(m, names) == "yibao" and m != "yibao"]
     out = []
     for layer, members in grouped.items():
         title = " / ".join(f"`{m.strip()}`" for m in layer.split("|"))
@@ -201,4 +202,6 @@ def layer_summary() -> str:
             out.append(f"- {title} — {shown}")
         else:
             out.append(f"- {title}")
+    if unlayered:
+        out.append("- in no layer of the contract yet — " + ", ".join(f"`{m}`" for m in unlayered))
     return "\n".join(out)
