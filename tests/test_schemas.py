@@ -301,11 +301,61 @@ result:
   inspectors: [RY-A00001, RY-A00002]
 notes: 全字段抽取
 """),
+    "rule": ("records/rule/GZ-900.yaml", """\
+id: GZ-900
+name: 全字段测试规则
+category: 政策类
+violation_type: 超标准收费
+description: 单价超过限价
+legal_basis: [《医疗保障基金使用监督管理条例》第十五条]
+source_document: 采购需求方案
+severity: 中
+tables: [fee, catalogue]
+parameters:
+  - name: tolerance
+    title: 允许误差（元）
+    value: 0
+amount_basis: 超出限价的金额
+sql: |
+  SELECT f.fixmedins_code, CAST(NULL AS VARCHAR) AS psn_no, MIN(f.fee_ocur_date) AS begin_date,
+         MAX(f.fee_ocur_date) AS end_date, CAST(SUM((f.pric - c.price_cap) * f.cnt) AS DECIMAL(18,2)) AS amount,
+         COUNT(*) AS hits, STRING_AGG(f.feedetl_sn, ',' ORDER BY f.feedetl_sn) AS evidence
+  FROM fee f JOIN catalogue c ON c.hilist_code = f.hilist_code
+  WHERE f.pric > c.price_cap + {{tolerance}}
+  GROUP BY f.fixmedins_code, f.hilist_code
+status: 已撤回
+withdrawal:
+  date: 2024-06-20
+  reason: 重复录入
+  requested_by: 医保局
+amendments:
+  - date: 2024-06-12
+    reason: 更正参数
+    requested_by: 医保局
+    fields: [parameters]
+notes: 全字段规则
+"""),
 }
 MINIMAL = {path.split("/")[1]: (path, text) for path, text in RECORDS.items() if path.split("/")[1] != "institution" or "H65" in path}
 # a draw is re-run from the records of its date (see test_draw.py), so the shared RECORDS carry none;
 # its minimal form is the full one without the optional fields
 MINIMAL["draw"] = (FULL["draw"][0], re.sub(r"(?m)^(  per_type:.*|notes:.*)\n", "", FULL["draw"][1]))
+# rules are the bureau's, shared by every contract: none in the shared RECORDS; the minimal one is in force
+MINIMAL["rule"] = (FULL["rule"][0], """\
+id: GZ-900
+name: 最少字段测试规则
+category: 政策类
+violation_type: 超标准收费
+legal_basis: [《医疗保障基金使用监督管理条例》第十五条]
+severity: 中
+tables: [fee]
+amount_basis: 明细金额
+sql: |
+  SELECT fixmedins_code, CAST(NULL AS VARCHAR) AS psn_no, fee_ocur_date AS begin_date, fee_ocur_date AS end_date,
+         det_item_fee_sumamt AS amount, 1 AS hits, feedetl_sn AS evidence
+  FROM fee
+status: 有效
+""")
 
 
 # -- helpers ------------------------------------------------------------------------------------------------------
