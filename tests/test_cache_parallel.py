@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import HOSPITAL, INSPECTION_ID, RECORDS, make_repo
 
-from yibao.check import runner
-from yibao.check.cache import Cache
+from yibao.speed import pool, run as runner
+from yibao.speed.cache import Cache
 from yibao.core.schemas import SchemaSet
 
 I = f"records/inspection/2024/{INSPECTION_ID}.yaml"
@@ -118,8 +118,8 @@ def test_parallel_run_equals_serial_run(monkeypatch, tmp_path):
             text = text.replace("population: 1000", "population: 10")
         repo.write(f"records/inspection/2024/{ident}.yaml", text)
     schemas = SchemaSet.load(repo.root / "schemas")
-    monkeypatch.setattr(runner, "PARALLEL_THRESHOLD", 1)
-    monkeypatch.setattr(runner, "CHUNK", 7)
+    monkeypatch.setattr(pool, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(pool, "CHUNK", 7)
     serial = runner.check_repository(repo.root, schemas, jobs=1)
     parallel = runner.check_repository(repo.root, schemas, jobs=2)
     assert serial.diagnostics == parallel.diagnostics

@@ -17,7 +17,7 @@ import pytest
 
 from yibao import cli
 from yibao.core.codes import make_uscc
-from yibao.check.runner import check_repository
+from yibao.speed.run import check_repository
 from yibao.compute import deadlines as dl
 from yibao.core.calendar import CalendarYearMissing, MissingCalendarYears, WorkCalendar
 from yibao.compute.frames import case_status_as_of

@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 import shutil
 
-from yibao.check import cache as cache_module
-from yibao.check import runner
-from yibao.check.cache import Cache
+from yibao.speed import cache as cache_module
+from yibao.speed import run as runner
+from yibao.speed.cache import Cache
 from yibao.core.schemas import SchemaSet
 
 from conftest import (

@@ -205,9 +205,9 @@ def test_incremental_runs_recheck_draws_when_what_they_read_changes(tmp_path, mo
     import os
     from pathlib import Path
 
-    from yibao.check import cache as cache_module
-    from yibao.check import incremental, runner
-    from yibao.check.cache import Cache
+    from yibao.speed import cache as cache_module
+    from yibao.speed import incremental, run as runner
+    from yibao.speed.cache import Cache
     from yibao.core.schemas import SchemaSet
 
     project = Path(__file__).resolve().parent.parent

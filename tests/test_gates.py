@@ -14,7 +14,8 @@ from git_fixtures import (
     ACCEPTED, BUREAU, CLOSED_CASE, CONTRACT_PATH, INSPECTION, NEW_INSPECTION, NEW_INSPECTION_TEXT,
     OTHER_CONTRACT_PATH, OTHER_HOSPITAL, OTHER_SUBMITTER, SUBMITTER, GitRepo,
 )
-from yibao.check.changes import changed_paths, check_changes
+from yibao.check.changes import changed_paths, check_changes as run_gates
+from yibao.speed.run import check_repository
 
 AMENDMENT = """\
 amendments:
@@ -23,6 +24,12 @@ amendments:
     requested_by: 测试区医疗保障局基金监管科
     fields: [money.recovered]
 """
+
+
+def check_changes(*args, **kwargs):
+    """The gates, validating with the repository check (as ``yibao check-changes`` does)."""
+    return run_gates(*args, validate=check_repository, **kwargs)
+
 
 WITHDRAWAL = """\
 withdrawal:

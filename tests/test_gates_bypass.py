@@ -14,10 +14,17 @@ from conftest import USCC, institution
 from git_fixtures import (
     BUREAU, INSPECTION, NEW_INSPECTION, NEW_INSPECTION_TEXT, OTHER_SUBMITTER, SUBMITTER, GitRepo,
 )
-from yibao.check.changes import check_changes
+from yibao.check.changes import check_changes as run_gates
+from yibao.speed.run import check_repository
 from yibao.core.codes import make_uscc
 from yibao.cli import main as run_main
 from yibao.load.git_tree import GitError
+
+
+def check_changes(*args, **kwargs):
+    """The gates, validating with the repository check (as ``yibao check-changes`` does)."""
+    return run_gates(*args, validate=check_repository, **kwargs)
+
 
 LOOSE = "H65029900001"  # an institution in no contract's scope
 USCC[LOOSE] = make_uscc("12650299MB0000007")

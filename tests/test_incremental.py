@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from yibao.check import cache as cache_module
-from yibao.check import incremental, runner
-from yibao.check.cache import Cache
-from yibao.check.references import referenced_ids
+from yibao.speed import cache as cache_module
+from yibao.speed import incremental, run as runner
+from yibao.speed.cache import Cache
+from yibao.check import references
+from yibao.check.references import reference_values, referenced_ids
 from yibao.load import strict_yaml
 from yibao.core.record import Record
 from yibao.core.schemas import SchemaSet
@@ -159,17 +160,18 @@ def test_only_the_affected_files_are_read_again(demo, tmp_path, monkeypatch):
     _run(demo, cache)
     institution = next(p for p in _files(demo, "institution") if "type: 定点医疗机构" in p.read_text(encoding="utf-8"))
     users = []
+    schemas = SchemaSet.load(demo / "schemas")
     for path in (demo / "records").rglob("*.yaml"):
         relpath = str(path.relative_to(demo))
         value, problems, _ = strict_yaml.load_bytes(path.read_bytes())
-        if institution.stem in referenced_ids(Record(relpath.split("/")[1], relpath, value)):
+        if institution.stem in referenced_ids(Record(relpath.split("/")[1], relpath, value), schemas):
             users.append(path)
     checked = []
     original = runner.check_many
 
-    def spy(root, items, *args, **kwargs):
+    def spy(job, items, *args, **kwargs):
         checked.extend(relpath for relpath, _ in items)
-        return original(root, items, *args, **kwargs)
+        return original(job, items, *args, **kwargs)
 
     monkeypatch.setattr(runner, "check_many", spy)
     _sub(institution, r"^type: 定点医疗机构$", "type: 定点零售药店")
@@ -225,3 +227,73 @@ def test_a_state_of_the_wrong_shape_falls_back_to_a_whole_run(demo, tmp_path):
     path = _files(demo, "inspection")[0]
     _sub(path, r"^institution: .*$", "institution: H65020309999")
     assert _seen(_run(demo, cache)) == _seen(_run(demo, None))
+
+
+# -- a new cross-record rule needs no list of the fields it reads ------------------------------------
+def _registered_before_inspection_ended(record, index, schemas, report) -> None:
+    """A rule the checks do not have: it reads a related inspection's ``end_date``, a field no
+    cross-record rule read before (a stand-in for the next rule someone writes)."""
+    registered = record.get("timeline.registered_on")
+    for path, ident in reference_values(record, "related_inspections"):
+        inspection = index.get("inspection", ident)
+        ended = inspection.get("end_date") if inspection is not None else None
+        if isinstance(ended, str) and isinstance(registered, str) and ended > registered:
+            report(record, "registered-before-inspection-ended", f"登记于 {registered}，关联检查 {ident} 于 {ended} 才结束", path, True)
+
+
+def _edit_with_cases(root: Path, rng: random.Random) -> str:
+    """The usual random edits, and cases registered early: re-checked, they look up inspections
+    that did not change (so only the last run's picture of them is at hand)."""
+    cases = [p for p in _files(root, "case") if "related_inspections: [" in p.read_text(encoding="utf-8")]
+    if rng.random() < 0.5 and cases:
+        path = rng.choice(cases)
+        _sub(path, r"^  registered_on: .*$", f"  registered_on: 2020-0{rng.randint(1, 9)}-0{rng.randint(1, 9)}")
+        return f"registered_on of {path.name}"
+    return _edit(root, rng)
+
+
+def _new_rule_rounds(demo: Path, cache: Path, rounds: int = 10) -> list[bool]:
+    """Random edits; for each round, whether the incremental run equals a whole run."""
+    assert _seen(_run(demo, cache)) == _seen(_run(demo, None))
+    rng = random.Random(7)
+    equal = []
+    for _ in range(rounds):
+        for _ in range(rng.randint(1, 3)):
+            _edit_with_cases(demo, rng)
+        equal.append(_seen(_run(demo, cache)) == _seen(_run(demo, None)))
+    return equal
+
+
+@pytest.fixture
+def new_rule(monkeypatch):
+    """Register the new rule the way every rule is registered, and no other way: no field list."""
+    monkeypatch.setitem(references.CROSS_RULES, "case", (*references.CROSS_RULES["case"], _registered_before_inspection_ended))
+
+
+def test_a_new_cross_record_rule_reading_a_new_field_needs_no_list(demo, tmp_path, new_rule, monkeypatch):
+    taken = []
+    original = incremental.recheck
+    monkeypatch.setattr(incremental, "recheck", lambda *a, **k: (lambda done: taken.append(done is not None) or done)(original(*a, **k)))
+    assert all(_new_rule_rounds(demo, tmp_path / "cache"))
+    assert any(d.code == "registered-before-inspection-ended" for d in _run(demo, None).diagnostics)
+    assert sum(taken) >= 8  # the incremental path was really taken
+
+
+def test_the_new_rule_goes_wrong_with_a_hand_kept_field_list(demo, tmp_path, new_rule, monkeypatch):
+    """Control: with the old way (the state keeps only a hand-kept list of fields per kind, which
+    the new rule's field is not on), an incremental run differs from a whole run."""
+    old_list = {"institution": ("type", "region_code", "level", "status", "protocol_history"),
+                "staff": ("contracts", "joined_on", "left_on", "status"),
+                "inspection": ("institution", "inspectors", "start_date", "status"),
+                "contract": ("scope", "period"), "draw": ("contract", "result")}
+    original = incremental.state_of
+
+    def listed_only(outcomes, *args, **kwargs):
+        state = original(outcomes, *args, **kwargs)
+        kinds = {o.path: o.kind for o in outcomes}
+        state["views"] = {p: {k: v for k, v in view.items() if k in ("id", *old_list.get(kinds[p], ()))}
+                          for p, view in state["views"].items() if kinds[p] in old_list}
+        return state
+
+    monkeypatch.setattr(incremental, "state_of", listed_only)
+    assert not all(_new_rule_rounds(demo, tmp_path / "cache"))

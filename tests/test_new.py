@@ -10,7 +10,7 @@ import pytest
 
 from conftest import CONTRACT_ID, HOSPITAL, PHARMACY, SCHEMAS, STAFF_A, STAFF_B, USCC
 from yibao import new
-from yibao.check.runner import check_repository
+from yibao.speed.run import check_repository
 from yibao.load import strict_yaml
 from yibao.core.schemas import SchemaSet
 

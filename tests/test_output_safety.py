@@ -24,7 +24,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from yibao.check import cache, runner
+from yibao.speed import cache, pool
 from yibao.core import clock
 from yibao.core.codes import make_resident_id18
 from yibao.core.textsafe import spreadsheet_text, visible
@@ -343,13 +343,13 @@ def test_a_verdict_that_read_the_date_expires(full_repo, yibao, monkeypatch):
     day = {"today": dt.date(2024, 1, 1)}
     monkeypatch.setattr(clock, "_system_today", lambda: day["today"])
     checked: list[str] = []
-    real_check_text = runner.check_text
+    real_check_text = pool.check_text
 
     def counting(relpath, *args, **kwargs):
         checked.append(relpath)
         return real_check_text(relpath, *args, **kwargs)
 
-    monkeypatch.setattr(runner, "check_text", counting)
+    monkeypatch.setattr(pool, "check_text", counting)
 
     first = yibao("validate", cwd=full_repo.root)
     assert "pii-resident-id" not in first.codes, first.out

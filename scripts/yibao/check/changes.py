@@ -20,7 +20,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ..core.scope import matches_scope
 from ..core.diagnostics import Diagnostic, sort_key
@@ -31,10 +31,11 @@ from .findings import Findings
 from ..load import strict_yaml
 from .personal_data import PII_LABELS, find_personal_data, format_path, mask, might_contain_personal_data, scan_record
 from .publishable import mask_text
-from .references import REFERENCES, _refs
-from .runner import check_repository
+from .references import reference_values
 
 CHECKED_FOLDERS = (RECORDS, SCHEMAS)
+#: ``validate(root, schemas, paths)``: a result with ``diagnostics`` (``yibao.speed.run.check_repository``)
+Validate = Callable[[Path, SchemaSet, list[str]], Any]
 
 
 # -- the rules, read from the schemas ------------------------------------------------------------
@@ -78,12 +79,16 @@ class Accounts:
 
     contracts: dict[str, Record]
     bureau: frozenset[str]
+    #: each kind's fields that name a contract (from the schemas' ``$ref``s)
+    contract_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, contracts: Iterable[Record]) -> "Accounts":
+    def of(cls, contracts: Iterable[Record], schemas: SchemaSet) -> "Accounts":
         by_id = {c.id: c for c in contracts if c.id}
         bureau = frozenset(a for c in by_id.values() for a in _accounts(c, "reviewers"))
-        return cls(by_id, bureau)
+        contract_fields = {kind: tuple(dotted for dotted, target in schemas.references_of(kind) if target == "contract")
+                           for kind in schemas.kinds}
+        return cls(by_id, bureau, contract_fields)
 
     def submitters(self, contract_id: str) -> list[str]:
         contract = self.contracts.get(contract_id)
@@ -93,8 +98,8 @@ class Accounts:
         """The contracts a record belongs to (institutions: the contracts whose scope takes them in)."""
         if record.kind == "institution":
             return {cid for cid, contract in self.contracts.items() if matches_scope(contract, record)}
-        fields = [dotted for dotted, kind in REFERENCES.get(record.kind, ()) if kind == "contract"]
-        return {ident for dotted in fields for _, ident in _refs(record, dotted)}
+        fields = self.contract_fields.get(record.kind, ())
+        return {ident for dotted in fields for _, ident in reference_values(record, dotted)}
 
 
 def _accounts(contract: Record, key: str) -> list[str]:
@@ -373,8 +378,12 @@ class ChangeReport:
         return not any(d.severity == "error" for d in self.diagnostics)
 
 
-def check_changes(root: Path, base_ref: str, head_ref: str = "HEAD", actors: Iterable[str] = ()) -> ChangeReport:
-    """Run every gate on the change from the merge base of ``base_ref`` and ``head_ref`` to ``head_ref``."""
+def check_changes(root: Path, base_ref: str, head_ref: str = "HEAD", actors: Iterable[str] = (), *,
+                  validate: Validate) -> ChangeReport:
+    """Run every gate on the change from the merge base of ``base_ref`` and ``head_ref`` to ``head_ref``.
+
+    ``validate(root, schemas, paths)`` checks record files with what they refer to (the caller
+    passes ``yibao.speed.run.check_repository``: running checks is a layer above them)."""
     trees = GitTrees(root)
     head = trees.resolve(head_ref)
     base = trees.merge_base(trees.resolve(base_ref), head)
@@ -385,7 +394,7 @@ def check_changes(root: Path, base_ref: str, head_ref: str = "HEAD", actors: Ite
         head_schemas = SchemaSet.load(head_root / SCHEMAS)
         base_schemas = _schemas_at(trees, base, Path(tmp) / "base") or head_schemas
         rules = Rules.of(base_schemas)
-        accounts = Accounts.of(trees.records(base, rules.schemas.kinds, f"{RECORDS}/contract"))
+        accounts = Accounts.of(trees.records(base, rules.schemas.kinds, f"{RECORDS}/contract"), rules.schemas)
         ctx = Context(rules, accounts, actors)
         # the change is validated by the rules of the base; only a change made by bureau accounts
         # alone (who may change the rules) is validated by the schemas it brings
@@ -401,7 +410,7 @@ def check_changes(root: Path, base_ref: str, head_ref: str = "HEAD", actors: Ite
                 found = outside_records_only_by_bureau(change, ctx)
                 if found:
                     diagnostics.append(found)
-        diagnostics += _validate(trees, head, head_root, judged_by, steps)
+        diagnostics += _validate(trees, head, head_root, judged_by, steps, validate)
         commits = trees.commits(base, head)
         diagnostics += history_scan(trees, base, head, commits)
         diagnostics += protected_paths_in_commits(commits, ctx, {c.path for c in changes if not c.is_record})
@@ -516,7 +525,8 @@ def _steps(trees: GitTrees, base: str, head: str, changes: list[Change], kinds: 
     return steps
 
 
-def _validate(trees: GitTrees, head: str, head_root: Path, schemas: SchemaSet, steps: list[Step]) -> list[Diagnostic]:
+def _validate(trees: GitTrees, head: str, head_root: Path, schemas: SchemaSet, steps: list[Step],
+              validate: Validate) -> list[Diagnostic]:
     """``yibao validate`` on the changed records and on the records that mention their IDs."""
     present = [s.change.path for s in steps if s.after is not None and s.change.path.endswith(EXTENSION)]
     if not present and not steps:
@@ -526,7 +536,7 @@ def _validate(trees: GitTrees, head: str, head_root: Path, schemas: SchemaSet, s
     paths = list(dict.fromkeys(present + [p for p in referencing if p.endswith(EXTENSION)]))
     if not paths:
         return []
-    return check_repository(head_root, schemas, paths).diagnostics
+    return validate(head_root, schemas, paths).diagnostics
 
 
 def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

@@ -285,7 +285,7 @@ def expected_counts_match(record: Record, index: "Index", schemas: SchemaSet, re
 def may_change_counts(contract: Record, institutions: list[Record]) -> bool:
     """Whether a change to these institution records (old and new versions) can change the
     contract's count check: one of them is in its scope (re-checking after a small change,
-    ``check.incremental``)."""
+    ``speed.incremental``)."""
     if not isinstance(contract.get("scope.expected_counts"), dict) or not scope_readable(contract):
         return False
     bounds = _Bounds(contract)

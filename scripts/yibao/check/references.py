@@ -1,5 +1,7 @@
 """Rules across records: unique IDs, references that resolve, and types that fit each other.
 
+Which fields refer to which kind comes from the schemas (:attr:`~yibao.core.schemas.SchemaSet.relations`).
+
 Each rule takes the :class:`Index` of all loaded records and reports through ``report(record,
 code, message, at)`` (a fifth argument True for a warning); positions are found by the runner from the
 files that have problems. Records bound to their contract (scope, service period, the contract's
@@ -68,6 +70,7 @@ def check_references(records: Iterable[Record], index: Index, schemas: SchemaSet
     for duplicate, first in index.duplicates:
         report(duplicate, "duplicate-id", f"编号 {duplicate.id} 重复：{first.path} 已使用这个编号；请用 yibao new 生成新编号", ("id",))
     for record in records:
+        references_resolve(record, index, schemas, report)
         for fn in CROSS_RULES.get(record.kind, ()):
             fn(record, index, schemas, report)
 
@@ -83,7 +86,7 @@ def _missing(kind: str, ident: str, index: Index, schemas: SchemaSet) -> str:
 _BASES: dict[str, tuple[str, ...]] = {}
 
 
-def _refs(record: Record, dotted: str) -> list[tuple[tuple, str]]:
+def reference_values(record: Record, dotted: str) -> list[tuple[tuple, str]]:
     """(path, value) for a reference field that holds one ID or a list of IDs."""
     value = record.get(dotted)
     if value is None:
@@ -98,15 +101,12 @@ def _refs(record: Record, dotted: str) -> list[tuple[tuple, str]]:
     return []
 
 
-def references_resolve(*pairs: tuple[str, str]):
-    """A rule: each named field refers to an existing record of the given kind."""
-    def check(record: Record, index: Index, schemas: SchemaSet, report: Report) -> None:
-        for dotted, kind in pairs:
-            for path, ident in _refs(record, dotted):
-                if not index.exists(kind, ident):
-                    report(record, "unresolved-reference", _missing(kind, ident, index, schemas), path)
-    check.__name__ = "references_resolve"
-    return check
+def references_resolve(record: Record, index: Index, schemas: SchemaSet, report: Report) -> None:
+    """Each field that refers to another kind (from the schemas) names an existing record of it."""
+    for dotted, kind in schemas.references_of(record.kind):
+        for path, ident in reference_values(record, dotted):
+            if not index.exists(kind, ident):
+                report(record, "unresolved-reference", _missing(kind, ident, index, schemas), path)
 
 
 def _text(value: object) -> str | None:
@@ -136,7 +136,7 @@ def inspection_fits_institution(record: Record, index: Index, schemas: SchemaSet
 
 def inspectors_on_contract(record: Record, index: Index, schemas: SchemaSet, report: Report) -> None:
     contract = record.get("contract")
-    for path, ident in _refs(record, "inspectors"):
+    for path, ident in reference_values(record, "inspectors"):
         staff = index.get("staff", ident)
         contracts = staff.get("contracts") if staff else None
         if isinstance(contracts, list) and contract not in contracts:
@@ -155,40 +155,16 @@ def case_subject_fits_institution(record: Record, index: Index, schemas: SchemaS
 
 def related_inspections_same_institution(record: Record, index: Index, schemas: SchemaSet, report: Report) -> None:
     institution = record.get("subject.institution")
-    for path, ident in _refs(record, "related_inspections"):
+    for path, ident in reference_values(record, "related_inspections"):
         inspection = index.get("inspection", ident)
         if inspection is not None and institution and inspection.get("institution") != institution:
             report(record, "related-inspection-mismatch",
                    f"关联检查 {ident} 检查的是 {inspection.get('institution')}，与案件对象 {institution} 不同", path)
 
 
-#: Which fields of which kind refer to which kind of record (one place, used by every check).
-REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
-    "contract": (("scope.institutions", "institution"),),
-    "staff": (("contracts", "contract"),),
-    "inspection": (("contract", "contract"), ("institution", "institution"), ("inspectors", "staff"), ("draw", "draw")),
-    "case": (("contract", "contract"), ("subject.institution", "institution"), ("related_inspections", "inspection")),
-    "training": (("contract", "contract"), ("trainers", "staff"), ("participant_institutions", "institution")),
-    "draw": (("contract", "contract"),),
-}
-
-
-#: The fields of a *referenced* record that the rules above read through ``Index.get`` (besides
-#: its ID and path). A re-check after a small change keeps only these for the records it does not
-#: read again (``check.incremental``); a rule that reads another field of a referenced record must
-#: add it here — test_incremental compares incremental runs with full runs on random edits.
-LOOKUP_FIELDS: dict[str, tuple[str, ...]] = {
-    "institution": ("type", "region_code", "level", "status", "protocol_history"),
-    "staff": ("contracts", "joined_on", "left_on", "status"),
-    "inspection": ("institution", "inspectors", "start_date", "status"),
-    "contract": ("scope", "period"),
-    "draw": ("contract", "result"),
-}
-
-
 #: Rules that read every record of other kinds, not only the records referred to: the kind
 #: checked -> ((the kind read, whether any of some versions of such records can change the checked
-#: record's findings), ...). After a small change, ``check.incremental`` re-checks each record of the
+#: record's findings), ...). After a small change, ``speed.incremental`` re-checks each record of the
 #: first kind for which the old and new versions of the changed records of the second kind say so.
 READS_EVERY: dict[str, tuple[tuple[str, Callable[[Record, list[Record]], bool]], ...]] = {
     "contract": (("institution", contract_bounds.may_change_counts),),
@@ -231,9 +207,10 @@ def _plain(value):
     return str(value)
 
 
-def referenced_ids(record: Record) -> list[str]:
+def referenced_ids(record: Record, schemas: SchemaSet) -> list[str]:
+    """The IDs of the records a record refers to (its fields that refer to other kinds)."""
     out = []
-    for dotted, _ in REFERENCES.get(record.kind, ()):
+    for dotted, _ in schemas.references_of(record.kind):
         value = record.get(dotted)
         if isinstance(value, str):
             out.append(value)
@@ -243,13 +220,11 @@ def referenced_ids(record: Record) -> list[str]:
 
 
 _BOUND = (contract_bounds.bound_to_contract,)
+#: The rules of each kind besides :func:`references_resolve`, which every record runs.
 CROSS_RULES: dict[str, tuple] = {
-    "contract": (references_resolve(*REFERENCES["contract"]), contract_bounds.expected_counts_match),
-    "staff": (references_resolve(*REFERENCES["staff"]),),
-    "inspection": (references_resolve(*REFERENCES["inspection"]), inspection_fits_institution, inspectors_on_contract,
-                   draws.inspection_matches_draw, *_BOUND),
-    "case": (references_resolve(*REFERENCES["case"]), case_subject_fits_institution, related_inspections_same_institution,
-             *_BOUND),
-    "training": (references_resolve(*REFERENCES["training"]), *_BOUND),
-    "draw": (references_resolve(*REFERENCES["draw"]), draws.draw_reproducible),
+    "contract": (contract_bounds.expected_counts_match,),
+    "inspection": (inspection_fits_institution, inspectors_on_contract, draws.inspection_matches_draw, *_BOUND),
+    "case": (case_subject_fits_institution, related_inspections_same_institution, *_BOUND),
+    "training": _BOUND,
+    "draw": (draws.draw_reproducible,),
 }

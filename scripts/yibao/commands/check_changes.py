@@ -27,10 +27,11 @@ def run(ctx: Context) -> int:
     args = ctx.args
     from ..check.changes import check_changes
     from ..load.git_tree import GitError
+    from ..speed.run import check_repository
 
     root = ctx.root
     try:
-        report = check_changes(root, args.base, args.head, args.actor)
+        report = check_changes(root, args.base, args.head, args.actor, validate=check_repository)
     except GitError as exc:
         raise UsageError(str(exc)) from None
     print(_render(report, args.format))

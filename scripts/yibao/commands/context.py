@@ -43,7 +43,7 @@ class Context:
         """The check cache (kept outside the repository), unless ``--no-cache``."""
         if getattr(self.args, "no_cache", False):
             return None
-        from ..check.cache import Cache
+        from ..speed.cache import Cache
 
         return Cache(self.root, (schemas or self.schemas).fingerprint)
 

@@ -57,7 +57,7 @@ def run(ctx: Context) -> int:
 
 def _records(root, schemas):
     from ..check.references import Index
-    from ..check.runner import check_repository
+    from ..speed.run import check_repository
 
     result = check_repository(root, schemas, want_data=True)
     return Index.build(result.records)
@@ -142,7 +142,7 @@ def render(data: dict) -> str:
 
 def verify(ctx: Context, paths: list[str]) -> int:
     root, schemas = ctx.root, ctx.schemas
-    from ..check.runner import check_repository
+    from ..speed.run import check_repository
 
     wanted = {ctx.relative(p) for p in paths}
     result = check_repository(root, schemas, want_data=True)

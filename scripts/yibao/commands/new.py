@@ -38,7 +38,7 @@ def register(sub) -> None:
 def run(ctx: Context) -> int:
     args = ctx.args
     from .. import new
-    from ..check.runner import check_repository
+    from ..speed.run import check_repository
     from ..core.diagnostics import render
 
     root = ctx.root

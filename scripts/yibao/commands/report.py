@@ -51,7 +51,7 @@ def write_output(path: Path, write) -> None:
 
 def run(ctx: Context) -> int:
     args = ctx.args
-    from ..check.runner import check_repository
+    from ..speed.run import check_repository
     from ..core.calendar import MissingCalendarYears
     from ..compute.report import UnknownContract, build_report, write_csv, write_json, write_table, write_xlsx
 

@@ -13,7 +13,7 @@ def register(sub) -> None:
 
 
 def run(ctx: Context) -> int:
-    from ..check.runner import check_repository
+    from ..speed.run import check_repository
     from ..core.diagnostics import render
 
     args = ctx.args

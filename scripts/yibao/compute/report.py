@@ -38,7 +38,7 @@ from typing import Any, Iterable
 import orjson
 import pandas as pd
 
-from ..gc_pause import gc_paused
+from ..speed.gc import gc_paused
 from ..core.labelled import Labelled
 from ..core.textsafe import excel_cell, spreadsheet_cell, visible
 from ..core.record import Record

@@ -11,6 +11,11 @@ schemas carry a few annotations that the tool reads:
 * ``x-immutable: true`` — a fact fixed when the record is created: ``yibao check-changes`` refuses
   any later change to it;
 * ``x-applies-to``, ``x-labels``, ``x-closed`` … in the vocabulary — facts about terms.
+
+Relations between kinds are read off the same ``$ref``s (:attr:`SchemaSet.relations`): a field
+whose value (or whose list's items) is ``vocabulary.schema.json#/$defs/<kind>_id`` refers to a
+record of that kind. The reference checks, incremental re-checking, the pull-request gates and the
+portal's "who names whom" all use them; none restates them.
 """
 from __future__ import annotations
 
@@ -218,6 +223,44 @@ class SchemaSet:
         parent = tuple(p for p in parent if isinstance(p, str))
         return [p[-1] for p in self.fields.get(kind, {}) if p[:-1] == parent]
 
+    # -- relations between kinds ----------------------------------------------------------------
+    @functools.cached_property
+    def relations(self) -> dict[tuple[str, str], str]:
+        """(kind, dotted field path) -> the kind of record the field refers to, from the ``$ref``s.
+
+        A field refers to another record when its value, or each item of its list, is a
+        ``$defs/<kind>_id`` of the vocabulary (a record's own ``id`` names itself, not another).
+        Only fields reachable by a dotted path count: a reference inside a list of objects (a
+        draw's ``result``) is for the rule that reads that list to check."""
+        ids = {f"{kind}_id": kind for kind in self.kinds}
+        out: dict[tuple[str, str], str] = {}
+        for kind, schema in self.schemas.items():
+            self._find_relations(kind, schema, (), ids, out)
+        return out
+
+    def references_of(self, kind: str) -> tuple[tuple[str, str], ...]:
+        """(dotted field path, kind referred to) of one kind's fields that refer to other records."""
+        return self._references_by_kind.get(kind, ())
+
+    @functools.cached_property
+    def _references_by_kind(self) -> dict[str, tuple[tuple[str, str], ...]]:
+        by_kind: dict[str, list[tuple[str, str]]] = {}
+        for (source, dotted), target in self.relations.items():
+            by_kind.setdefault(source, []).append((dotted, target))
+        return {kind: tuple(pairs) for kind, pairs in by_kind.items()}
+
+    def _find_relations(self, kind: str, node: dict, path: tuple, ids: dict[str, str], out: dict) -> None:
+        for name, sub in node.get("properties", {}).items():
+            if not isinstance(sub, dict):
+                continue
+            here = path + (name,)
+            items = sub.get("items") if sub.get("type") == "array" else None
+            target = ids.get(_def_name(sub)) or (ids.get(_def_name(items)) if isinstance(items, dict) else None)
+            if target is not None and here != ("id",):
+                out[(kind, ".".join(here))] = target
+            elif "properties" in sub:
+                self._find_relations(kind, sub, here, ids, out)
+
     # -- validation ----------------------------------------------------------------------------
     def _fast(self, kind: str) -> Any:
         """The compiled validator of a kind (jsonschema-rs), built on first use."""
@@ -289,6 +332,13 @@ class SchemaSet:
                 if fmt == "integer" and isinstance(value, Decimal):
                     return False
         return True
+
+
+def _def_name(node: dict) -> str | None:
+    """The vocabulary definition a node refers to (``#/$defs/<name>``), or None."""
+    ref = node.get("$ref")
+    prefix = f"{VOCABULARY_FILE}#/$defs/"
+    return ref[len(prefix):] if isinstance(ref, str) and ref.startswith(prefix) else None
 
 
 def _values_at(data: Any, path: tuple) -> Iterator[Any]:

@@ -28,7 +28,6 @@ from decimal import Decimal
 from functools import partial
 from typing import Any, Callable, Iterable, Iterator
 
-from ..check.references import REFERENCES
 from ..compute import deadlines as dl_rules
 from ..compute import kpis as kpis_mod
 from ..compute import report as report_mod
@@ -99,14 +98,19 @@ class Site:
             items, _missing = dl_rules.evaluate(view)
             for item in items:
                 self.deadlines[item.record].append(item)
-        self.refs = {(kind, tuple(dotted.split("."))): target
-                     for kind, pairs in REFERENCES.items() for dotted, target in pairs}
-        self.related = relations(self)
+        self.refs = {(kind, tuple(dotted.split("."))): target for (kind, dotted), target in self.schemas.relations.items()}
+        self.related: dict[tuple[str, str], dict[str, list[Record]]] = {}
         self._schema_facts: dict = {}
 
-    def linked(self, relation: str, ident: str | None) -> list[Record]:
-        """Records related to ``ident`` (see :data:`RELATIONS`), in the order of :meth:`all`."""
-        return self.related.get((relation, ident), []) if isinstance(ident, str) else []
+    def linked(self, kind: str, dotted: str, ident: str | None) -> list[Record]:
+        """The records of ``kind`` whose field ``dotted`` names ``ident`` (a relation the schemas
+        declare: :attr:`~yibao.core.schemas.SchemaSet.relations`), in the order of :meth:`all`."""
+        named = self.related.get((kind, dotted))
+        if named is None:
+            if (kind, dotted) not in self.schemas.relations:
+                raise KeyError(f"{kind}.{dotted} refers to no other kind in the schemas")
+            named = self.related[(kind, dotted)] = naming(self.all(kind), dotted)
+        return named.get(ident, []) if isinstance(ident, str) else []
 
     # where pages are: records that exist on the as-of date, as they stood then
     def all(self, kind: str) -> list[Record]:
@@ -175,24 +179,15 @@ class Site:
         return fmt(value)
 
 
-#: relation -> (kind of the records listed, their field naming the other record: an ID, or a list of IDs)
-RELATIONS = {
-    "inspections_of_institution": ("inspection", "institution"),
-    "cases_of_institution": ("case", "subject.institution"),
-    "trainings_of_institution": ("training", "participant_institutions"),
-    "cases_of_inspection": ("case", "related_inspections"),
-}
-
-
-def relations(site: "Site") -> dict[tuple[str, str], list[Record]]:
-    """One pass over the records: who names whom (a page never scans all records of a kind)."""
-    out: dict[tuple[str, str], list[Record]] = defaultdict(list)
-    for relation, (kind, path) in RELATIONS.items():
-        for record in site.all(kind):
-            value = record.get(path)
-            targets = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-            for target in dict.fromkeys(t for t in targets if isinstance(t, str)):
-                out[(relation, target)].append(record)
+def naming(records: Iterable[Record], dotted: str) -> dict[str, list[Record]]:
+    """One pass over the records: which of them name each ID in a field (an ID, or a list of IDs),
+    so a page never scans all records of a kind."""
+    out: dict[str, list[Record]] = defaultdict(list)
+    for record in records:
+        value = record.get(dotted)
+        targets = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        for target in dict.fromkeys(t for t in targets if isinstance(t, str)):
+            out[target].append(record)
     return dict(out)
 
 
@@ -526,10 +521,10 @@ def training_rows(site: Site, trainings: list[Record], page: str) -> tuple[list,
 
 def institution_extra(site: Site, record: Record, page: str) -> str:
     ident = record.id
-    inspections = sorted(site.linked("inspections_of_institution", ident),
+    inspections = sorted(site.linked("inspection", "institution", ident),
                          key=lambda r: (r.get("start_date") or "", r.id), reverse=True)
-    cases = site.linked("cases_of_institution", ident)
-    trainings = site.linked("trainings_of_institution", ident)
+    cases = site.linked("case", "subject.institution", ident)
+    trainings = site.linked("training", "participant_institutions", ident)
     out = ""
     h, rows, keys = inspection_rows(site, inspections, page, with_institution=False)
     out += section("检查", table(h, rows, sort_values=keys, empty="（尚无检查记录）"))
@@ -565,7 +560,7 @@ def sampling_block(site: Site, institution: Record, inspections: list[Record], p
 
 
 def inspection_extra(site: Site, record: Record, page: str) -> str:
-    cases = site.linked("cases_of_inspection", record.id)
+    cases = site.linked("case", "related_inspections", record.id)
     out = section("时限", deadlines_table(site, site.deadlines.get(record.id, []), page))
     h, rows, keys = case_rows(site, cases, page)
     out += section("关联案件线索", table(h, rows, sort_values=keys, empty="（无）"))

@@ -1,4 +1,4 @@
-"""A content-addressed cache of file-level check results.
+"""A content-addressed cache of file-level check results (speed only: deleting it changes no result).
 
 An unchanged record is neither parsed nor checked again. The cache lives outside the repository
 (``$YIBAO_CACHE_DIR``, else ``$XDG_CACHE_HOME/yibao``, else ``~/.cache/yibao``), one folder per
@@ -21,13 +21,17 @@ import pickle
 import re
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..core.diagnostics import Diagnostic
 from ..load.worktree import blob_id
 
 _RACY_NS = 2_000_000_000
+#: the layout of what this module stores (facts, manifest, last run); another layout is not read
+FORMAT = "2"
 # file facts are plain data (views made plain on purpose): marshal writes them ten times faster
 # than pickle; record data holds Decimal amounts, which only pickle keeps
 _SUFFIX = {"facts": ".marshal", "data": ".pickle"}
@@ -35,8 +39,8 @@ _CODE_DIGEST: str | None = None
 
 
 def code_digest() -> str:
-    """Digest of every module the checks can run — ``core``, ``load``, ``check`` and whatever
-    they import from the package, followed import by import — and the version.
+    """Digest of every module the checks can run — ``check`` and whatever it imports from the
+    package (``core``, ``load``, ...), followed import by import — and the version.
 
     The set is derived from the code itself, not kept by hand: a check that starts using a helper
     elsewhere in the package (a compute function, say) brings that module into the digest, so a
@@ -57,8 +61,11 @@ _IMPORT = re.compile(r"^\s*(?:from\s+(\.+)([\w.]*)\s+import\s+([\w, ()]+)|from\s
 
 
 def checking_modules(package: Path) -> list[Path]:
-    """The package's modules reachable by imports (module level or inside functions) from the checks."""
-    start = [*package.glob("check/*.py"), *package.glob("load/*.py"), *package.glob("core/*.py")]
+    """The package's modules reachable by imports (module level or inside functions) from the checks.
+
+    The caching and planning code (``speed``) is not among them: the checks never import it, and
+    what it stores carries its own :data:`FORMAT`."""
+    start = list(package.glob("check/*.py"))
     seen: set[Path] = set()
     todo = [p for p in start if p.is_file()]
     while todo:
@@ -85,6 +92,54 @@ def checking_modules(package: Path) -> list[Path]:
     return sorted(seen)
 
 
+@dataclass(slots=True)
+class Verdict:
+    """What checking one file's content said: what the cache keeps by content key."""
+
+    kind: str
+    diagnostics: list[Diagnostic]
+    view: dict | None  # what cross-record rules read (``check.references.cross_view``); None: did not load
+    valid: bool
+    dated: str | None = None  # the day the verdict holds for, when a check compared with today
+
+    def plain(self) -> tuple:
+        """Plain data, for marshal."""
+        return (self.kind, tuple(plain_diagnostic(d) for d in self.diagnostics), self.view, self.valid, self.dated)
+
+    @classmethod
+    def from_plain(cls, value: Any) -> "Verdict | None":
+        """The verdict stored as :meth:`plain`, or None for a damaged entry (it is simply recomputed)."""
+        try:
+            kind, diagnostics, view, valid, dated = value
+            return cls(kind, [Diagnostic(*d) for d in diagnostics], view, valid, dated)
+        except (TypeError, ValueError):
+            return None
+
+
+def plain_diagnostic(d: Diagnostic) -> tuple:
+    return (d.path, d.line, d.col, d.code, d.message, d.severity, d.field)
+
+
+@dataclass(slots=True)
+class Summary:
+    """A whole run's result as the cache keeps it, under the key of what the run depended on."""
+
+    diagnostics: list[Diagnostic]
+    files: int
+    counts: dict[str, int]
+
+    def plain(self) -> tuple:
+        return (tuple(plain_diagnostic(d) for d in self.diagnostics), self.files, self.counts)
+
+    @classmethod
+    def from_plain(cls, value: Any) -> "Summary | None":
+        try:
+            diagnostics, files, counts = value
+            return cls([Diagnostic(*d) for d in diagnostics], files, dict(counts))
+        except (TypeError, ValueError):
+            return None
+
+
 def default_dir() -> Path:
     if os.environ.get("YIBAO_CACHE_DIR"):
         return Path(os.environ["YIBAO_CACHE_DIR"])
@@ -108,7 +163,7 @@ class Cache:
     def __init__(self, repo_root: Path, fingerprint: str, base: Path | None = None) -> None:
         base = base or default_dir()
         repo_key = hashlib.sha1(str(repo_root.resolve()).encode()).hexdigest()[:16]
-        self.dir = base / repo_key / hashlib.sha1((fingerprint + code_digest()).encode()).hexdigest()[:16]
+        self.dir = base / repo_key / hashlib.sha1((fingerprint + code_digest() + FORMAT).encode()).hexdigest()[:16]
         self.manifest: dict[str, tuple[int, int, int, int, str]] = self._read_marshal("manifest")
         self._facts: dict[str, tuple] | None = None
         self._data: dict[str, Any] | None = None
@@ -133,6 +188,13 @@ class Cache:
         if self._facts is None:
             self._facts = self._read_store("facts")
         return self._facts
+
+    def verdict(self, key: str | None) -> Verdict | None:
+        """The verdict kept for a content key (None: unknown, or a damaged entry)."""
+        if key is None:
+            return None
+        value = self.facts.get(key)
+        return Verdict.from_plain(value) if value is not None else None
 
     def key_from_stat(self, relpath: str, stat: os.stat_result) -> str | None:
         entry = self.manifest.get(relpath)
@@ -164,7 +226,9 @@ class Cache:
         return self._data
 
     # -- writing ------------------------------------------------------------------------------
-    def remember(self, relpath: str, stat: os.stat_result | None, key: str, facts: tuple, data: Any = None) -> None:
+    def remember(self, relpath: str, stat: os.stat_result | None, key: str, verdict: Verdict, data: Any = None) -> None:
+        """Keep a file's verdict (and data) by content key; with its ``stat``, the manifest entry too."""
+        facts = verdict.plain()
         now = time.time_ns()
         if stat is not None:
             racy = now - max(stat.st_mtime_ns, stat.st_ctime_ns) < _RACY_NS
@@ -185,16 +249,19 @@ class Cache:
         if stale:
             self.dirty = True
 
-    def last_run(self) -> tuple | None:
+    def last_run(self, *run_keys: str) -> Summary | None:
+        """The last whole run's result, when it was kept under one of these run keys."""
         value = self._read_marshal("last").get("run")
-        return value if isinstance(value, tuple) and len(value) == 2 else None
+        if not (isinstance(value, tuple) and len(value) == 2 and value[0] in run_keys):
+            return None
+        return Summary.from_plain(value[1])
 
-    def set_last_run(self, run_key: str, payload: Any) -> None:
-        self._last = {"run": (run_key, payload)}
+    def set_last_run(self, run_key: str, summary: Summary) -> None:
+        self._last = {"run": (run_key, summary.plain())}
         self.dirty = True
 
     def state(self) -> Any:
-        """The last whole run's picture of the repository (see ``check.incremental``), or None."""
+        """The last whole run's picture of the repository, as plain data (see ``speed.incremental``), or None."""
         return self._read_marshal("state").get("state")
 
     def set_state(self, state: dict) -> None:

@@ -1,10 +1,12 @@
 """Re-checking only what a small change can affect.
 
-A whole-repository run leaves in the cache, beside its result, a compact picture of the
-repository for the cross-record rules (:func:`state_of`): each file's content token (git blob id
-or content key), the IDs that differ from file names, the few fields other records' rules read
-(:data:`~yibao.check.references.LOOKUP_FIELDS`), which IDs each file refers to, and which files had
-cross-record findings. When some files changed since, :func:`recheck` checks again only:
+A whole-repository run leaves in the cache, beside its result, a picture of the repository for
+the cross-record rules (:func:`state_of`): each file's content token (git blob id or content
+key), the IDs that differ from file names, each record's view for cross-record rules (the same
+view a whole run hands them, :func:`~yibao.check.references.cross_view`: whatever field a rule
+reads of a record it looks up, the state has it, with no list of such fields to keep), which IDs
+each file refers to (its fields that refer to other kinds, from the schemas' ``$ref``s:
+:attr:`~yibao.core.schemas.SchemaSet.relations`), and which files had cross-record findings. When some files changed since, :func:`recheck` checks again only:
 
 - the changed and added files (every file-level check);
 - the files that refer to an ID that was changed, added or removed, since their cross-record
@@ -26,20 +28,22 @@ from collections import Counter, defaultdict
 from itertools import groupby
 from typing import Any, Callable
 
+from ..check.references import READS_EVERY, referenced_ids
 from ..core.diagnostics import Diagnostic, sort_key
 from ..core.record import EXTENSION, Record, stem
-from .references import LOOKUP_FIELDS, READS_EVERY, referenced_ids
+from ..core.schemas import SchemaSet
 
 LIMIT = 1000  # more files to check again than this: a whole run costs about the same
 DUPLICATE = "duplicate-id"
-VERSION = 3  # of the state's layout; another version is not read
+VERSION = 4  # of the state's layout; another version is not read
 
 
-def state_of(outcomes: list, tokens: dict[str, str | None], cross: list[Diagnostic], payload: tuple) -> dict[str, Any]:
+def state_of(outcomes: list, tokens: dict[str, str | None], cross: list[Diagnostic], payload: tuple,
+             schemas: SchemaSet) -> dict[str, Any]:
     """The picture of the repository a later run starts from (plain data, for marshal)."""
     ids: dict[str, str | None] = {}
     unloaded: list[str] = []
-    fields: dict[str, dict] = {}
+    views: dict[str, dict] = {}
     refs: dict[str, tuple[str, ...]] = {}
     cut = -len(EXTENSION)
     for outcome in outcomes:  # ~100k after a whole run: kept tight
@@ -53,16 +57,14 @@ def state_of(outcomes: list, tokens: dict[str, str | None], cross: list[Diagnost
             ident = None
         if ident != relpath[relpath.rfind("/") + 1:cut]:
             ids[relpath] = ident
-        wanted = LOOKUP_FIELDS.get(outcome.kind)
-        if wanted is not None:
-            fields[relpath] = {k: view[k] for k in ("id", *wanted) if k in view}
-        found = referenced_ids(Record(outcome.kind, relpath, view))
+        views[relpath] = view
+        found = referenced_ids(Record(outcome.kind, relpath, view), schemas)
         if found:
             refs[relpath] = tuple(found)
     had_cross = sorted({d.path for d in cross if d.code != DUPLICATE})
-    dated = {o.path: o.dated for o in outcomes if o.dated}  # verdicts that hold for that day only
+    dated = {o.path: o.verdict.dated for o in outcomes if o.verdict.dated}  # verdicts that hold for that day only
     return {"version": VERSION, "tokens": {o.path: tokens.get(o.path) or o.key for o in outcomes}, "ids": ids,
-            "unloaded": unloaded, "fields": fields, "refs": refs, "cross": had_cross, "dated": dated, "payload": payload}
+            "unloaded": unloaded, "views": views, "refs": refs, "cross": had_cross, "dated": dated, "payload": payload}
 
 
 class StateIndex:
@@ -71,12 +73,12 @@ class StateIndex:
 
     complete = True
 
-    def __init__(self, typed: list[tuple[str, str, object]], state: dict, fresh: dict[str, Record | None]) -> None:
+    def __init__(self, files: list[tuple[str, str]], state: dict, fresh: dict[str, Record | None]) -> None:
         self.state, self.fresh = state, fresh
         self.memo: dict = {}
         # ~100k files: built with list and dict operations that run in C, not a Python loop per file
-        paths = [relpath for relpath, _, _ in typed]
-        kinds = [kind for _, kind, _ in typed]
+        paths = [relpath for relpath, _ in files]
+        kinds = [kind for _, kind in files]
         cut = -len(EXTENSION)
         names = [relpath[relpath.rfind("/") + 1:cut] for relpath in paths]
         ids: list[str | None] = list(names)  # an ID equals its file name, except where noted
@@ -119,7 +121,7 @@ class StateIndex:
         record = self.fresh.get(relpath)
         if record is not None:
             return record
-        return Record(kind, relpath, self.state["fields"].get(relpath, {"id": ident}))
+        return Record(kind, relpath, self.state["views"].get(relpath, {"id": ident}))
 
     def exists(self, kind: str, ident: str) -> bool:
         return ident in self.known_ids.get(kind, ())
@@ -127,22 +129,22 @@ class StateIndex:
     def records_of(self, kind: str) -> list[Record]:
         """Every loaded record of a kind, the first of records with the same ID (as ``Index``)."""
         unloaded = set(self.state["unloaded"])
-        fields, fresh, kind_of = self.state["fields"], self.fresh, self.kind_of
+        views, fresh, kind_of = self.state["views"], self.fresh, self.kind_of
         out = []
         for ident, relpath in self.first.items():
             if kind_of[relpath] != kind or relpath in unloaded:
                 continue
-            record = fresh[relpath] if relpath in fresh else Record(kind, relpath, fields.get(relpath, {"id": ident}))
+            record = fresh[relpath] if relpath in fresh else Record(kind, relpath, views.get(relpath, {"id": ident}))
             if record is not None and record.id is not None:
                 out.append(record)
         return out
 
 
-def recheck(typed: list[tuple[str, str, object]], tokens: dict[str, str | None], layout: list[Diagnostic],
-            state: Any, check: Callable, cross_check: Callable, today: str = ""):
+def recheck(files: list[tuple[str, str]], tokens: dict[str, str | None], layout: list[Diagnostic],
+            state: Any, check: Callable, cross_check: Callable, schemas: SchemaSet, today: str = ""):
     """(diagnostics, counts, outcomes of the files checked again, next state): the whole run's
     result from the last state and the files checked again, or None (do a whole run).
-    ``check(items)`` checks files (as ``runner.check_many``); ``cross_check(records, index)`` runs
+    ``check(items)`` checks files (as ``speed.pool.check_many``); ``cross_check(records, index)`` runs
     the cross-record rules on the given records; a file whose verdict read a date other than
     ``today`` (``clock.date_key()``) counts as changed."""
     if not isinstance(state, dict) or state.get("version") != VERSION:
@@ -156,14 +158,14 @@ def recheck(typed: list[tuple[str, str, object]], tokens: dict[str, str | None],
         old_diags, _, _ = state["payload"]
     except (KeyError, TypeError, ValueError):
         return None
-    shapes = ((old_tokens, dict), (old_ids, dict), (refs, dict), (had_cross, list), (state.get("fields"), dict),
+    shapes = ((old_tokens, dict), (old_ids, dict), (refs, dict), (had_cross, list), (state.get("views"), dict),
               (state.get("unloaded"), list), (old_diags, tuple), (dated, dict))
     if not all(isinstance(value, kind) for value, kind in shapes) or not all(len(d) == 7 for d in old_diags):
         return None  # written by us atomically, so only a damaged or foreign file gets here
     kinds: dict[str, str] = {}
     changed: list[str] = []
     stale: list[str] = []  # same content, but its verdict compared with another day's date
-    for relpath, kind, _ in typed:  # ~100k files: one pass
+    for relpath, kind in files:  # ~100k files: one pass
         kinds[relpath] = kind
         token = tokens.get(relpath)
         if token is None or old_tokens.get(relpath) != token:
@@ -190,9 +192,9 @@ def recheck(typed: list[tuple[str, str, object]], tokens: dict[str, str | None],
     if len(again) > LIMIT:
         return None
     outcomes.update((o.path, o) for o in check([(p, kinds[p]) for p in sorted(again) if p not in outcomes]))
-    fresh = {p: (Record(o.kind, p, o.view, o.valid) if o.view is not None else None) for p, o in outcomes.items()}
-    index = StateIndex(typed, state, fresh)
-    ordered = [outcomes[p] for p in sorted(outcomes)]  # the order of ``typed``: sorted by path
+    fresh = {p: (Record(o.kind, p, o.view, o.verdict.valid) if o.view is not None else None) for p, o in outcomes.items()}
+    index = StateIndex(files, state, fresh)
+    ordered = [outcomes[p] for p in sorted(outcomes)]  # the order of ``files``: sorted by path
     cross = cross_check([fresh[o.path] for o in ordered if fresh[o.path] is not None], index)
     diagnostics = [Diagnostic(*d) for d in old_diags if d[0] in kinds and d[0] not in again and d[3] != DUPLICATE]
     for outcome in ordered:
@@ -200,7 +202,7 @@ def recheck(typed: list[tuple[str, str, object]], tokens: dict[str, str | None],
     diagnostics.extend(cross)
     diagnostics.extend(layout)
     diagnostics.sort(key=sort_key)
-    state = _next_state(state, tokens, outcomes, cross, removed)
+    state = _next_state(state, tokens, outcomes, cross, removed, schemas)
     unloaded = set(state["unloaded"])
     counts = Counter(kinds.values())
     counts.subtract(kinds[p] for p in unloaded)
@@ -213,7 +215,7 @@ def _readers_of_every(kinds: dict[str, str], changed: list[str], removed: list[s
     about the old and new versions of the changed and removed files of that kind, and the
     current version of any other file of that kind with a touched ID (one of records with the same
     ID may count now instead of another)."""
-    fields: dict = state["fields"]
+    views: dict = state["views"]
     old_ids: dict = state["ids"]
     out: set[str] = set()
     for reader_kind, read_kind, matters in ((r, k, m) for r, pairs in READS_EVERY.items() for k, m in pairs):
@@ -221,8 +223,8 @@ def _readers_of_every(kinds: dict[str, str], changed: list[str], removed: list[s
         for relpath in (*changed, *removed):
             if kinds.get(relpath, relpath.split("/")[1] if relpath.count("/") >= 2 else None) != read_kind:
                 continue
-            if relpath in fields:
-                versions.append(Record(read_kind, relpath, fields[relpath]))
+            if relpath in views:
+                versions.append(Record(read_kind, relpath, views[relpath]))
             outcome = outcomes.get(relpath)
             if outcome is not None and outcome.view is not None:
                 versions.append(Record(read_kind, relpath, outcome.view))
@@ -233,24 +235,24 @@ def _readers_of_every(kinds: dict[str, str], changed: list[str], removed: list[s
         for relpath, kind in kinds.items():  # ~100k files: one tight pass
             if kind == reader_kind:
                 readers.append(relpath)
-            elif kind == read_kind and relpath not in outcomes and relpath in fields \
+            elif kind == read_kind and relpath not in outcomes and relpath in views \
                     and old_ids.get(relpath, relpath[relpath.rfind("/") + 1:cut]) in touched:
-                versions.append(Record(kind, relpath, fields[relpath]))
+                versions.append(Record(kind, relpath, views[relpath]))
         for relpath in readers:
-            if relpath not in outcomes and matters(Record(reader_kind, relpath, fields.get(relpath) or {}), versions):
+            if relpath not in outcomes and matters(Record(reader_kind, relpath, views.get(relpath) or {}), versions):
                 out.add(relpath)
     return out
 
 
-def _next_state(state: dict, tokens, outcomes: dict, cross: list[Diagnostic], removed: list[str]) -> dict:
+def _next_state(state: dict, tokens, outcomes: dict, cross: list[Diagnostic], removed: list[str], schemas: SchemaSet) -> dict:
     """The last state, brought up to date in place with the files checked again and the files
     removed; its ``payload`` is filled in by the caller."""
-    fresh = state_of(list(outcomes.values()), tokens, cross, ())
+    fresh = state_of(list(outcomes.values()), tokens, cross, (), schemas)
     gone = set(removed) | set(outcomes)
     for relpath in removed:
         state["tokens"].pop(relpath, None)
     state["tokens"].update(fresh["tokens"])
-    for name in ("ids", "fields", "refs", "dated"):
+    for name in ("ids", "views", "refs", "dated"):
         table = state[name]
         for relpath in gone:
             table.pop(relpath, None)
