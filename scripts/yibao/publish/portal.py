@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ..check.runner import default_jobs
+from ..speed.pool import default_jobs
 from ..core.diagnostics import Diagnostic
-from ..gc_pause import gc_paused
+from ..speed.gc import gc_paused
 from ..check.personal_data import find_personal_data, might_contain_personal_data
 from ..check.publishable import Gate
 from ..load.history import History, HistoryError, start_history
@@ -84,7 +84,7 @@ class BuildResult:
 
 def load_records(root: Path, schemas: SchemaSet, cache=None, jobs: int | None = None):
     """All records, checked; the portal is built only from a repository that validates."""
-    from ..check.runner import check_repository
+    from ..speed.run import check_repository
 
     result = check_repository(root, schemas, cache=cache, jobs=jobs, want_data=True)
     if result.errors:
