@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import html
 import json
+import posixpath
 import re
 import shutil
 import subprocess
@@ -181,10 +182,11 @@ def test_home_page_shows_charts_and_the_as_of_date(demo):
 
 
 def _output_files(output: Path):
+    """Every file, decompressed when it is gzip (sitemap.xml.gz, Pagefind's index and fragments)."""
     for path in output.rglob("*"):
         if path.is_file():
             data = path.read_bytes()
-            if path.suffix == ".gz":
+            if data[:2] == b"\x1f\x8b":
                 data = gzip.decompress(data)
             yield path, data
 
@@ -229,6 +231,10 @@ THEME_DORMANT = {
     # lunr language files: comments only; never loaded with the default (English) pipeline
     "assets/javascripts/lunr/": ("http://", "https://"),
     "assets/stylesheets/main.": ("https://fontawesome.com",),  # licence comment in an inline icon
+    # Pagefind: contributors' pages in the translations' comments, and URL parsing bases (new URL(x, base))
+    "pagefind/pagefind-ui.js": ("https://github.com/", "https://harrymkt.github.io", "https://yekta.dev", "https://p"),
+    "pagefind/pagefind.js": ("https://example.com",),
+    "pagefind/pagefind-worker.js": ("https://example.com",),
 }
 URL = re.compile(r"""(?:https?:)?//[A-Za-z0-9.-]+\.[A-Za-z]{2,}[^\s"'<>)\\]*|https?://\$\{[^}]*\}""")
 
@@ -283,8 +289,9 @@ def test_template_payload_in_records_is_shown_literally(demo):
 
 
 def test_generated_pages_never_run_macros(demo):
-    generated = generated_pages(demo.root)
-    assert len(generated) > 100
+    generated = generated_pages(demo.root)  # the summary pages MkDocs builds (record pages never pass through it)
+    assert len(generated) >= 8
+    assert not any(re.search(r"(JC|AJ|PX)-\d{4}-", p.name) for p in generated)
     for path in generated:
         head = path.read_text(encoding="utf-8").split("---", 2)[1]
         assert "render_macros: false" in head, path
@@ -322,12 +329,80 @@ def test_coverage_lists_uninspected_institutions_first(demo):
     assert rows and flags == sorted(flags, reverse=True), "not yet inspected come first"
 
 
-def test_search_index_keeps_chinese_terms_whole(demo):
-    index = json.loads((demo.output / "search" / "search_index.json").read_text(encoding="utf-8"))
-    assert "\\u200b" in index["config"]["separator"]  # the regex keeps jieba's zero-width space as a separator
-    hits = [d["location"] for d in index["docs"] if "\u200b重复收费\u200b" in f"\u200b{d['text']}\u200b"]
-    assert any(h.startswith(f"cases/{CASE_ID}.html") for h in hits)
-    assert any(h.startswith(f"inspections/{INSPECTION_ID}.html") for h in hits)
+def _fragments(demo) -> dict[str, dict]:
+    from yibao.publish import search
+
+    return {f["url"].lstrip("/"): f for f in search.fragments(demo.output)}
+
+
+def test_search_index_covers_every_page_and_keeps_chinese_terms(demo):
+    """Pagefind indexed the MkDocs pages and the record pages (their content only), Chinese segmented."""
+    fragments = _fragments(demo)
+    pages = {p.relative_to(demo.output).as_posix() for p in demo.output.rglob("*.html")} - {"404.html"}
+    assert set(fragments) == pages
+    case = fragments[f"cases/{CASE_ID}.html"]
+    assert "重复收费" in case["content"].replace("\u200b", "") and case["meta"]["record_id"] == CASE_ID
+    assert case["meta"]["title"].startswith(CASE_ID)
+    assert "医保基金监管门户" not in case["content"], "the header and navigation stay out of the index"
+    assert "新建记录" not in fragments[f"inspections/{INSPECTION_ID}.html"]["content"]  # data-pagefind-ignore
+    assert not (demo.output / "search").exists(), "no Material search index any more"
+
+
+def test_every_page_has_the_search_box_and_its_content_marked(demo):
+    for rel in ("index.html", "about.html", "cases/index.html", f"cases/{CASE_ID}.html", f"institutions/{demo.institution}.html"):
+        page = (demo.output / rel).read_text(encoding="utf-8")
+        assert page.count('id="yb-search"') == 1 and page.count("data-pagefind-body") == 1, rel
+        assert re.search(r'<script src="(\.\./)?pagefind/pagefind-ui\.js">', page), rel
+    assert (demo.output / "pagefind" / "pagefind-ui.js").is_file()
+
+
+def test_record_pages_share_the_frame_of_the_mkdocs_pages(demo):
+    """Same head assets, header and site navigation as a MkDocs page of the same folder."""
+    record = (demo.output / "cases" / f"{CASE_ID}.html").read_text(encoding="utf-8")
+    listing = (demo.output / "cases" / "index.html").read_text(encoding="utf-8")
+
+    def assets(text):
+        return re.findall(r'<(?:link rel="stylesheet" href|script src)="([^"]+)"', text)
+
+    def nav_links(text):
+        nav = text.split('md-nav--primary', 1)[1].split("</nav>", 1)[0]
+        return [posixpath.normpath(posixpath.join("cases", h)) for h in re.findall(r'href="([^"]+)"', nav)]
+
+    assert assets(record) == assets(listing) and len(assets(record)) >= 4
+    assert nav_links(record) == nav_links(listing)
+    assert '<header class="md-header' in record and '<footer class="md-footer' in record
+    assert not (demo.output / "yb-frame").exists(), "the frame page is not left in the site"
+
+
+def test_no_broken_links(demo):
+    """Every relative link and asset of every page points at a file of the site, and every #anchor exists."""
+    ids: dict[Path, set[str]] = {}
+
+    def anchors(path: Path) -> set[str]:
+        if path not in ids:
+            ids[path] = {a.get("id") for _, a in parse(path).elements if a.get("id")}
+        return ids[path]
+
+    problems, checked = [], 0
+    for path in sorted(demo.output.rglob("*.html")):
+        for tag, attrs in parse(path).elements:
+            for name in ("href", "src"):
+                value = attrs.get(name)
+                if not value or re.match(r"[a-z]+:", value, re.I) or value.startswith("//"):
+                    continue
+                target, _, anchor = value.partition("#")
+                if target.startswith("/"):  # 404.html links from the site's root (it is served at any path)
+                    file = demo.output / target.lstrip("/")
+                else:
+                    file = (path.parent / target).resolve() if target else path
+                if file.is_dir():
+                    file = file / "index.html"
+                checked += 1
+                if not file.is_file():
+                    problems.append(f"{path.relative_to(demo.output)}: {value}")
+                elif anchor and file.suffix == ".html" and anchor not in anchors(file):
+                    problems.append(f"{path.relative_to(demo.output)}: {value} (no such anchor)")
+    assert checked > 10000 and not problems, "\n".join(problems[:30])
 
 
 def test_deadlines_page_matches_the_report(demo):

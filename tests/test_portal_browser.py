@@ -2,7 +2,7 @@
 Playwright; no browser is downloaded). The site is served from 127.0.0.1 by the standard
 library's HTTP server; any request to another host is blocked and fails the test.
 
-Screenshots of the home page and a case page are saved in test-artifacts/.
+Screenshots of the home page and a case page (at 1440 and 390 px) are saved in test-artifacts/.
 """
 from __future__ import annotations
 
@@ -130,20 +130,6 @@ def test_home_page_renders_charts_without_console_errors(watched):
     watched.clean()
 
 
-def test_search_finds_a_chinese_violation_term(watched):
-    watched.open("index.html")
-    page = watched.page
-    box = page.locator("input.md-search__input")
-    box.click()
-    page.keyboard.type("重复收费")
-    page.keyboard.press("End")  # Material searches on key events; typed CJK text arrives as input only
-    page.wait_for_function("document.querySelector('.md-search-result__meta').textContent.includes('符合条件')", timeout=20000)
-    links = page.locator(".md-search-result__item a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
-    assert any(f"cases/{CASE_ID}.html" in h for h in links), links
-    assert any(f"inspections/{INSPECTION_ID}.html" in h for h in links), links
-    watched.clean()
-
-
 def test_case_page_shows_history_with_field_changes(watched):
     watched.open(f"cases/{CASE_ID}.html")
     page = watched.page
@@ -177,3 +163,85 @@ def test_tables_sort_and_filter(watched):
     ids = rows.locator("td:first-child").all_inner_texts()
     assert ids == sorted(ids, reverse=True)
     watched.clean()
+
+
+# -- search (Pagefind, in the header of every page) and the record pages' look ----------------------
+
+def _search(page, term: str) -> list[str]:
+    box = page.locator("#yb-search input.pagefind-ui__search-input")
+    box.wait_for(state="visible", timeout=20000)
+    box.fill(term)
+    page.wait_for_selector("#yb-search .pagefind-ui__result-link", timeout=20000)
+    page.wait_for_timeout(300)  # the first results arrive before the rest are loaded
+    return page.locator("#yb-search .pagefind-ui__result-link").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+
+
+def _search_all(page, term: str) -> list[str]:
+    """Every result's URL, best first, from the same index through Pagefind's own API (the box shows five)."""
+    return page.evaluate("""async term => {
+        const root = new URL(document.getElementById("yb-search").dataset.ybBase + "/", location.href).pathname;
+        const pagefind = await import(root + "pagefind/pagefind.js");
+        const found = await pagefind.search(term);
+        return Promise.all(found.results.map(async r => (await r.data()).url));
+    }""", term)
+
+
+def test_search_finds_a_chinese_term_from_any_page(watched):
+    watched.open(f"inspections/{INSPECTION_ID}.html")  # a record page: the same search box as MkDocs pages
+    shown = _search(watched.page, "重复收费")
+    assert len(shown) >= 3 and all(h.startswith("/") and ".html" in h for h in shown), shown
+    links = _search_all(watched.page, "重复收费")
+    assert any(f"cases/{CASE_ID}.html" in h for h in links), links
+    assert any(f"inspections/{INSPECTION_ID}.html" in h for h in links), links
+    watched.clean()
+
+
+def test_search_finds_an_institution_by_its_chinese_name(watched, tmp_path_factory):
+    demo = built_demo(tmp_path_factory)
+    heading = re.search(r"<h1>(.*?)</h1>", (demo.output / "institutions" / f"{demo.institution}.html").read_text(encoding="utf-8"))
+    name = heading.group(1).split(" ", 1)[1].replace("（虚构）", "")  # e.g. 克拉玛依市人民医院
+    watched.open("index.html")
+    links = _search(watched.page, name)
+    assert any(f"institutions/{demo.institution}.html" in h for h in links), (name, links)
+    watched.clean()
+
+
+@pytest.mark.parametrize("ident, page", [(CASE_ID, f"cases/{CASE_ID}.html"), (INSPECTION_ID, f"inspections/{INSPECTION_ID}.html")])
+def test_an_exact_record_id_ranks_its_record_first(watched, ident, page):
+    watched.open("index.html")
+    links = _search(watched.page, ident)
+    assert links and page in links[0], links  # other pages name the ID too (lists, related records)
+    watched.clean()
+
+
+@pytest.mark.parametrize("width", [1440, 390])
+def test_record_pages_have_the_sites_look(browser, site_url, width):
+    page = Watched(browser, site_url)
+    try:
+        page.page.set_viewport_size({"width": width, "height": 900})
+        page.open(f"cases/{CASE_ID}.html")
+        p = page.page
+        header = p.locator("header.md-header")
+        assert header.is_visible() and header.bounding_box()["width"] >= width - 20
+        assert "医保基金监管门户" in header.inner_text()
+        assert p.locator("#yb-search input").count() == 1
+        # the same stylesheet as the MkDocs pages: Material's header colour, not an unstyled page
+        colour = header.evaluate("e => getComputedStyle(e).backgroundColor")
+        assert colour not in ("rgba(0, 0, 0, 0)", "transparent"), colour
+        nav = p.locator("nav.md-nav--primary")
+        assert nav.count() == 1 and "案件线索" in nav.inner_text()
+        if width >= 1220:
+            assert nav.is_visible() and p.locator("nav.md-nav--secondary").is_visible()  # site navigation and contents
+        else:
+            p.locator("label.md-header__button[for='__drawer']").click()  # the drawer opens the navigation
+            p.wait_for_timeout(400)
+            assert nav.is_visible()
+        article = p.locator("article.md-content__inner")
+        box = article.bounding_box()
+        assert box and box["width"] <= width and "审计记录" in article.inner_text()
+        assert p.locator("footer.md-footer").count() == 1
+        ARTIFACTS.mkdir(exist_ok=True)
+        p.screenshot(path=str(ARTIFACTS / f"portal-record-{width}.png"), full_page=False)
+        page.clean()
+    finally:
+        page.page.close()

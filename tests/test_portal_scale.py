@@ -1,6 +1,5 @@
-"""The portal at scale: page generation grows linearly with the records, and the build's shortcut
-through MkDocs (yibao.publish.accelerate) gives exactly the pages plain MkDocs gives, with a search
-index holding the same sections and the same visible text.
+"""The portal at scale: page generation grows linearly with the records, record pages are written
+one at a time by our own templates (yibao.publish.records) the same way by one process or several.
 
 Linearity is checked on two generated repositories with real git histories (``benchmarks/bench.py``): the
 work per page — CPU time of the page generator, Markdown bytes, record lookups — stays about the
@@ -11,18 +10,14 @@ from __future__ import annotations
 
 import datetime
 import html
-import json
-import re
 import time
 from pathlib import Path
 
 import pytest
 
-from portal_demo import AS_OF, CASE_ID, SECRETS, built_demo, generated_pages
-
 from yibao.core.record import Record
-from yibao.publish import accelerate
 from yibao.publish import pages as P
+from yibao.publish import records as R
 from yibao.publish import portal
 
 SIZES = (40, 320)  # institutions: about 110 and 780 records (8 times more)
@@ -88,129 +83,64 @@ def test_page_generation_is_linear_in_the_records(sizes, monkeypatch):
     assert large["cpu"] / small["cpu"] < 2.5, f"time per page grows with the repository: {small} {large}"
 
 
-def test_generated_blocks_are_one_line_each(sizes):
-    """Every generated page is headings and one-line HTML blocks, the form the shortcut takes."""
+def test_generated_pages_are_headings_and_one_line_blocks(sizes):
+    """Every generated page is front matter, headings and one-line HTML blocks, the form the record
+    renderer reads (and MkDocs converts without touching the blocks)."""
     site = sizes[SIZES[0]]
     for relpath, text in P.generate(site):
-        body = text.split("---\n", 2)[2]
-        assert accelerate.split_page(body) is not None, relpath
+        title, parts = R.parse_page(text)
+        assert title and parts, relpath
 
 
-def test_parallel_and_serial_generation_write_the_same_files(sizes, tmp_path, monkeypatch):
+FRAME = ('<!doctype html><html lang="zh"><head><title>YBFRAMETITLE - 门户</title></head><body>'
+         '<a href="#ybframetoc" class="md-skip">跳转至</a><header>门户 YBFRAMETITLE {{ 不是模板 }}</header>'
+         '<nav><ul><li class="md-nav__item"><a href="#ybframetoc" class="md-nav__link">YBFRAMETOC</a></li></ul></nav>'
+         '<article><div data-pagefind-body><h1>YBFRAMETITLE</h1>'
+         '<h2 id="ybframetoc">YBFRAMETOC</h2>\n<div data-yb-frame="content"></div></div></article></body></html>')
+
+
+def test_parallel_and_serial_writing_give_the_same_record_pages(sizes, tmp_path, monkeypatch):
     site = sizes[SIZES[1]]
-    root = tmp_path / "repo"
-    root.mkdir()
-    monkeypatch.setattr(portal, "PARALLEL_PAGES", 10)  # force the worker processes on a small repository
-    one = portal.prepare_docs(root, tmp_path / "one", site, jobs=1)
-    two = portal.prepare_docs(root, tmp_path / "two", site, jobs=2)
-    assert one == two and len(one) > 500
-    for relpath in one:
+    monkeypatch.setattr(R, "PARALLEL_PAGES", 10)  # force the worker processes on a small repository
+    one = R.write_record_pages(site, tmp_path / "one", FRAME, jobs=1)
+    two = R.write_record_pages(site, tmp_path / "two", FRAME, jobs=2)
+    assert one.paths == two.paths and len(one.paths) > 500 and not one.personal_data and not one.confidential
+    for relpath in one.paths:
         assert (tmp_path / "one" / relpath).read_bytes() == (tmp_path / "two" / relpath).read_bytes(), relpath
-    # a rebuild rewrites nothing that is already right, and removes what is no longer generated
-    stale = tmp_path / "one" / "cases" / "AJ-2099-STALE1.md"
-    stale.write_text("old", encoding="utf-8")
-    before = {p: p.stat().st_mtime_ns for p in (tmp_path / "one").rglob("*.md")}
-    assert portal.prepare_docs(root, tmp_path / "one", site, jobs=1) == one
-    assert not stale.exists()
-    assert all(p.stat().st_mtime_ns == before[p] for p in (tmp_path / "one").rglob("*.md"))
+    page = (tmp_path / "one" / one.paths[0]).read_text(encoding="utf-8")
+    assert "{{ 不是模板 }}" in page and "YBFRAME" not in page and "ybframetoc" not in page
+    assert page.count('class="md-nav__link"') == page.count("<h2 id=")  # one contents entry per section
 
 
-# -- the shortcut through MkDocs: same pages, equivalent search index ------------------------------
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    built = built_demo(tmp_path_factory)
-    assert built.rc == 0, built.stdout + built.stderr
-    return built
-
-
-@pytest.fixture(scope="module")
-def plain(demo, tmp_path_factory):
-    """The demo built again without the shortcut: MkDocs converts and Material indexes every page."""
-    output = tmp_path_factory.mktemp("plain-mkdocs") / "site"
-    result = portal.build_portal(demo.root, output, datetime.date.fromisoformat(AS_OF), accelerate=False)
-    assert result.shortcut == 0
-    return output
+def test_a_page_with_a_confidential_value_is_never_written(sizes, tmp_path):
+    site = sizes[SIZES[0]]
+    record = next(r for r in site.all("case") if r.id)
+    secret = str(record.get("summary") or record.id)
+    done = R.write_record_pages(site, tmp_path, FRAME, jobs=1, secrets=frozenset({secret}))
+    assert done.confidential and all(secret not in (tmp_path / p).read_text(encoding="utf-8") for p in done.paths)
+    assert not (tmp_path / R.html_path(P.Site.page_of("case", record.id))).exists()
 
 
-def _generated_pages(output: Path) -> list[str]:
-    return sorted(p.relative_to(output).as_posix() for p in output.rglob("*.html")
-                  if p.relative_to(output).as_posix().startswith(GENERATED))
+def test_frame_markers_become_slots_and_the_rest_stays_verbatim():
+    env = R.environment(R.frame_template(FRAME))
+    out = R.render_record(env, "AJ-1", '---\ntitle: "AJ-1 <名称> {{ 7*7 }}"\n---\n\n<div class="yb-block">x</div>\n\n'
+                                       '## 基本信息\n\n<div class="yb-block">a</div>\n\n## 审计记录\n\n<div>b</div>\n')
+    assert "<title>AJ-1 &lt;名称&gt; {{ 7*7 }} - 门户</title>" in out  # escaped, never evaluated
+    assert '<a href="#_1" class="md-skip">' in out and '<h2 id="_2">审计记录</h2>' in out
+    assert '<a href="#_1" class="md-nav__link">基本信息</a>' in out and "{{ 不是模板 }}" in out
+    assert 'data-pagefind-weight="10" data-pagefind-meta="record_id">AJ-1<' in out
+    with pytest.raises(R.FrameError):  # a theme that lost the content marker: refused, not guessed at
+        R.frame_template(FRAME.replace('<div data-yb-frame="content"></div>', ""))
+    with pytest.raises(R.FrameError):
+        R.frame_template(FRAME.replace("</header>", "{% endraw %}</header>"))
 
 
-def test_shortcut_pages_are_byte_for_byte_those_of_plain_mkdocs(demo, plain):
-    pages = _generated_pages(demo.output)
-    assert len(pages) > 100 and pages == _generated_pages(plain)
-    different = [p for p in pages if (demo.output / p).read_bytes() != (plain / p).read_bytes()]
-    assert different == []
-
-
-def _visible(text: str) -> str:
-    """Index text without markup, spacing or word breaks (how the two indexers differ)."""
-    text = re.sub(r"</?(p|code|pre|li|ol|ul|sub|sup)>", "", text)
-    return re.sub(r"[\s\u200b]+", "", html.unescape(text))
-
-
-def test_search_index_has_the_sections_and_text_material_would_index(demo, plain):
-    ours = json.loads((demo.output / "search" / "search_index.json").read_text(encoding="utf-8"))
-    theirs = json.loads((plain / "search" / "search_index.json").read_text(encoding="utf-8"))
-    assert ours["config"] == theirs["config"]
-    ours_by = {d["location"]: d for d in ours["docs"]}
-    theirs_by = {d["location"]: d for d in theirs["docs"]}
-    assert set(ours_by) == set(theirs_by)
-    generated = [loc for loc in ours_by if loc.startswith(GENERATED)]  # hand-written pages show the build time
-    assert len(generated) > 300
-    for location in generated:
-        assert _visible(ours_by[location]["title"]) == _visible(theirs_by[location]["title"]), location
-        assert _visible(ours_by[location]["text"]) == _visible(theirs_by[location]["text"]), location
-    # the shortcut made the generated pages' entries (table cells kept apart), Material the others
-    assert sum(ours_by[loc]["text"] != theirs_by[loc]["text"] for loc in generated) > len(generated) // 2
-    case = ours_by[f"cases/{CASE_ID}.html#_1"]["text"]
-    assert "\u200b重复收费\u200b" in f"\u200b{case}\u200b" and "举报原文" not in case
-    assert all(secret not in _visible(json.dumps(ours, ensure_ascii=False)) for secret in SECRETS)
-
-
-def test_search_words_are_segmented_as_material_segments_them():
-    from material.plugins.search.plugin import SearchIndex
-
-    segment = accelerate.Segmenter()
-    for text in ("同一住院日重复收取护理费；原文：{{ 7*7 }}", "检查编号 JC-2024-TEST02 现场检查 2024-05-20",
-                 "石溪县康宁街镇卫生院（虚构） 双随机抽查", "〇々𠀀 mixed 中文"):
-        assert segment(text) == SearchIndex()._segment_chinese(text), text
-
-
-def test_search_text_drops_excluded_elements_and_markup():
-    fragment = ('<div class="yb-block"><p>可见&amp;文字</p><details data-search-exclude><summary>新建</summary>'
-                '<details><summary>内层</summary>隐藏</details>也隐藏</details><table><tr><td>A</td><td>B</td></tr></table></div>')
-    assert accelerate.search_text(fragment) == "可见&amp;文字 A B"
-
-
-def test_pages_not_of_the_generated_form_take_the_plain_way():
-    assert accelerate.split_page('\n<div class="yb-block">a</div>\n\n## 标题\n\n<div class="yb-block">b</div>\n') is not None
-    for body in ('\n<div class="yb-block">a\n</div>\n',  # a block over two lines
-                 '\n<div class="yb-block">a</div>\n## 标题\n',  # no blank line after the block
-                 '\n<div class="yb-block">a\tb</div>\n',  # Markdown would expand the tab
-                 '\n正文段落\n',  # Markdown text
-                 '\n<div class="yb-block"><h1>x</h1></div>\n'):  # Material looks for <h1> in the content
-        assert accelerate.split_page(body) is None, body
-
-
-def test_configuration_it_was_not_verified_with_builds_the_plain_way(demo):
-    config = portal._mkdocs_config(demo.root, demo.root / "build" / "portal" / "docs", demo.root / "unused",
-                                   datetime.date.fromisoformat(AS_OF), ["cases/x.md"])
-    assert accelerate.NAME in config.plugins
-    assert accelerate.blockers(config) == []
-    config.markdown_extensions.append("footnotes")
-    assert accelerate.blockers(config) == ["Markdown 扩展 footnotes"]
-
-
-def test_every_generated_demo_page_takes_the_shortcut(demo):
-    """Payloads, multi-line text and tabs in records still give one-line blocks (escaped)."""
-    generated = generated_pages(demo.root)
-    assert len(generated) > 100
-    for path in generated:
-        body = path.read_text(encoding="utf-8").split("---\n", 2)[2]
-        assert accelerate.split_page(body) is not None, path
+def test_pages_not_of_the_generated_form_are_refused():
+    for text in ('---\ntitle: "t"\n---\n\n正文段落\n',  # Markdown text
+                 '---\ntitle: "t"\n---\n\n<div class="yb-block">a\n</div>\n',  # a block over two lines
+                 'no front matter\n'):
+        with pytest.raises(ValueError):
+            R.parse_page(text)
 
 
 def test_record_text_with_line_breaks_and_tabs_stays_on_one_line():
@@ -218,7 +148,7 @@ def test_record_text_with_line_breaks_and_tabs_stays_on_one_line():
 
     text = block(tag("div", "第一行\n\n\t第二行\r\n{{ x }}", class_="yb-version-msg"), esc_text("甲\r\n乙\n\n丙"))
     assert text.count("\n") == 1 and text.endswith("\n") and "\t" not in text and "\r" not in text
-    assert accelerate.split_page("\n" + text) is not None
+    assert R.parse_page('---\ntitle: "t"\n---\n\n' + text)[1][0].html == text.strip()
     assert "第一行\n\n\t第二行\r\n{{ x }}" in html.unescape(text) and "甲<br>乙<br><br>丙" in text
 
 

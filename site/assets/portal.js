@@ -1,4 +1,4 @@
-/* 医保基金监管门户：表格排序与筛选。无依赖，不访问网络。 */
+/* 医保基金监管门户：表格排序与筛选，页眉中的站内搜索（Pagefind，索引和脚本都在本站 pagefind/ 下）。不访问其他网站。 */
 (function () {
   "use strict";
 
@@ -69,9 +69,46 @@
     wrap.parentNode.insertBefore(box, wrap);
   }
 
+  /* 站内搜索：页眉中的 #yb-search（data-yb-base 是本页到站点根目录的相对路径） */
+  function startSearch() {
+    var box = document.getElementById("yb-search");
+    if (!box || typeof PagefindUI === "undefined") return;
+    var root = new URL((box.getAttribute("data-yb-base") || ".") + "/", location.href).pathname;
+    /* 大型站点的索引分成几份（pagefind/bundles.json 列出其余几份），查询时合并 */
+    fetch(root + "pagefind/bundles.json").then(function (r) { return r.ok ? r.json() : []; })
+      .catch(function () { return []; })
+      .then(function (others) { makeSearch(box, root, others); });
+  }
+
+  function makeSearch(box, root, others) {
+    new PagefindUI({
+      mergeIndex: others.map(function (path) { return { bundlePath: root + path, baseUrl: root }; }),
+      element: "#yb-search",
+      bundlePath: root + "pagefind/",
+      baseUrl: root,
+      showImages: false,
+      showSubResults: true,
+      resetStyles: false,
+      excerptLength: 24,
+      translations: {
+        placeholder: "搜索：机构名称、记录编号、违规类型……",
+        clear_search: "清除",
+        load_more: "显示更多结果",
+        search_label: "搜索本站",
+        zero_results: "没有找到与“[SEARCH_TERM]”相符的内容",
+        many_results: "找到 [COUNT] 个与“[SEARCH_TERM]”相符的页面",
+        one_result: "找到 1 个与“[SEARCH_TERM]”相符的页面",
+        alt_search: "没有找到“[SEARCH_TERM]”，显示与“[DIFFERENT_TERM]”相符的结果",
+        search_suggestion: "没有找到“[SEARCH_TERM]”，可以试试：",
+        searching: "正在搜索“[SEARCH_TERM]”……"
+      }
+    });
+  }
+
   function init() {
     document.querySelectorAll("table.yb-sortable").forEach(makeSortable);
     document.querySelectorAll(".yb-table-wrap[data-filter]").forEach(makeFilterable);
+    startSearch();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

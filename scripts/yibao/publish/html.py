@@ -7,7 +7,7 @@ markup or as a template: ``{{ 7*7 }}`` in a record shows as ``{{ 7*7 }}`` on the
 Generated pages are raw HTML blocks inside Markdown, so Markdown syntax in a record (``*``,
 ``_``, ``[…](…)``) is shown as typed, too. Line breaks and tabs become character references as
 well, so every raw HTML block stays on one line (no blank line can end it early, and the build's
-shortcut in :mod:`yibao.publish.accelerate` can take it whole).
+record-page renderer in :mod:`yibao.publish.records` reads each block as one line).
 """
 from __future__ import annotations
 

@@ -1,45 +1,43 @@
 """Build the portal: check the records, read git history once, compute the report, write the
-pages, then run MkDocs (Material) programmatically.
+summary pages, run MkDocs (Material) programmatically on them and the hand-written pages, write
+the record pages with our own templates, index the whole site with Pagefind, scan the output.
 
 Layout (all under the records repository root):
 
 * ``mkdocs.yml`` — theme, plugins, navigation (hand-written, committed);
 * ``site/`` — hand-written pages and assets (copied into the docs folder) and ``site/overrides/``
-  (theme overrides, used in place);
-* ``build/portal/docs/`` — the docs folder MkDocs reads: ``site/`` plus the generated pages
-  (never committed); ``build/portal/macros.json`` feeds the macros of the hand-written pages and
-  ``build/portal/jieba_user.txt`` teaches the search segmenter the vocabulary's terms;
-* ``public/`` (or ``--output``) — the built site (ignored by git).
+  (theme overrides, used in place: the header with the Pagefind search box, the search marks);
+* ``build/portal/docs/`` — the docs folder MkDocs reads: ``site/`` plus the generated summary
+  pages (lists, coverage, deadlines, change log) and the frame page of the record pages (never
+  committed); ``build/portal/macros.json`` feeds the macros of the hand-written pages;
+* ``public/`` (or ``--output``) — the built site (ignored by git): MkDocs's pages, the record pages
+  (:mod:`yibao.publish.records`, one file per record, written one at a time by worker processes
+  when there are many) and the search bundle ``pagefind/`` (:mod:`yibao.publish.search`).
 
 Cost grows linearly with the records: every page is made from indexes built once (no page scans
-all records, no git call per page), pages are written by worker processes when there are many,
-unchanged files are not rewritten, and MkDocs takes the generated pages through the shortcut in
-:mod:`yibao.publish.accelerate` (same pages; their search entries made in one pass).
+all records, no git call per page) and MkDocs handles a fixed, small number of pages.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import gc
 import json
-import re
 import logging
-import multiprocessing
 import os
 import shutil
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
 from ..speed.pool import default_jobs
 from ..core.diagnostics import Diagnostic
-from ..speed.gc import gc_paused
-from ..check.personal_data import find_personal_data, might_contain_personal_data
 from ..check.publishable import Gate
 from ..load.history import History, HistoryError, start_history
 from ..core.schemas import SchemaSet
 from . import pages as P
+from . import records as R
+from . import search
 from .macros import DATA_FILE
 from .visible import Visibility
 
@@ -48,10 +46,6 @@ SITE_SRC = "site"
 OVERRIDES = "overrides"
 BUILD_DIR = Path("build") / "portal"
 DEFAULT_OUTPUT = "public"
-JIEBA_USER_DICT = "jieba_user.txt"
-#: vocabularies whose terms the search segmenter must keep whole ("重复收费", not "重复" + "收费")
-SEARCH_TERMS = ("violation_type", "inspection_type", "case_action", "case_source", "training_topic",
-                "institution_type", "case_status", "inspection_status", "subject_type", "sampling_basis")
 LEAK_MIN_LENGTH = 6
 
 
@@ -69,11 +63,11 @@ class PortalError(Exception):
 class BuildResult:
     output: Path
     docs: Path
-    pages: int  # generated pages
+    pages: int  # generated pages (summary pages and record pages)
     records: dict[str, int]
     timings: dict[str, float] = field(default_factory=dict)
     as_of: str = ""
-    shortcut: int = 0  # generated pages built through yibao.publish.accelerate (the rest: plain MkDocs)
+    record_pages: int = 0  # of which written by our own templates (yibao.publish.records)
 
     @property
     def seconds(self) -> float:
@@ -119,15 +113,13 @@ def compute_reports(records, schemas: SchemaSet, as_of: _dt.date) -> list[dict]:
                           missing.diagnostics()) from None
 
 
-def prepare_docs(root: Path, docs: Path, site: P.Site, jobs: int | None = None) -> list[str]:
-    """Make ``docs`` hold exactly ``site/`` (without the theme overrides) plus the generated pages.
+def prepare_docs(root: Path, docs: Path, site: P.Site) -> list[str]:
+    """Make ``docs`` hold exactly ``site/`` (without the theme overrides), the generated summary
+    pages and the record pages' frame page (:data:`yibao.publish.records.FRAME_DOCS`).
 
-    Pages are written as they are made (never all held in memory), on a fork-capable system with
-    many pages by ``jobs`` worker processes, each taking a run of pages. A file whose content is
-    already right is left alone and files that are no longer wanted are removed, so a rebuild
-    rewrites only what changed. Returns the generated pages' docs paths, in order.
+    A file whose content is already right is left alone and files that are no longer wanted are
+    removed, so a rebuild rewrites only what changed. Returns the generated pages' docs paths.
     """
-    global _PAGES
     hand_written: dict[str, Path] = {}
     source = root / SITE_SRC
     if source.is_dir():
@@ -138,44 +130,17 @@ def prepare_docs(root: Path, docs: Path, site: P.Site, jobs: int | None = None) 
     docs.mkdir(parents=True, exist_ok=True)
     for relpath, path in hand_written.items():
         _sync_file(docs / relpath, path.read_bytes())
-    makers = P.page_makers(site)
-    jobs = default_jobs() if jobs is None else jobs
-    _PAGES = (makers, docs, set(hand_written))  # inherited by forked workers
-    try:
-        with gc_paused():  # many short-lived strings, no cycles worth collecting
-            if jobs <= 1 or len(makers) < PARALLEL_PAGES or "fork" not in multiprocessing.get_all_start_methods():
-                runs = [_write_pages((0, len(makers)))]
-            else:
-                size = max(PARALLEL_PAGES // 4, len(makers) // (jobs * 4) + 1)
-                spans = [(start, min(start + size, len(makers))) for start in range(0, len(makers), size)]
-                with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-                    runs = list(pool.map(_write_pages, spans))
-    finally:
-        _PAGES = None
-    written: dict[str, None] = {}
-    for relpaths, collision in runs:
-        if collision:
-            raise PortalError("page-collision", f"site/{collision} 是手写页面，与记录生成的页面同名；请给手写页面换个名字")
-        written.update(dict.fromkeys(relpaths))
-    _remove_unwanted(docs, hand_written.keys() | written.keys())
-    return list(written)
-
-
-_PAGES = None
-PARALLEL_PAGES = 2000  # fewer pages are made faster by one process than by starting workers
-
-
-def _write_pages(span: tuple[int, int]) -> tuple[list[str], str | None]:
-    """Make and write pages ``span`` of the list (in a worker or in process); the first collision stops it."""
-    makers, docs, hand_written = _PAGES
-    relpaths = []
-    for make in makers[span[0]:span[1]]:
-        relpath, text = make()
-        if relpath in hand_written:
-            return relpaths, relpath
+    generated = [(R.FRAME_DOCS, R.FRAME_MARKDOWN)] + [make() for make in R.summary_makers(site)]
+    collision = next((relpath for relpath, _ in generated if relpath in hand_written), None) or next(
+        (P.Site.page_of(r.kind, r.id) for kind in P.PAGE_DIRS for r in site.all(kind)
+         if r.id and P.Site.page_of(r.kind, r.id) in hand_written), None)
+    if collision:
+        raise PortalError("page-collision", f"site/{collision} 是手写页面，与记录生成的页面同名；请给手写页面换个名字")
+    for relpath, text in generated:
         _sync_file(docs / relpath, text.encode("utf-8"))
-        relpaths.append(relpath)
-    return relpaths, None
+    written = [relpath for relpath, _ in generated[1:]]
+    _remove_unwanted(docs, hand_written.keys() | {relpath for relpath, _ in generated})
+    return written
 
 
 def _sync_file(target: Path, data: bytes) -> None:
@@ -221,16 +186,6 @@ def macro_data(site: P.Site, history: History | None) -> dict:
     }
 
 
-def jieba_words(schemas: SchemaSet) -> list[str]:
-    words = []
-    for name in SEARCH_TERMS:
-        try:
-            words += schemas.terms(name)
-        except KeyError:
-            continue
-    return sorted(set(w for w in words if len(w) >= 2))
-
-
 def secret_values(site: P.Site) -> set[str]:
     """Confidential text long enough to look for in the output without false alarms.
 
@@ -269,44 +224,43 @@ def check_no_leak(output: Path, secrets: set[str], docs: Path | None = None) -> 
     """After the build: no confidential text in the search index, no personal data on any page.
 
     The search index holds the text of every page (records, their audit trails, the change log),
-    so a confidential value it does not hold no page shows. Personal data is looked for with the
-    scanner ``validate`` uses, in every page this build wrote (``docs``: the generated record and
-    summary pages and the hand-written ones, before MkDocs wrapped them in the theme), one text
-    node at a time: the index runs table cells together ("2022 2926 2023 3109" is a year and a
-    count twice, not a bank card), the pages keep their cells apart.
+    so a confidential value it does not hold no page shows: Pagefind's bundle is read decompressed
+    (:func:`yibao.publish.search.index_text`), and a Material index, if one is there, as well.
+    Personal data is looked for with the scanner ``validate`` uses, in every page MkDocs built from
+    ``docs`` (the summary and hand-written pages, before the theme wrapped them), one text node at
+    a time: an index runs table cells together ("2022 2926 2023 3109" is a year and a count twice,
+    not a bank card), the pages keep their cells apart. The record pages are scanned the same way
+    as they are written (:func:`yibao.publish.records.write_record_pages`), before Pagefind runs.
     """
-    index = output / "search" / "search_index.json"
-    if secrets and index.is_file():
+    texts = []
+    if (output / search.BUNDLE).is_dir():
+        texts.append(search.index_text(output))
+    legacy = output / "search" / "search_index.json"
+    if legacy.is_file():
+        data = json.loads(legacy.read_text(encoding="utf-8"))
+        texts += [f"{d.get('title', '')}\n{d.get('text', '')}" for d in data.get("docs", [])]
+    if secrets and texts:
         import html
 
-        data = json.loads(index.read_text(encoding="utf-8"))
-        text = "\n".join(html.unescape(f"{d.get('title', '')}\n{d.get('text', '')}") for d in data.get("docs", []))
-        text = text.replace("\u200b", "")
+        text = html.unescape("\n".join(texts)).replace("\u200b", "")
         leaked = [s for s in secrets if s in text or s.replace("\n", " ") in text]
         if leaked:
+            shutil.rmtree(output / search.BUNDLE, ignore_errors=True)  # never left behind to be served
             raise PortalError("confidential-leak", f"生成结果中出现了保密字段的内容（{len(leaked)} 处），已中止；请报告给仓库维护人员")
     places = [docs] if docs is not None and docs.is_dir() else []
     found = [path for place in places for path in sorted(place.rglob("*")) if path.is_file() and _personal_data_in(path)]
     if found:
-        shown = "、".join(p.name for p in found[:5])
-        raise PortalError("personal-data-leak", f"生成结果中出现了疑似个人信息（{len(found)} 个文件，如 {shown}），已中止；请报告给仓库维护人员")
+        _personal_data_found([p.name for p in found])
 
 
-_MARKUP = re.compile(r"<[^>]*>")
+def _personal_data_found(names: list[str]) -> None:
+    shown = "、".join(names[:5])
+    raise PortalError("personal-data-leak", f"生成结果中出现了疑似个人信息（{len(names)} 个文件，如 {shown}），已中止；请报告给仓库维护人员")
 
 
 def _personal_data_in(path: Path) -> bool:
     """Whether a written page holds personal data in any one text node (tags apart)."""
-    import html
-
-    text = path.read_bytes().decode("utf-8", "replace")
-    if not might_contain_personal_data(text):
-        return False
-    for piece in _MARKUP.split(text):
-        piece = html.unescape(piece).replace("\u200b", "")
-        if len(piece) >= 11 and find_personal_data(piece):
-            return True
-    return False
+    return R.personal_data_in(path.read_bytes().decode("utf-8", "replace"))
 
 
 def _safe_output(root: Path, output: Path) -> Path:
@@ -314,38 +268,22 @@ def _safe_output(root: Path, output: Path) -> Path:
     root = root.resolve()
     if output == root or output in root.parents or root == output.parent and output.name in ("records", "schemas", "site", "scripts", "tests"):
         raise PortalError("unsafe-output", f"输出目录 {output} 会覆盖仓库内容；请换一个目录（默认 public/）")
-    if output.exists() and any(output.iterdir()) and not (output / "search" / "search_index.json").exists() \
-            and not (output / "sitemap.xml").exists():
+    if output.exists() and any(output.iterdir()) and not (output / "sitemap.xml").exists() \
+            and not (output / search.BUNDLE / "pagefind-entry.json").exists() \
+            and not (output / "search" / "search_index.json").exists():
         raise PortalError("unsafe-output", f"输出目录 {output} 不是空目录，也不是以前生成的门户；为免误删，请换一个目录或先清空它")
     return output
 
 
-def _mkdocs_config(root: Path, docs: Path, output: Path, as_of: _dt.date, generated: Iterable[str] = (),
-                   accelerate: bool = True, notes: Callable[[str], None] | None = None, **overrides):
-    """The repository's ``mkdocs.yml`` with our folders; plus the shortcut for ``generated`` pages
-    (:mod:`yibao.publish.accelerate`) unless ``accelerate`` is off or the configuration rules it out."""
+def _mkdocs_config(root: Path, docs: Path, output: Path, as_of: _dt.date, **overrides):
+    """The repository's ``mkdocs.yml`` with our folders."""
     from mkdocs.config import load_config
-
-    from .accelerate import NAME, GeneratedPages, blockers
 
     config_file = root / CONFIG_FILE
     if not config_file.is_file():
         raise PortalError("no-mkdocs-config", f"仓库根目录没有 {CONFIG_FILE}")
     config = load_config(config_file=str(config_file), docs_dir=str(docs), site_dir=str(output), **overrides)
     config.extra["yibao_as_of"] = as_of.isoformat()
-    for name, plugin in config.plugins.items():
-        if name.endswith("search") and "jieba_dict_user" in plugin.config:
-            plugin.config["jieba_dict_user"] = str(docs.parent / JIEBA_USER_DICT)
-    generated = list(generated)
-    if accelerate and generated:
-        reasons = blockers(config)
-        if reasons:
-            if notes:
-                notes(f"mkdocs.yml 中有未验证过的{'、'.join(reasons)}，生成页面按 MkDocs 常规方式构建（结果相同，速度较慢）")
-        else:
-            plugin = GeneratedPages(generated)
-            plugin.load_config({})
-            config.plugins[NAME] = plugin
     return config
 
 
@@ -375,7 +313,6 @@ def run_mkdocs(config, command: str = "build", serve_url: str | None = None) -> 
     from mkdocs.commands.build import build
     from mkdocs.exceptions import MkDocsException
 
-    logging.getLogger("jieba").setLevel(logging.WARNING)  # no "Building prefix dict" chatter
     collector = _Collect()
     logger = logging.getLogger("mkdocs")
     logger.addHandler(collector)
@@ -423,41 +360,63 @@ def generate_docs(root: Path, as_of: _dt.date | None = None, with_history: bool 
     site = P.Site(schemas, records, reports, as_of, history, work_tree)
     build_dir = root / BUILD_DIR
     docs = build_dir / "docs"
-    generated = prepare_docs(root, docs, site, jobs)
+    generated = prepare_docs(root, docs, site)
     (build_dir / DATA_FILE).write_text(json.dumps(macro_data(site, history), ensure_ascii=False), encoding="utf-8")
-    (build_dir / JIEBA_USER_DICT).write_text("".join(f"{w} 100000 n\n" for w in jieba_words(schemas)), encoding="utf-8")
     lap("generate")
     return site, docs, generated, timings
 
 
-def build_portal(root: Path, output: Path | None = None, as_of: _dt.date | None = None,
-                 progress: Callable[[str], None] | None = None, cache=None, jobs: int | None = None,
-                 accelerate: bool = True) -> BuildResult:
-    """The whole build; raises :class:`PortalError` or :class:`HistoryError` with a Chinese message.
-
-    ``accelerate=False`` builds the generated pages the plain MkDocs way (same pages, slower; the
-    tests compare both)."""
-    root = Path(root).resolve()
-    output = _safe_output(root, Path(output) if output else root / DEFAULT_OUTPUT)
+def _build(root: Path, output: Path, as_of: _dt.date | None, progress: Callable[[str], None] | None = None,
+           cache=None, jobs: int | None = None, command: str = "build", serve_url: str | None = None,
+           **overrides) -> BuildResult:
     site, docs, generated, timings = generate_docs(root, as_of, cache=cache, jobs=jobs)
     if progress:
-        progress(f"已生成 {len(generated)} 个页面，正在用 MkDocs 构建……")
-    # what is needed after MkDocs, taken now: the records and their history are let go before it runs
+        progress(f"已生成 {len(generated)} 个汇总页面，正在用 MkDocs 构建……")
     secrets, as_of = secret_values(site), site.as_of
     counts = {kind: len(site.all(kind)) for kind in site.schemas.kinds}
+    start = time.perf_counter()
+    config = _mkdocs_config(root, docs, output, as_of, **overrides)
+    run_mkdocs(config, command, serve_url)
+    timings["mkdocs"] = time.perf_counter() - start
+    start = time.perf_counter()
+    frame = output / R.html_path(R.FRAME_DOCS)
+    try:
+        frame_html = frame.read_text(encoding="utf-8")
+    except OSError:
+        raise PortalError("no-frame", f"MkDocs 没有生成记录页面的框架页面 {R.FRAME_DOCS}") from None
+    shutil.rmtree(frame.parent)
+    try:
+        written = R.write_record_pages(site, output, frame_html, default_jobs() if jobs is None else jobs, secrets)
+    except R.FrameError as exc:
+        raise PortalError("theme-frame", f"主题生成的页面框架无法用于记录页面：{exc}（是否改动了 site/overrides 或主题？）") from None
+    if written.confidential:
+        raise PortalError("confidential-leak", f"生成结果中出现了保密字段的内容（{len(written.confidential)} 个页面），已中止；请报告给仓库维护人员")
+    if written.personal_data:
+        _personal_data_found([Path(p).name for p in written.personal_data])
+    timings["records"] = time.perf_counter() - start
     del site
     gc.collect()  # versions and their history refer to each other
     start = time.perf_counter()
-    config = _mkdocs_config(root, docs, output, as_of, generated, accelerate, notes=progress)
-    run_mkdocs(config)
-    timings["mkdocs"] = time.perf_counter() - start
-    from .accelerate import NAME
-
-    shortcut = config.plugins[NAME].taken if NAME in config.plugins else 0
+    if progress:
+        progress(f"已写出 {len(written.paths)} 个记录页面，正在用 Pagefind 建立搜索索引……")
+    try:
+        search.build_index(output)
+    except search.SearchIndexError as exc:
+        raise PortalError("search-index", str(exc)) from None
+    timings["search"] = time.perf_counter() - start
     start = time.perf_counter()
     check_no_leak(output, secrets, docs)
     timings["leak-check"] = time.perf_counter() - start
-    return BuildResult(output, docs, len(generated), counts, timings, as_of.isoformat(), shortcut)
+    return BuildResult(output, docs, len(generated) + len(written.paths), counts, timings, as_of.isoformat(),
+                       len(written.paths))
+
+
+def build_portal(root: Path, output: Path | None = None, as_of: _dt.date | None = None,
+                 progress: Callable[[str], None] | None = None, cache=None, jobs: int | None = None) -> BuildResult:
+    """The whole build; raises :class:`PortalError` or :class:`HistoryError` with a Chinese message."""
+    root = Path(root).resolve()
+    output = _safe_output(root, Path(output) if output else root / DEFAULT_OUTPUT)
+    return _build(root, output, as_of, progress, cache, jobs)
 
 
 def serve_portal(root: Path, host: str = "127.0.0.1", port: int = 8000, as_of: _dt.date | None = None,
@@ -475,9 +434,7 @@ def serve_portal(root: Path, host: str = "127.0.0.1", port: int = 8000, as_of: _
     def builder(config=None) -> None:
         started = time.perf_counter()
         try:
-            site, docs, generated, _ = generate_docs(root, as_of)
-            config = _mkdocs_config(root, docs, site_dir, site.as_of, generated, notes=print, site_url=url)
-            run_mkdocs(config, command="serve", serve_url=url)
+            _build(root, site_dir, as_of, command="serve", serve_url=url, site_url=url)
         except (PortalError, HistoryError) as exc:
             print(f"yibao serve: {exc}")
             for d in getattr(exc, "diagnostics", [])[:50]:

@@ -1,0 +1,99 @@
+"""The portal uses MkDocs, Material and Jinja only through their public surface.
+
+``yibao.publish`` once swapped template render functions, replaced ``page.render`` and read private
+attributes; Material reaches end of life on 2027-05-05 and MkDocs 1.x is unmaintained, so nothing
+in the package may depend on their internals. This test reads every module of ``yibao.publish``
+(and its templates) with :mod:`ast` and refuses:
+
+* an import of a private module or name of MkDocs, Material, Jinja, MarkupSafe or Python-Markdown
+  (``from material.plugins.search import _x``, ``import jinja2._identifier``);
+* an attribute whose name starts with ``_`` (dunders apart) read or set on anything but the
+  module's own object (``self``/``cls``), including through ``getattr``/``setattr``/``hasattr``
+  with a literal name — there is no private attribute of our own worth reaching into either;
+* a private attribute used in one of our Jinja templates.
+
+``test_a_planted_private_access_is_found`` proves the scan finds each kind.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from portal_demo import PROJECT
+
+PUBLISH = PROJECT / "scripts" / "yibao" / "publish"
+LIBRARIES = ("mkdocs", "material", "jinja2", "markupsafe", "markdown")
+_PRIVATE = re.compile(r"^_(?!_.*__$)")  # _name, __name; not __dunder__
+_TEMPLATE_PRIVATE = re.compile(r"\.\s*_[A-Za-z]|\[\s*['\"]_[A-Za-z]|\battr\(\s*['\"]_")
+
+
+def _private_module(name: str) -> bool:
+    parts = name.split(".")
+    return parts[0] in LIBRARIES and any(_PRIVATE.match(p) for p in parts[1:])
+
+
+def violations(source: str, where: str = "<module>") -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [f"{where}:{node.lineno}: import {a.name}" for a in node.names if _private_module(a.name)]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if _private_module(node.module):
+                found.append(f"{where}:{node.lineno}: from {node.module} import …")
+            elif node.module.split(".")[0] in LIBRARIES:
+                found += [f"{where}:{node.lineno}: from {node.module} import {a.name}" for a in node.names
+                          if _PRIVATE.match(a.name)]
+        elif isinstance(node, ast.Attribute) and _PRIVATE.match(node.attr):
+            base = node.value
+            if not (isinstance(base, ast.Name) and base.id in ("self", "cls")):
+                found.append(f"{where}:{node.lineno}: .{node.attr}")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id in ("getattr", "setattr", "hasattr", "delattr") and len(node.args) >= 2:
+            name = node.args[1]
+            if isinstance(name, ast.Constant) and isinstance(name.value, str) and _PRIVATE.match(name.value):
+                found.append(f"{where}:{node.lineno}: {node.func.id}(…, {name.value!r})")
+    return found
+
+
+def template_violations(text: str, where: str) -> list[str]:
+    found = []
+    for match in re.finditer(r"{[{%](.*?)[}%]}", text, re.S):
+        if _TEMPLATE_PRIVATE.search(match.group(1)):
+            found.append(f"{where}: {match.group(0)[:60]}")
+    return found
+
+
+def test_publish_uses_no_private_internals():
+    modules = sorted(PUBLISH.glob("*.py"))
+    assert len(modules) >= 6 and not (PUBLISH / "accelerate.py").exists()
+    found = [v for path in modules for v in violations(path.read_text(encoding="utf-8"), path.name)]
+    templates = sorted((PUBLISH / "templates").glob("*.html"))
+    assert templates
+    found += [v for path in templates for v in template_violations(path.read_text(encoding="utf-8"), path.name)]
+    assert found == []
+
+
+@pytest.mark.parametrize("planted", [
+    "from material.plugins.search import plugin\nplugin.SearchIndex()._segment_chinese('中文')",
+    "def on_page_content(html, page, config, files):\n    return page._title_from_render",
+    "import jinja2._identifier",
+    "from mkdocs.structure._private import x",
+    "from jinja2.utils import _PassArg",
+    "def on_env(env, config, files):\n    env.get_template('base.html').blocks['x']._render = None",
+    "def hook(page):\n    return getattr(page, '_title_from_render', None)",
+])
+def test_a_planted_private_access_is_found(planted):
+    assert violations(planted), planted
+
+
+def test_a_planted_private_access_in_a_template_is_found():
+    assert template_violations("{{ page._title_from_render }}", "t.html")
+    assert template_violations("{% if config['_secret'] %}{% endif %}", "t.html")
+    assert not template_violations("{{ title }} {% for item in toc %}{{ item.id }}{% endfor %}", "t.html")
+
+
+def test_public_use_passes():
+    assert violations("import jinja2\nenv = jinja2.Environment(autoescape=True)\nself._cache = {}\nx.__class__") == []
