@@ -118,7 +118,18 @@ def run_screen(ctx: Context) -> int:
     try:
         engine.register(sources, period)
         with _progress(len(rules)) as advance:
-            for rule in rules:
+            rules_left = rules
+            if hasattr(engine, "run_many"):  # Spark: the whole library as one job
+                try:
+                    found = L.run_library(engine, rules)
+                except EngineError:
+                    pass  # rule by rule below, to name the rules at fault
+                else:
+                    for rule in rules:
+                        all_leads += L.to_leads(rule, found[rule.id], pseudonymise)
+                        advance(rule, len(found[rule.id]))
+                    rules_left = []
+            for rule in rules_left:
                 try:
                     rows = L.run_library(engine, [rule])[rule.id]
                 except EngineError as exc:
@@ -317,11 +328,12 @@ def run_lead(ctx: Context) -> int:
 
 def _contract_of(contracts: list[dict], institution: dict, day: _dt.date) -> str | None:
     """The one contract whose scope holds the institution (preferring those in their service period on ``day``)."""
-    from ..core.record import Record
+    from ..core.record import Record, as_date
     from ..core.scope import matches_scope
 
     inst = Record("institution", "", institution)
-    holding = [c for c in contracts if matches_scope(Record("contract", "", c), inst)]
-    current = [c for c in holding if (c.get("period") or {}).get("start", day) <= day <= (c.get("period") or {}).get("end", day)]
-    matches = [c["id"] for c in (current or holding)]
+    holding = [Record("contract", "", c) for c in contracts]
+    holding = [c for c in holding if matches_scope(c, inst)]
+    current = [c for c in holding if (as_date(c.get("period.start")) or day) <= day <= (as_date(c.get("period.end")) or day)]
+    matches = [c.id for c in (current or holding)]
     return matches[0] if len(matches) == 1 else None
