@@ -231,14 +231,14 @@ def test_a_state_of_the_wrong_shape_falls_back_to_a_whole_run(demo, tmp_path):
 
 # -- a new cross-record rule needs no list of the fields it reads ------------------------------------
 def _registered_before_inspection_ended(record, index, schemas, report) -> None:
-    """A rule the checks do not have: it reads a related inspection's ``end_date``, a field no
-    cross-record rule read before (a stand-in for the next rule someone writes)."""
+    """A rule the checks do not have: it reads a related inspection's ``report.submitted_on``, a
+    field no cross-record rule read before (a stand-in for the next rule someone writes)."""
     registered = record.get("timeline.registered_on")
     for path, ident in reference_values(record, "related_inspections"):
         inspection = index.get("inspection", ident)
-        ended = inspection.get("end_date") if inspection is not None else None
-        if isinstance(ended, str) and isinstance(registered, str) and ended > registered:
-            report(record, "registered-before-inspection-ended", f"登记于 {registered}，关联检查 {ident} 于 {ended} 才结束", path, True)
+        reported = inspection.get("report.submitted_on") if inspection is not None else None
+        if isinstance(reported, str) and isinstance(registered, str) and reported > registered:
+            report(record, "registered-before-inspection-ended", f"登记于 {registered}，关联检查 {ident} 于 {reported} 才提交报告", path, True)
 
 
 def _edit_with_cases(root: Path, rng: random.Random) -> str:

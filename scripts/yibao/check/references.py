@@ -9,6 +9,12 @@ stated counts) are checked in :mod:`.contract_bounds`.
 """
 from __future__ import annotations
 
+import ast
+import hashlib
+import inspect
+import re
+import textwrap
+import types
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
@@ -173,26 +179,150 @@ READS_EVERY: dict[str, tuple[tuple[str, Callable[[Record, list[Record]], bool]],
 }
 
 
-#: The only top-level fields cross-record rules read. Cross rules always run on this view of a
-#: record (freshly loaded or from the cache alike), so both paths give the same answers.
-CROSS_FIELDS = ("id", "type", "contract", "contracts", "institution", "inspectors", "subject",
-                "related_inspections", "trainers", "participant_institutions", "scope", "findings",
-                "region_code", "level", "status", "period", "start_date", "end_date", "timeline",
-                "protocol_history", "joined_on", "left_on", "draw", "date", "seed", "frame", "pool", "result")
+# -- what cross-record rules read: derived from the rules themselves -------------------------------
+#: A field path as rules name it: ``type``, ``subject.institution``, ``timeline.registered_on``.
+_FIELD = re.compile(r"^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*$")
 
 
-def cross_view(data: dict) -> dict:
-    view = {k: _plain(data[k]) for k in CROSS_FIELDS if k in data and k not in ("findings", "timeline")}
-    timeline = data.get("timeline")
-    if isinstance(timeline, dict):  # the registration date is the one rules across records read
-        view["timeline"] = {k: _plain(v) for k, v in timeline.items() if k == "registered_on"}
-    elif "timeline" in data:
-        view["timeline"] = _plain(timeline)
-    findings = data.get("findings")
-    if isinstance(findings, list):
-        view["findings"] = [{"violation_type": _plain(f.get("violation_type"))} if isinstance(f, dict) else None for f in findings]
-    elif "findings" in data:
-        view["findings"] = _plain(findings)
+def _strings(value, out: set[str], depth: int = 0) -> None:
+    """Field-like strings inside a constant a rule names (a table of fields per kind, say)."""
+    if depth > 4:
+        return
+    if isinstance(value, str):
+        if _FIELD.match(value):
+            out.add(value)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _strings(k, out, depth + 1)
+            _strings(v, out, depth + 1)
+    elif isinstance(value, (tuple, list, set, frozenset)):
+        for v in value:
+            _strings(v, out, depth + 1)
+
+
+def _methods(cls: type) -> list[types.FunctionType]:
+    out = []
+    for member in vars(cls).values():
+        member = member.fget if isinstance(member, property) else member
+        member = member.__func__ if isinstance(member, (staticmethod, classmethod)) else member
+        if isinstance(member, types.FunctionType):
+            out.append(member)
+    return out
+
+
+def fields_read(roots: Iterable[Callable]) -> frozenset[str]:
+    """Every field path the rules name: string constants in the rules and in every function, class
+    and module-level constant of this package they name (called, passed or looked up), followed
+    through their modules' globals.
+
+    Generous on purpose: a constant that is not a field (a code, a kind) only makes views a little
+    larger. A rule reading a field under a name built at run time is caught by the test that runs
+    every rule on views and on whole records alike (tests/test_incremental.py).
+    """
+    found: set[str] = set()
+    seen: set[int] = set()
+    todo = [getattr(fn, "__func__", fn) for fn in roots]
+    while todo:
+        fn = todo.pop()
+        if not isinstance(fn, types.FunctionType) or id(fn) in seen:
+            continue
+        seen.add(id(fn))
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+        except (OSError, TypeError, SyntaxError):
+            continue
+        names = fn.__globals__
+        for node in ast.walk(tree):
+            target = None
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                _strings(node.value, found)
+            elif isinstance(node, ast.Name):
+                target = names.get(node.id)
+                if node.id in names and node.id.isupper():  # a module constant: TABLE = {...}
+                    _strings(target, found)
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                owner = names.get(node.value.id)
+                if isinstance(owner, types.ModuleType):
+                    target = getattr(owner, node.attr, None)
+                    if node.attr.isupper():
+                        _strings(target, found)
+            module = getattr(target, "__module__", None) or ""
+            if not module.startswith("yibao."):
+                continue
+            if isinstance(target, types.FunctionType):
+                todo.append(target)
+            elif isinstance(target, type):  # a class it uses: every method it has
+                todo.extend(_methods(target))
+    return frozenset(found)
+
+
+@dataclass(frozen=True)
+class ViewSpec:
+    """Which parts of a record cross-record rules get: fields read whole, and fields only read
+    through some of their keys (``timeline.registered_on``: the rest of the timeline is left out)."""
+
+    whole: frozenset[str]
+    parts: tuple[tuple[str, frozenset[str]], ...]
+
+    @property
+    def digest(self) -> str:
+        text = "\n".join(sorted(self.whole)) + "\n--\n" + "\n".join(f"{k}:{','.join(sorted(v))}" for k, v in self.parts)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+_SPECS: dict[tuple, ViewSpec] = {}
+_FIELDS: dict[tuple, frozenset[str]] = {}
+
+
+def rule_functions() -> tuple[Callable, ...]:
+    """Every function that judges across records: the reference check, the rules of each kind and
+    the tests of :data:`READS_EVERY` (which look at versions of records through the same views)."""
+    fns: list[Callable] = [Index.build, references_resolve]
+    for rules in CROSS_RULES.values():
+        fns.extend(rules)
+    for pairs in READS_EVERY.values():
+        fns.extend(matters for _, matters in pairs)
+    return tuple(fns)
+
+
+def rule_fields() -> frozenset[str]:
+    """:func:`fields_read` of the current rules (worked out once per rule set)."""
+    rules = rule_functions()
+    found = _FIELDS.get(rules)
+    if found is None:
+        found = _FIELDS[rules] = fields_read(rules)
+    return found
+
+
+def rule_fields_digest() -> str:
+    """Changes whenever the rules come to read another field (part of the check cache's key)."""
+    return hashlib.sha256("\n".join(sorted(rule_fields())).encode()).hexdigest()[:16]
+
+
+def view_spec(schemas: SchemaSet) -> ViewSpec:
+    """The view of a record that holds everything the current rules read; derived once per rule set."""
+    rules = rule_functions()
+    key = (rules, schemas.fingerprint)
+    spec = _SPECS.get(key)
+    if spec is None:
+        paths = set(rule_fields()) | {"id"} | {dotted for (_, dotted) in schemas.relations}
+        whole = {p for p in paths if "." not in p}
+        parts: dict[str, set[str]] = defaultdict(set)
+        for p in paths:
+            top, _, rest = p.partition(".")
+            if rest and top not in whole:
+                parts[top].add(rest.split(".", 1)[0])
+        spec = _SPECS[key] = ViewSpec(frozenset(whole), tuple(sorted((k, frozenset(v)) for k, v in parts.items())))
+    return spec
+
+
+def cross_view(data: dict, spec: ViewSpec) -> dict:
+    """The part of a record cross-record rules read (plain data, so it can be cached with marshal)."""
+    view = {k: _plain(v) for k, v in data.items() if k in spec.whole}
+    for top, keys in spec.parts:
+        if top in data:
+            value = data[top]
+            view[top] = {k: _plain(v) for k, v in value.items() if k in keys} if isinstance(value, dict) else _plain(value)
     return view
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..check.references import rule_fields_digest
 from ..core.diagnostics import Diagnostic
 from ..load.worktree import blob_id
 
@@ -163,7 +164,9 @@ class Cache:
     def __init__(self, repo_root: Path, fingerprint: str, base: Path | None = None) -> None:
         base = base or default_dir()
         repo_key = hashlib.sha1(str(repo_root.resolve()).encode()).hexdigest()[:16]
-        self.dir = base / repo_key / hashlib.sha1((fingerprint + code_digest() + FORMAT).encode()).hexdigest()[:16]
+        # the fields cross-record rules read decide what a stored view holds (check.references.view_spec)
+        rule_set = fingerprint + code_digest() + FORMAT + rule_fields_digest()
+        self.dir = base / repo_key / hashlib.sha1(rule_set.encode()).hexdigest()[:16]
         self.manifest: dict[str, tuple[int, int, int, int, str]] = self._read_marshal("manifest")
         self._facts: dict[str, tuple] | None = None
         self._data: dict[str, Any] | None = None

@@ -12,7 +12,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..check.references import cross_view
+from ..check.references import cross_view, view_spec
 from ..check.runner import check_text
 from ..core import clock
 from ..core.diagnostics import Diagnostic
@@ -66,7 +66,7 @@ class Job:
         reads = clock.reads
         result = check_text(relpath, kind, data, self.schemas)
         record = result.record
-        verdict = Verdict(kind, result.diagnostics, cross_view(record.data) if record else None,
+        verdict = Verdict(kind, result.diagnostics, cross_view(record.data, view_spec(self.schemas)) if record else None,
                           bool(record and record.valid), clock.date_key() if clock.reads != reads else None)
         return Outcome(relpath, content_key(relpath, data), verdict,
                        record.data if (record and self.want_data) else None)
