@@ -130,3 +130,18 @@ def test_the_check_cache_key_follows_the_fields(monkeypatch, tmp_path):
     finally:
         references._FIELDS.clear()
     assert before != after
+
+
+def test_a_rule_reading_every_record_of_a_kind_must_say_so(monkeypatch):
+    """READS_EVERY tells incremental runs which changes matter to such a rule; a rule that reads every
+    record of a kind without an entry there stops the run instead of going quietly stale."""
+    def counts_trainings(record, index, schemas, report):
+        len(list(index.records_of("training")))
+
+    monkeypatch.setitem(references.CROSS_RULES, "case", (*references.CROSS_RULES["case"], counts_trainings))
+    schemas = SchemaSet.load(PROJECT / "schemas")
+    records = [r for r in check_repository(PROJECT, schemas, jobs=1, want_data=True).records if r.valid]
+    with pytest.raises(references.UndeclaredRead, match="training"):
+        findings(records, schemas)
+    monkeypatch.setitem(references.READS_EVERY, "case", (("training", lambda record, versions: True),))
+    findings(records, schemas)  # declared: runs

@@ -40,6 +40,9 @@ class Index:
     complete: bool = True
     #: what a rule computed once per run from the whole index (see ``contract_bounds``)
     memo: dict = field(default_factory=dict)
+    #: the kind of the record whose rules are running (set by :func:`check_references`), so that a
+    #: rule reading every record of a kind without saying so in ``READS_EVERY`` fails loudly
+    judging: str | None = None
 
     @classmethod
     def build(cls, records: Iterable[Record], extra_ids: dict[str, set[str]] | None = None) -> "Index":
@@ -69,16 +72,33 @@ class Index:
 
     def records_of(self, kind: str) -> Iterable[Record]:
         """Every loaded record of a kind (the first of records with the same ID)."""
+        if self.judging is not None:
+            undeclared_wholesale_read(self.judging, kind)
         return self.by_kind.get(kind, {}).values()
 
 
 def check_references(records: Iterable[Record], index: Index, schemas: SchemaSet, report: Report) -> None:
     for duplicate, first in index.duplicates:
         report(duplicate, "duplicate-id", f"编号 {duplicate.id} 重复：{first.path} 已使用这个编号；请用 yibao new 生成新编号", ("id",))
-    for record in records:
-        references_resolve(record, index, schemas, report)
-        for fn in CROSS_RULES.get(record.kind, ()):
-            fn(record, index, schemas, report)
+    try:
+        for record in records:
+            references_resolve(record, index, schemas, report)
+            index.judging = record.kind
+            for fn in CROSS_RULES.get(record.kind, ()):
+                fn(record, index, schemas, report)
+            index.judging = None
+    finally:
+        index.judging = None
+
+
+class UndeclaredRead(RuntimeError):
+    """A rule read every record of a kind that ``READS_EVERY`` does not list for it: incremental runs
+    would miss the changes that matter to it. A programming error, never the records' fault."""
+
+
+def undeclared_wholesale_read(reader: str, kind: str) -> None:
+    if not any(read == kind for read, _ in READS_EVERY.get(reader, ())):
+        raise UndeclaredRead(f"rules of {reader} records read every {kind} record; declare it in READS_EVERY")
 
 
 def _missing(kind: str, ident: str, index: Index, schemas: SchemaSet) -> str:
