@@ -245,7 +245,7 @@ def validate_workers() -> tuple[int, int, int]:
     The compose limit uses the same split, so the two differ only in the work done per file."""
     jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     threshold, chunk = 2000, 250
-    for module in ("yibao.speed.runner", "yibao.check.runner"):  # wherever the runner lives now
+    for module in ("yibao.speed.pool", "yibao.check.runner"):  # the worker pool (in check.runner before yibao.speed)
         try:
             runner = __import__(module, fromlist=["PARALLEL_THRESHOLD"])
         except ImportError:
