@@ -28,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-C", "--repo", metavar="DIR", default=None, help="记录仓库所在目录（默认从当前目录向上查找）")
     parser.add_argument("--debug", action="store_true",
                         help="内部错误时显示完整的 Python 调用栈（供维护人员排查；也可设置环境变量 YIBAO_DEBUG=1）")
+    # the garbage-collector policy (yibao.speed.gc): a command that runs once and exits declares
+    # nothing and gets "off"; one that lives on (serve) declares "on" with set_defaults(gc="on")
+    parser.set_defaults(gc="off")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     for command in COMMANDS:
@@ -36,28 +39,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def entry() -> None:
-    """The console script (and ``python -m yibao``).
+    """The console script (and ``python -m yibao``): run the command, flush, exit with its code.
 
-    A command runs once and exits. At province scale it holds millions of long-lived objects
-    (100k records and their checks, frames and reports) and creates almost no reference cycles;
-    Python's cyclic collector would walk all of them again and again (0.4 s a pass at 100k
-    records). So it stays off for the process, except for ``serve``, which lives on; reference
-    counting frees everything as usual, explicit ``gc.collect()`` calls (the portal's) still
-    work, and the few cycles die with the process. For the same reason the process ends without
-    freeing those objects one by one (about 1 s at 100k records): once the output is flushed,
-    there is nothing left to do.
+    The command's garbage-collector policy is applied in :func:`main`. Before the interpreter exits,
+    every object still alive is frozen (:func:`yibao.speed.gc.before_exit`), so the exit does not
+    walk them all once more.
     """
-    import gc
+    from .speed import gc as gc_policy
 
-    if "serve" not in sys.argv[1:]:
-        gc.disable()
     code = main()
     try:
         sys.stdout.flush()
-        sys.stderr.flush()
-    except (BrokenPipeError, OSError):
-        pass
-    os._exit(code)
+    except (BrokenPipeError, OSError):  # the reader went away (yibao report | head): nothing to say
+        # as the Python manual advises for SIGPIPE: send what is left to devnull, so the exit's own
+        # flush does not fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    gc_policy.before_exit()
+    sys.exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,6 +64,22 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    from .speed import gc as gc_policy
+
+    debug = os.environ.get("YIBAO_DEBUG")
+    if args.debug:  # worker processes inherit it: a rule's internal error shows its traceback too
+        os.environ["YIBAO_DEBUG"] = "1"
+    try:
+        with gc_policy.applied(args.gc):
+            return _run(args)
+    finally:
+        if debug is None:
+            os.environ.pop("YIBAO_DEBUG", None)
+        else:
+            os.environ["YIBAO_DEBUG"] = debug
+
+
+def _run(args: argparse.Namespace) -> int:
     from .core.schemas import SchemaError
     from .core.textsafe import visible
 

@@ -8,6 +8,8 @@ record (``references.cross_view``), so a cached record and a freshly checked one
 """
 from __future__ import annotations
 
+import os
+import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +50,10 @@ class FileResult:
 
 # -- one file ------------------------------------------------------------------------------------
 def _internal(findings: Findings, where: str) -> None:
+    """A bug in a check: reported as an internal error (exit 2) without hiding the other findings;
+    with ``--debug`` (``YIBAO_DEBUG=1``) its traceback goes to standard error as well."""
+    if os.environ.get("YIBAO_DEBUG") == "1":
+        sys.stderr.write(traceback.format_exc())
     last = traceback.format_exc(limit=-1).strip().splitlines()[-1]
     findings.error("internal-error", f"检查程序内部错误（{where}：{last}）；请把这条信息报告给仓库维护人员", pos=(1, 1))
 

@@ -21,7 +21,7 @@ def register(sub) -> None:
     s.add_argument("--addr", metavar="HOST:PORT", default="127.0.0.1:8000", help="监听地址（默认 127.0.0.1:8000）")
     s.add_argument("--as-of", metavar="DATE", default=None, help="统计日，YYYY-MM-DD（默认今天）")
     s.add_argument("--open", action="store_true", help="启动后在浏览器中打开")
-    s.set_defaults(func=run_serve)
+    s.set_defaults(func=run_serve, gc="on")  # lives on: the collector stays on
 
 
 def _as_of(raw: str | None):
@@ -59,7 +59,7 @@ def run_build(ctx: Context) -> int:
     root = ctx.root
     if args.output:
         _check_output_dir(Path(args.output))
-        from ..core.schemas import SchemaError
+    from ..core.schemas import SchemaError
 
     try:
         schemas_cache = ctx.cache()

@@ -270,7 +270,7 @@ class SchemaSet:
                 self._fast_registry = jsonschema_rs.Registry([(VOCABULARY_FILE, self.vocabulary)])
             try:
                 fast = jsonschema_rs.validator_for(self.schemas[kind], registry=self._fast_registry, validate_formats=True)
-            except Exception as exc:  # noqa: BLE001 - a broken schema: the reference says what is wrong
+            except ValueError as exc:  # jsonschema_rs.ValidationError: a broken schema; the reference says what is wrong
                 self._reference(kind)
                 raise SchemaError(f"{kind}.schema.json 不是有效的 JSON Schema：{exc}") from exc
             self.fast[kind] = fast

@@ -213,7 +213,7 @@ def _yaml11(node: Any) -> str:
     """What PyYAML (YAML 1.1) would make of a plain scalar, for the error message."""
     try:
         return repr(yaml.load(node.value, Loader=_CLoader))
-    except Exception:  # noqa: BLE001 - only used to enrich a message
+    except (yaml.YAMLError, ValueError, OverflowError, TypeError):  # what YAML 1.1 cannot make of it either
         return node.value
 
 

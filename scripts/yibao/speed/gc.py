@@ -29,6 +29,21 @@ def apply(policy: Policy) -> None:
         gc.enable()
 
 
+@contextmanager
+def applied(policy: Policy) -> Iterator[None]:
+    """The policy while a command runs; the collector as it was afterwards (a test that runs many
+    commands in one process keeps its own)."""
+    enabled = gc.isenabled()
+    apply(policy)
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        else:
+            gc.disable()
+
+
 def before_exit() -> None:
     """Move every object to the permanent generation before a normal interpreter exit: a process
     that ran with the collector off holds millions of objects; freezing them spares the exit a
