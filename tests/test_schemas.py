@@ -803,3 +803,41 @@ def test_project_calendar_is_consistent(tmp_path, yibao):
     repo = make_repo(tmp_path, {CAL: source.read_text(encoding="utf-8")})
     run = yibao("validate", cwd=repo.root)
     assert run.rc == 0, run.out
+
+
+def test_a_vocabulary_without_the_attributes_rules_decide_by_is_refused(tmp_path):
+    import json
+    import shutil
+
+    from yibao.core.schemas import SchemaError, SchemaSet
+
+    project = Path(__file__).resolve().parent.parent
+    shutil.copytree(project / "schemas", tmp_path / "schemas")
+    path = tmp_path / "schemas" / "vocabulary.schema.json"
+    vocabulary = json.loads(path.read_text(encoding="utf-8"))
+    del vocabulary["$defs"]["inspection_status"]["x-planned"]
+    del vocabulary["$defs"]["protocol_status"]["x-terminated"]
+    path.write_text(json.dumps(vocabulary, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(SchemaError) as refused:
+        SchemaSet.load(tmp_path / "schemas")
+    assert "inspection_status.x-planned" in str(refused.value) and "protocol_status.x-terminated" in str(refused.value)
+    vocabulary["$defs"]["inspection_status"]["x-planned"] = []  # present and empty: no planned status, said so
+    vocabulary["$defs"]["protocol_status"]["x-terminated"] = []
+    path.write_text(json.dumps(vocabulary, ensure_ascii=False), encoding="utf-8")
+    SchemaSet.load(tmp_path / "schemas")
+
+
+def test_every_vocabulary_attribute_the_code_names_is_classified():
+    """A new x- attribute in the code must be listed as required (refused when missing) or optional."""
+    import ast
+
+    import yibao
+    from yibao.core.schemas import OPTIONAL_ATTRIBUTES, REQUIRED_ATTRIBUTES
+
+    required = {a for attributes in REQUIRED_ATTRIBUTES.values() for a in attributes}
+    named = set()
+    for path in Path(yibao.__file__).resolve().parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.fullmatch(r"x-[a-z-]+", node.value):
+                named.add(node.value)
+    assert named - required - OPTIONAL_ATTRIBUTES == set()

@@ -46,6 +46,40 @@ VOCABULARY_FILE = "vocabulary.schema.json"
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 
+#: The vocabulary attributes the checks and the figures decide by: without one, a rule would quietly
+#: fall back to "no such term" (every inspection counted as carried out, no institution ever
+#: terminated), so a vocabulary lacking any of them is refused when the schemas load.
+#: tests/test_schemas.py checks that every ``x-`` attribute the code names is listed here or in
+#: :data:`OPTIONAL_ATTRIBUTES`.
+REQUIRED_ATTRIBUTES: dict[str, tuple[str, ...]] = {
+    "inspection_status": ("x-closed", "x-withdrawn", "x-planned", "x-unfinished", "x-reported"),
+    "case_status": ("x-closed", "x-withdrawn", "x-timeline"),
+    "record_status": ("x-withdrawn",),
+    "protocol_status": ("x-terminated",),
+    "day_type": ("x-working-days", "x-default"),
+    "metric": ("x-defaults",),
+    "sampling_basis": ("x-volume-field",),
+    "inspection_type": ("x-requires-draw",),
+}
+#: Attributes whose absence means what it says (no labels: the term is its own label; no rank, …).
+OPTIONAL_ATTRIBUTES = frozenset({"x-labels", "x-id-prefix", "x-applies-to", "x-rank", "x-person", "x-format",
+                                 "x-confidential", "x-immutable", "x-screening", "x-claims-role"})
+
+
+def missing_attributes(vocabulary: dict) -> list[str]:
+    """``name.x-attribute`` for every required attribute the vocabulary lacks (all of them at once)."""
+    defs = vocabulary.get("$defs") if isinstance(vocabulary, dict) else None
+    defs = defs if isinstance(defs, dict) else {}
+    out = []
+    for name, attributes in REQUIRED_ATTRIBUTES.items():
+        entry = defs.get(name)
+        if not isinstance(entry, dict):
+            out.append(f"{name}（整个词汇缺失）")
+            continue
+        out.extend(f"{name}.{a}" for a in attributes if a not in entry)
+    return out
+
+
 class SchemaError(Exception):
     """The repository's schemas themselves are broken (exit code 2)."""
 
@@ -137,6 +171,11 @@ class SchemaSet:
                 schemas[kind] = json.loads(raw)
         except (OSError, ValueError, KeyError) as exc:
             raise SchemaError(f"无法读取 schema（{schema_dir}）：{exc}") from exc
+        missing = missing_attributes(vocabulary)
+        if missing:
+            raise SchemaError(f"{VOCABULARY_FILE} 缺少程序判断所依据的词汇属性：{'；'.join(missing)}。"
+                              "这些属性决定哪些状态算计划中、已办结、已撤回、协议解除等，缺少时结果会悄然改变，所以不能省略"
+                              "（值可以是空列表）；请从本版本的 schemas/vocabulary.schema.json 补上")
         self = cls(schema_dir, schemas, vocabulary, digest.hexdigest())
         for kind, schema in schemas.items():
             index: dict[tuple, FieldInfo] = {}
