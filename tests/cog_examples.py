@@ -123,8 +123,9 @@ def layers() -> list[str]:
     """The layer contract from pyproject.toml, lowest layer first."""
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     for contract in config["tool"]["importlinter"]["contracts"]:
-        if contract.get("type") == "layers":
-            return list(reversed(contract["layers"]))
+        if contract.get("type") == "layers":  # names relative to the container, when there is one
+            prefix = "".join(f"{c}." for c in contract.get("containers", [])[:1])
+            return [" | ".join(prefix + m.strip() for m in layer.split("|")) for layer in reversed(contract["layers"])]
     raise ValueError("pyproject.toml has no layers contract")
 
 

@@ -119,3 +119,10 @@ def test_a_planted_private_reach_is_found(tmp_path, module, line):
     plant(parent / "yibao" / module, line)
     found = set(private_reaches(parent / "yibao")) - set(private_reaches(PACKAGE))
     assert len(found) == 1 and next(iter(found)).startswith(module), found
+
+
+def test_a_module_outside_every_layer_breaks_the_contract(tmp_path):
+    parent = copy_package(tmp_path)
+    (parent / "yibao" / "helpers.py").write_text('"""A module nobody placed in a layer."""\n', encoding="utf-8")
+    result = lint_imports(parent, tmp_path / "pyproject.toml")
+    assert result.returncode == 1 and "yibao.helpers" in result.stdout, result.stdout
