@@ -26,7 +26,7 @@ from .core.diagnostics import Diagnostic
 from .load import strict_yaml
 from .core.record import EXTENSION, RECORDS, SCHEMAS, Record, stem
 from .load.repository import record_files
-from .core.schemas import VOCABULARY_FILE, SchemaSet, nearest
+from .core.schemas import SchemaSet, nearest
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # base32 without I, L, O, U
 RANDOM_LENGTH = 6
@@ -49,7 +49,7 @@ def random_part(draw: Callable[[str], str] = secrets.choice, length: int = RANDO
 
 
 def id_pattern(schemas: SchemaSet, kind: str) -> str:
-    node, _ = resolve(schemas, schemas.schemas[kind]["properties"]["id"])
+    node, _ = schemas.resolve(schemas.schemas[kind]["properties"]["id"])
     return node.get("pattern", "")
 
 
@@ -86,18 +86,6 @@ def schema_path_from(relpath: str, kind: str) -> str:
 
 
 # -- the schema, as fields -------------------------------------------------------------------------
-def resolve(schemas: SchemaSet, node: dict) -> tuple[dict, str | None]:
-    """A property's schema with a vocabulary ``$ref`` merged in, and the vocabulary's name."""
-    ref = node.get("$ref", "")
-    target, _, pointer = ref.partition("#")
-    if target != VOCABULARY_FILE or not pointer.startswith("/$defs/"):
-        return node, None
-    name = pointer.rsplit("/", 1)[-1]
-    merged = dict(schemas.vocab(name))
-    merged.update({k: v for k, v in node.items() if k != "$ref"})
-    return merged, name
-
-
 @dataclass(frozen=True)
 class Field:
     path: tuple[str, ...]
@@ -117,7 +105,7 @@ class Field:
         return t
 
     def items(self, schemas: SchemaSet) -> tuple[dict, str | None]:
-        return resolve(schemas, self.schema.get("items", {}))
+        return schemas.resolve(self.schema.get("items", {}))
 
     def is_object(self) -> bool:
         return self.type == "object" and "properties" in self.schema
@@ -135,7 +123,7 @@ def fields_of(schemas: SchemaSet, node: dict, parent: tuple[str, ...] = ()) -> l
     required = set(node.get("required", []))
     out = []
     for name, sub in node.get("properties", {}).items():
-        resolved, vocab = resolve(schemas, sub)
+        resolved, vocab = schemas.resolve(sub)
         out.append(Field(parent + (name,), resolved, vocab, name in required))
     return out
 
@@ -448,7 +436,7 @@ def _identity(repo: Repository, kind: str, ident: str | None, institution: str |
         return new_id(schemas, kind, year, repo.taken(kind), draw)
     pattern = id_pattern(schemas, kind)
     if pattern and not re.match(pattern, ident):
-        node, _ = resolve(schemas, schemas.schemas[kind]["properties"]["id"])
+        node, _ = schemas.resolve(schemas.schemas[kind]["properties"]["id"])
         raise NewRecordError(f"编号 {ident} 格式不对：{node.get('description') or pattern}")
     if repo.taken(kind)(ident):
         raise NewRecordError(f"{ident} 已经存在（records/{kind}/ 下已有这个编号）")
@@ -490,7 +478,7 @@ def _defaults(repo: Repository, kind: str, ident: str, year: int, contract: str 
         data["year"] = year
     status = props.get("status")
     if status is not None:
-        resolved, vocab = resolve(schemas, status)
+        resolved, vocab = schemas.resolve(status)
         if resolved.get("enum"):
             data["status"] = resolved["enum"][0]
 

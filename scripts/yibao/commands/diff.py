@@ -6,10 +6,10 @@ deadline warnings as workflow annotations on the changed files; ``json`` is for 
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 
 from .context import Context, EXIT_OK, UsageError
 from ..check.publishable import mask_data, mask_text
+from ..core.money import yuan
 from ..core.textsafe import log_line, visible
 
 LIMIT = 5  # records named in the headline before "等 N 条"
@@ -60,10 +60,6 @@ def value_text(value, unit: str) -> str:
     from ..compute.report import display
 
     return display(value, unit)
-
-
-def yuan(value: Decimal) -> str:
-    return f"{value.quantize(Decimal('0.01')):,}"
 
 
 def headline(summary) -> str:

@@ -39,6 +39,7 @@ import orjson
 import pandas as pd
 
 from ..speed.gc import gc_paused
+from ..core.money import yuan
 from ..core.labelled import Labelled
 from ..core.textsafe import excel_cell, spreadsheet_cell, visible
 from ..core.record import Record
@@ -152,7 +153,7 @@ def display(value: Any, unit: str) -> str:
         percent = (Decimal(str(value)) * 100).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
         return f"{percent}%"
     if unit == YUAN:
-        return f"{Decimal(str(value)).quantize(Decimal('0.01')):,}"
+        return yuan(value)
     return str(value)
 
 

@@ -204,7 +204,9 @@ class SchemaSet:
         return self.label("record_kind", kind)
 
     # -- fields -------------------------------------------------------------------------------
-    def _resolve(self, node: dict) -> tuple[dict, str | None]:
+    def resolve(self, node: dict) -> tuple[dict, str | None]:
+        """A property's schema with its vocabulary ``$ref`` merged in, and the vocabulary's name (the
+        one ``$ref`` resolver: the field model, ``yibao new`` and the pages all use it)."""
         ref = node.get("$ref")
         if not ref:
             return node, None
@@ -218,7 +220,7 @@ class SchemaSet:
         return merged, name
 
     def _index(self, node: dict, path: tuple, index: dict[tuple, FieldInfo]) -> None:
-        node, vocab_name = self._resolve(node)
+        node, vocab_name = self.resolve(node)
         if path:
             vocab = vocab_name if vocab_name and "enum" in self.vocab(vocab_name) else None
             index[path] = FieldInfo(
@@ -230,7 +232,7 @@ class SchemaSet:
                 json_type=node.get("type"),
             )
         if node.get("type") == "array" and isinstance(node.get("items"), dict):
-            items, item_vocab = self._resolve(node["items"])
+            items, item_vocab = self.resolve(node["items"])
             if path and item_vocab and "enum" in items:
                 index[path] = dataclasses.replace(index[path], vocabulary=item_vocab)
             self._index_children(items, path, index)

@@ -16,6 +16,8 @@ import re
 from decimal import Decimal
 from typing import Any, Iterable
 
+from ..core import money
+
 #: what :func:`esc` replaces: html.escape(quote=True), template braces, and line breaks and tabs
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;",
                           "{": "&#123;", "}": "&#125;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
@@ -77,7 +79,7 @@ def yuan(value: Any) -> str:
     """Money with thousands separators and two decimals: 12,480.00."""
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, float)):
         return fmt(value)
-    return f"{Decimal(str(value)):,.2f}"
+    return money.yuan(value)
 
 
 def percent(value: Any, places: int = 1) -> str:
