@@ -336,6 +336,106 @@ amendments:
 notes: 全字段规则
 """),
 }
+# special campaigns (专项治理): one of each kind with every optional field filled
+FULL["campaign"] = ("records/campaign/ZX-2024-FULL.yaml", """\
+id: ZX-2024-FULL
+contract: HT-2024-FULL
+name: 全字段专项治理
+source_document: 测试通知
+period:
+  start: 2024-03-01
+  end: 2024-11-30
+phases:
+  - id: p1
+    name: 第一阶段：制定方案
+    due: 2024-03-15
+    completed_on: 2024-03-14
+    evidence: 测试文号
+    source: 第一阶段，制定方案
+self_inspections:
+  - id: agency
+    name: 经办机构自查自纠
+    institution_types: [医保经办机构]
+    data_period:
+      start: 2023-01-01
+      end: 2024-02-29
+      as_written: 2023年1月1日—2024年2月29日
+    report_due: 2024-06-30
+    source: 测试原文
+    checklist:
+      - {seq: 1, area: 制度建设, standard: 建立完善的组织决策控制制度, lead: 综合组}
+status: 已撤回
+withdrawal:
+  date: 2024-06-20
+  reason: 重复录入
+  requested_by: 医保局
+amendments:
+  - date: 2024-06-12
+    reason: 更正名称
+    requested_by: 医保局
+    fields: [name]
+notes: 全字段专项治理
+""")
+FULL["self_inspection"] = ("records/self_inspection/2024/ZC-2024-000001.yaml", """\
+id: ZC-2024-000001
+contract: HT-2024-FULL
+campaign: ZX-2024-FULL
+requirement: agency
+institution: J65020300003
+data_period:
+  start: 2023-01-01
+  end: 2024-02-29
+submitted_on: 2024-06-28
+checklist:
+  - {seq: 1, rating: 较好, note: 制度待修订}
+problems:
+  - seq: 1
+    description: 手工结算缺少复核
+    violation_type: 制度审核不全
+    amount: 100.50
+    refunded: 100.50
+summary: 已整改
+status: 已撤回
+withdrawal:
+  date: 2024-06-29
+  reason: 重复录入
+  requested_by: 医保局
+amendments:
+  - date: 2024-06-28
+    reason: 更正金额
+    requested_by: 医保局
+    fields: [problems]
+notes: 全字段自查报告
+""")
+FULL["rectification"] = ("records/rectification/2024/ZG-2024-000001.yaml", """\
+id: ZG-2024-000001
+contract: HT-2024-FULL
+campaign: ZX-2024-FULL
+institution: J65020300003
+self_inspection: ZC-2024-000001
+problem_seq: 1
+item: 补齐手工结算复核记录
+issued_on: 2024-07-01
+deadline: 2024-08-31
+follow_ups:
+  - {date: 2024-08-01, note: 正在补齐}
+review:
+  date: 2024-09-20
+  conclusion: 整改到位
+  note: 已补齐
+closed_on: 2024-08-30
+status: 已撤回
+withdrawal:
+  date: 2024-09-21
+  reason: 重复录入
+  requested_by: 医保局
+amendments:
+  - date: 2024-09-01
+    reason: 更正期限
+    requested_by: 医保局
+    fields: [deadline]
+notes: 全字段整改事项
+""")
 MINIMAL = {path.split("/")[1]: (path, text) for path, text in RECORDS.items() if path.split("/")[1] != "institution" or "H65" in path}
 # a draw is re-run from the records of its date (see test_draw.py), so the shared RECORDS carry none;
 # its minimal form is the full one without the optional fields
@@ -357,6 +457,41 @@ sql: |
 status: 有效
 """)
 
+MINIMAL["campaign"] = (FULL["campaign"][0], """\
+id: ZX-2024-FULL
+contract: HT-2024-FULL
+name: 最少字段专项治理
+period: {start: 2024-03-01, end: 2024-11-30}
+phases:
+  - {id: p1, name: 第一阶段, due: 2024-03-15}
+self_inspections:
+  - id: hospitals
+    name: 定点医疗机构自查自纠
+    institution_types: [定点医疗机构]
+    data_period: {end: 2024-02-29, as_written: 至2024年2月29日}
+    report_due: 2024-06-30
+status: 有效
+""")
+MINIMAL["self_inspection"] = (FULL["self_inspection"][0], """\
+id: ZC-2024-000001
+contract: HT-2024-FULL
+campaign: ZX-2024-FULL
+requirement: hospitals
+institution: H65020300001
+data_period: {start: 2023-01-01, end: 2024-02-29}
+submitted_on: 2024-06-28
+status: 有效
+""")
+MINIMAL["rectification"] = (FULL["rectification"][0], """\
+id: ZG-2024-000001
+contract: HT-2024-FULL
+campaign: ZX-2024-FULL
+institution: H65020300001
+item: 退回多收费用
+issued_on: 2024-07-01
+deadline: 2024-08-31
+status: 有效
+""")
 
 # -- helpers ------------------------------------------------------------------------------------------------------
 class _Dumper(yaml.CSafeDumper):

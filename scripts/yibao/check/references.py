@@ -21,7 +21,7 @@ from typing import Callable, Iterable
 
 from ..core.record import Record
 from ..core.schemas import SchemaSet, nearest
-from . import contract_bounds, draws
+from . import campaigns, contract_bounds, draws
 
 #: ``report(record, code, message, at[, warning])``: the fifth argument, True for a warning, is
 #: passed positionally (a collecting callable may take ``*args``)
@@ -377,4 +377,7 @@ CROSS_RULES: dict[str, tuple] = {
     "case": (case_subject_fits_institution, related_inspections_same_institution, *_BOUND),
     "training": _BOUND,
     "draw": (draws.draw_reproducible,),
+    "campaign": (campaigns.campaign_consistent,),
+    "self_inspection": (campaigns.self_inspection_fits_campaign,),
+    "rectification": (campaigns.rectification_fits_campaign,),
 }

@@ -46,7 +46,7 @@ from .view import case_stages
 
 #: the field whose date a record exists from, by kind (kinds not listed always exist)
 EXISTS_FROM = {"inspection": "start_date", "case": "timeline.registered_on", "training": "start_date",
-               "staff": "joined_on", "draw": "date"}
+               "staff": "joined_on", "draw": "date", "self_inspection": "submitted_on", "rectification": "issued_on"}
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,9 @@ FACTS: dict[str, tuple[Fact, ...]] = {
     "staff": (Fact("", "left_on"),),
     "institution": (Fact("protocol_history", "since", whole=True, each=True),),
     "contract": (Fact("milestones", "completed_on", each=True, also=("evidence",)),),
+    "campaign": (Fact("phases", "completed_on", each=True, also=("evidence",)),),
+    "rectification": (Fact("follow_ups", "date", whole=True, each=True), Fact("review", "date", whole=True),
+                      Fact("", "closed_on")),
 }
 #: the "exists from" fields as facts (for :meth:`AsOfRules.content`)
 _START = {field: Fact(field.rpartition(".")[0], field.rpartition(".")[2]) for field in EXISTS_FROM.values()}
@@ -84,9 +87,13 @@ CASE_DECISION = ("actions", "legal_basis", "disclosed")
 AMENDMENTS = Fact("amendments", "date", whole=True, each=True)
 WITHDRAWAL = Fact("withdrawal", "date", whole=True)
 #: dates fixed in advance, by kind: shown whatever D is (calendar records are all terms)
-TERMS: dict[str, tuple[str, ...]] = {"contract": ("period.start", "period.end", "milestones.due")}
+TERMS: dict[str, tuple[str, ...]] = {"contract": ("period.start", "period.end", "milestones.due"),
+                                     "campaign": ("period.start", "period.end", "phases.due", "self_inspections.report_due"),
+                                     "rectification": ("deadline",)}
 #: dates of the data a record looked at, by kind: not facts of the work, shown as they are
-DATA_PERIODS: dict[str, tuple[str, ...]] = {"inspection": ("sampling.period_start", "sampling.period_end")}
+DATA_PERIODS: dict[str, tuple[str, ...]] = {"inspection": ("sampling.period_start", "sampling.period_end"),
+                                            "campaign": ("self_inspections.data_period.start", "self_inspections.data_period.end"),
+                                            "self_inspection": ("data_period.start", "data_period.end")}
 #: an inspection reaches the n-th term of the vocabulary's ``inspection_status`` (its order is the
 #: order of the work; withdrawal terms aside) on the date in the n-th field: planned has no date
 INSPECTION_STAGES = (None, "start_date", "end_date", "report.submitted_on", "report.accepted_on")

@@ -38,6 +38,7 @@ from typing import Iterator
 from ..core.record import Record
 from ..core.calendar import CalendarYearMissing, to_date
 from ..core.labelled import Labelled
+from . import campaigns
 from .view import ContractView
 
 
@@ -238,6 +239,20 @@ def _milestones(view: ContractView, due_soon_days: int) -> list[Deadline]:
     return out
 
 
+def _fixed_dates(view: ContractView, due_soon_days: int) -> list[Deadline]:
+    """Special campaigns' phases, self-inspection reports and rectification items
+    (:mod:`.campaigns`): dates fixed in advance, never rolled."""
+    out = []
+    for item in campaigns.dated_items(view):
+        status = status_of(item.due, item.done_on, view.as_of, due_soon_days)
+        days_late = ((item.done_on - item.due).days if status == DeadlineStatus.LATE else
+                     (view.as_of - item.due).days if status == DeadlineStatus.OVERDUE else None)
+        out.append(Deadline(view.id, item.rule, item.name, item.kind, item.record, item.path, item.institution,
+                            item.institution_type, item.starts_on, item.due, item.done_on, None,
+                            view.index.day_types.default, status, days_late))
+    return out
+
+
 def evaluate(view: ContractView, due_soon_days: int = DUE_SOON_DAYS) -> tuple[list[Deadline], list[CalendarYearMissing]]:
     """Every deadline item of the contract as of ``view.as_of``, and the calendar years missing."""
     errors: list[CalendarYearMissing] = []
@@ -246,6 +261,7 @@ def evaluate(view: ContractView, due_soon_days: int = DUE_SOON_DAYS) -> tuple[li
         if isinstance(raw, dict):
             items.extend(_evaluate_rule(view, Rule(raw), due_soon_days, errors))
     items.extend(_milestones(view, due_soon_days))
+    items.extend(_fixed_dates(view, due_soon_days))
     items.sort(key=lambda d: (d.due, d.rule, d.record))
     return items, errors
 

@@ -392,6 +392,38 @@ def cases_on_time(view: ContractView, target: dict, deadlines: list[Deadline]) -
     return _on_time(view, target, deadlines, "cases_on_time", "case")
 
 
+def _campaign_on_time(view: ContractView, target: dict, deadlines: list[Deadline], metric_id: str, kind: str,
+                      what: str) -> list[Kpi]:
+    """On-time share of a special campaign's dated items of one kind (see :mod:`.campaigns`)."""
+    types = target.get("institution_types")
+    items = [d for d in deadlines if d.kind == kind and (not types or d.institution_type in types)]
+    decided = [d for d in items if d.decided]
+    on_time = [d for d in decided if d.status == DeadlineStatus.ON_TIME]
+    goal = target_value(target)
+    who = f"（只计{'、'.join(types)}）" if types else ""
+    definition = (f"{what}{who}；截至统计日尚未到期且未完成的不计入，逾期完成的照常计入并标为逾期完成。"
+                  f"期限是专项治理文件规定的日期，不顺延。{AS_OF_RULE}{STATUS_RULE}"
+                  "目标为 100% 时，只要有一项逾期（已逾期或逾期完成），服务期内就已不可能达到，状态即为“未达标”。")
+    lost = goal is not None and Fraction(goal) >= 1 and len(on_time) < len(decided)
+    records = [d.record if d.done_on else (d.institution or d.record) for d in decided]
+    return [rate(view, metric_id, target_name(view, target), definition, len(on_time), len(decided), goal, records, lost=lost)]
+
+
+@metric("self_inspection_reports_on_time")
+def self_inspection_reports_on_time(view: ContractView, target: dict, deadlines: list[Deadline]) -> list[Kpi]:
+    what = ("自查报告按时报送率 = 在报送期限当天或以前报送自查报告的机构数 ÷（已报送的机构数 + 期限已过仍未报送的机构数）；"
+            "应报送的机构是统计日在项目监管范围内、属于专项治理自查要求（self_inspections）所列类型的机构，"
+            "报送日期取该机构该项要求最早的一份自查报告")
+    return _campaign_on_time(view, target, deadlines, "self_inspection_reports_on_time", "self_inspection", what)
+
+
+@metric("rectifications_on_time")
+def rectifications_on_time(view: ContractView, target: dict, deadlines: list[Deadline]) -> list[Kpi]:
+    what = ("整改事项按期完成率 = 在整改期限当天或以前完成（closed_on）的整改事项数 ÷（已完成的事项数 + 期限已过仍未完成的事项数）；"
+            "整改事项自提出日期（issued_on）起计入")
+    return _campaign_on_time(view, target, deadlines, "rectifications_on_time", "rectification", what)
+
+
 def trainings_of(view: ContractView, target: dict) -> list[Record]:
     kind = target.get("training_kind")
     return [t for t in view.trainings if not kind or t.get("kind") == kind]
@@ -574,7 +606,7 @@ def money_kpis(view: ContractView) -> list[Kpi]:
 # -- descriptive: milestones and deadline rules without a target -----------------------------
 def milestone_kpis(view: ContractView, deadlines: list[Deadline]) -> list[Kpi]:
     items = [d for d in deadlines if d.kind == "milestone"]
-    definition = ("阶段节点在截止日期当天或以前完成（completed_on）为达标；已完成但晚于截止日期、或截止日期已过仍未完成为未达标；"
+    definition = ("阶段节点（合同的 milestones 和专项治理的 phases）在截止日期当天或以前完成（completed_on）为达标；已完成但晚于截止日期、或截止日期已过仍未完成为未达标；"
                   "截止日期未到且未完成为进行中。合计 = 按时完成的节点数 ÷ 节点总数：全部按时为达标，"
                   "仍有未到期节点为进行中，否则为未达标。只计统计日当天及以前的完成日期。")
     met = [d for d in items if d.status == DeadlineStatus.ON_TIME]
@@ -582,12 +614,12 @@ def milestone_kpis(view: ContractView, deadlines: list[Deadline]) -> list[Kpi]:
     status = (KpiStatus.NO_DATA if not items else KpiStatus.MET if len(met) == len(items) else
               KpiStatus.IN_PROGRESS if still_open else KpiStatus.NOT_MET)
     out = [Kpi("milestones", "阶段节点按时完成", definition, Fraction(len(met), len(items)) if items else None, 1,
-               status, len(met), len(items) or None, [view.id] if items else [])]
+               status, len(met), len(items) or None, sorted({d.record for d in items}))]
     for d in items:
         status = (KpiStatus.MET if d.status == DeadlineStatus.ON_TIME else
                   KpiStatus.NOT_MET if d.status in (DeadlineStatus.LATE, DeadlineStatus.OVERDUE) else KpiStatus.IN_PROGRESS)
         out.append(Kpi(f"milestones/{d.rule}", f"{d.name}（{d.due.isoformat()} 前）", definition,
-                       1 if status == KpiStatus.MET else 0, 1, status, 1 if status == KpiStatus.MET else 0, 1, [view.id], COUNT))
+                       1 if status == KpiStatus.MET else 0, 1, status, 1 if status == KpiStatus.MET else 0, 1, [d.record], COUNT))
     return out
 
 
