@@ -47,6 +47,11 @@ def _items(value: object) -> list[dict]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
+def _number(value: object) -> int | None:
+    """A sequence number as written, or None when it is not one (the schema check reports that)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def _duplicates(record: Record, field: str, key: str, label: str, report: Report) -> None:
     seen: set = set()
     for i, item in enumerate(_items(record.get(field))):
@@ -65,8 +70,8 @@ def campaign_consistent(record: Record, index: "Index", schemas: SchemaSet, repo
     for i, requirement in enumerate(_items(record.get("self_inspections"))):
         seen: set = set()
         for j, item in enumerate(_items(requirement.get("checklist"))):
-            no = item.get("seq")
-            if isinstance(no, int) and no in seen:
+            no = _number(item.get("seq"))
+            if no is not None and no in seen:
                 report(record, "duplicate-item", f"任务清单序号 {no} 重复", ("self_inspections", i, "checklist", j, "seq"))
             seen.add(no)
         period = requirement.get("data_period") if isinstance(requirement.get("data_period"), dict) else {}
@@ -152,11 +157,12 @@ def _covers_data_period(record: Record, requirement: dict, report: Report) -> No
 
 
 def _checklist_complete(record: Record, campaign: Record, requirement: dict, report: Report) -> None:
-    template = {item.get("seq"): item for item in _items(requirement.get("checklist"))}
+    template = {_number(item.get("seq")): item for item in _items(requirement.get("checklist"))}
+    template.pop(None, None)
     rated: dict[int, int] = {}
     for i, item in enumerate(_items(record.get("checklist"))):
-        no = item.get("seq")
-        if not isinstance(no, int) or isinstance(no, bool):
+        no = _number(item.get("seq"))
+        if no is None:
             continue
         if no not in template:
             listed = "、".join(str(n) for n in template) or "（该要求没有任务清单）"
@@ -188,7 +194,7 @@ def rectification_fits_campaign(record: Record, index: "Index", schemas: SchemaS
         report(record, "rectification-source-mismatch",
                f"来源自查报告 {source.id} 是 {source.get('institution')} 在 {source.get('campaign')} 中的报告，"
                f"与本整改事项的机构 {record.get('institution')}、专项治理 {record.get('campaign')} 不符", ("self_inspection",))
-    if isinstance(problem, int) and problem not in {p.get("seq") for p in _items(source.get("problems"))}:
+    if _number(problem) is not None and problem not in {_number(p.get("seq")) for p in _items(source.get("problems"))}:
         report(record, "unknown-problem", f"来源自查报告 {source.id} 没有序号为 {problem} 的自查问题", ("problem_seq",))
 
 
