@@ -1,4 +1,4 @@
-"""Projection of sampled overpayments (compute.extrapolation) against figures computed independently.
+"""Projection of sampled overpayments (core.extrapolation) against figures computed independently.
 
 Sources of the expected figures:
 - the worked example below is done by hand (the arithmetic is in the comments); the t quantiles are
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from yibao.compute.extrapolation import ExtrapolationError, Stratum, appraise
+from yibao.core.extrapolation import ExtrapolationError, Stratum, appraise
 
 FEN = Decimal("0.01")
 

@@ -1,4 +1,4 @@
-"""Sampling plans (compute.sampling_plan): contract counts, statistical sizes, and a selection that a
+"""Sampling plans (core.sampling_plan): contract counts, statistical sizes, and a selection that a
 reviewer holding the hospital's list re-verifies with sort and sha256sum alone."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from yibao.compute.sampling_plan import (
+from yibao.core.sampling_plan import (
     PlanError,
     amount_sample_size,
     proportion_sample_size,

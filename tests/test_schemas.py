@@ -131,6 +131,10 @@ volumes:
     medical_records: 12000
     inpatient_stays: 3000
     manual_claims: 0
+  - year: 2023
+    medical_records: 12400
+    inpatient_stays: 3100
+    manual_claims: 0
 status: 已撤回
 withdrawal:
   date: 2024-06-01
@@ -215,6 +219,8 @@ money:
   refused: 1000.00
   recovered: 11000.00
   fined: 2000.00
+  extrapolation: JS-2024-000001
+  extrapolated: 1050.27
 actions: [责令退回, 罚款]
 legal_basis: [《医疗保障基金使用监督管理条例》第三十八条]
 timeline:
@@ -492,6 +498,103 @@ issued_on: 2024-07-01
 deadline: 2024-08-31
 status: 有效
 """)
+
+# planning records: a sampling plan of the full contract (2.5% of 2022–2023) and an extrapolation the
+# full case cites (its figures as yibao extrapolate writes them; tests/test_planning.py checks them)
+FULL["sampling_plan"] = ("records/sampling_plan/CY-2024-000001.yaml", """\
+id: CY-2024-000001
+contract: HT-2024-FULL
+institution: H65020300004
+period: {start: 2022-01-01, end: 2023-12-31}
+metric: record_sampling_rate
+sampling_basis: 病历
+volume_years: [2022, 2023]
+volume: 24400
+rate: 0.025
+target_count: 0
+scope_volume: 0
+required_count: 610
+statistical: {confidence: 0.95, margin: 50, expected: 0.4, std_dev: 300.00, size: 138}
+planned_count: 610
+selection:
+  selected_on: 2024-03-10
+  seed: 2024-03-10 测试种子
+  seed_source: 抽取前一日书面告知医院
+  algorithm: sha256-rank-v1
+  list_sha256: "5f0c6a1e2d3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5"
+  list_size: 24400
+  count: 610
+inspection: JC-2024-000001
+notes: 全字段抽样计划
+""")
+FULL["extrapolation"] = ("records/extrapolation/JS-2024-000001.yaml", """\
+id: JS-2024-000001
+contract: HT-2024-TEST
+institution: H65020300004
+inspection: JC-2024-000001
+sampling_plan: CY-2024-000001
+date: 2024-06-20
+sampling_unit: 住院病案
+period: {start: 2023-01-01, end: 2023-12-31}
+strata:
+  - name: 普通住院
+    population_size: 100
+    population_amount: 350000.00
+    overpayments: [0.00, 120.50, 0.00, 35.00, 0.00, 0.00, 80.25, 0.00, 0.00, 10.00]
+  - name: 高额住院
+    population_size: 5
+    population_amount: 60000.00
+    overpayments: [500.00, 0.00, 250.00, 0.00, 100.00]
+result:
+  method: sample-total-v1
+  sample_size: 15
+  population_size: 105
+  degrees_of_freedom: 13
+  point_estimate: 3307.50
+  standard_error: 1274.60
+  limits:
+    - {confidence: 80, t_value: 1.3502, lower: 1586.57, upper: 5028.43}
+    - {confidence: 90, t_value: 1.7709, lower: 1050.27, upper: 5564.73}
+    - {confidence: 95, t_value: 2.1604, lower: 553.89, upper: 6061.11}
+  demand: 1050.27
+notes: 全字段外推
+""")
+MINIMAL["sampling_plan"] = (FULL["sampling_plan"][0], """\
+id: CY-2024-000001
+contract: HT-2024-FULL
+institution: H65020300004
+period: {start: 2022-01-01, end: 2023-12-31}
+metric: record_sampling_rate
+sampling_basis: 病历
+volume_years: [2022, 2023]
+volume: 24400
+required_count: 610
+planned_count: 610
+""")
+MINIMAL["extrapolation"] = (FULL["extrapolation"][0], """\
+id: JS-2024-000001
+contract: HT-2024-TEST
+institution: H65020300004
+date: 2024-06-20
+sampling_unit: 住院病案
+strata:
+  - name: 全部
+    population_size: 2
+    overpayments: [0.00, 10.00]
+result:
+  method: sample-total-v1
+  sample_size: 2
+  population_size: 2
+  degrees_of_freedom: 1
+  point_estimate: 10.00
+  standard_error: 0.00
+  limits:
+    - {confidence: 80, t_value: 0.0000, lower: 10.00, upper: 10.00}
+    - {confidence: 90, t_value: 0.0000, lower: 10.00, upper: 10.00}
+    - {confidence: 95, t_value: 0.0000, lower: 10.00, upper: 10.00}
+  demand: 10.00
+""")
+
 
 # -- helpers ------------------------------------------------------------------------------------------------------
 class _Dumper(yaml.CSafeDumper):

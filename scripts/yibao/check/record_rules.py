@@ -299,3 +299,12 @@ def calendar_days_consistent(r: Record, e: ErrorIf, s: SchemaSet, f: Findings) -
             f.error("makeup-not-weekend", f"调休上班日 {day} 是星期{'一二三四五'[day.weekday()]}，本来就是工作日；调休上班日应为周六或周日", ("makeup_workdays", i, "date"))
         if day in holidays:
             f.error("overlapping-holidays", f"{day} 既是放假日又是调休上班日", ("makeup_workdays", i, "date"))
+
+
+# -- extrapolations ---------------------------------------------------------------------------------
+@rule("extrapolation")
+def extrapolation_figures_recompute(r: Record, e: ErrorIf, s: SchemaSet, f: Findings) -> None:
+    """The stored figures are what the estimator gives for the strata, to the fen (``check.planning``)."""
+    from .planning import extrapolation_figures
+
+    extrapolation_figures(r, f.error)

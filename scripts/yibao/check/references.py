@@ -21,7 +21,7 @@ from typing import Callable, Iterable
 
 from ..core.record import Record
 from ..core.schemas import SchemaSet, nearest
-from . import campaigns, contract_bounds, draws
+from . import campaigns, contract_bounds, draws, planning
 
 #: ``report(record, code, message, at[, warning])``: the fifth argument, True for a warning, is
 #: passed positionally (a collecting callable may take ``*args``)
@@ -196,6 +196,8 @@ READS_EVERY: dict[str, tuple[tuple[str, Callable[[Record, list[Record]], bool]],
     "contract": (("institution", contract_bounds.may_change_counts),),
     # a draw is re-run from the contract's scope institutions, team and past inspections
     "draw": tuple((kind, draws.any_version_matters) for kind in ("institution", "staff", "inspection")),
+    # a plan that shares a fixed count by volume reads every institution's volumes
+    "sampling_plan": (("institution", planning.any_version_matters),),
 }
 
 
@@ -374,10 +376,11 @@ _BOUND = (contract_bounds.bound_to_contract,)
 CROSS_RULES: dict[str, tuple] = {
     "contract": (contract_bounds.expected_counts_match,),
     "inspection": (inspection_fits_institution, inspectors_on_contract, draws.inspection_matches_draw, *_BOUND),
-    "case": (case_subject_fits_institution, related_inspections_same_institution, *_BOUND),
+    "case": (case_subject_fits_institution, related_inspections_same_institution, planning.case_cites_extrapolation, *_BOUND),
     "training": _BOUND,
     "draw": (draws.draw_reproducible,),
     "campaign": (campaigns.campaign_consistent,),
     "self_inspection": (campaigns.self_inspection_fits_campaign,),
     "rectification": (campaigns.rectification_fits_campaign,),
+    "sampling_plan": (planning.plan_counts_match,),
 }

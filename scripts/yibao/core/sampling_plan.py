@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Iterable
 
-from scipy.stats import norm
 
-from ..core.draw import ids_sha256, pick
+from .draw import ids_sha256, pick
 
 
 class PlanError(ValueError):
@@ -50,6 +49,8 @@ def required_count(rate, volume: int) -> int:
 
 
 def _z(confidence: float) -> float:
+    from scipy.stats import norm  # imported when needed: loading scipy.stats costs ~0.7 s
+
     if not 0 < confidence < 1:
         raise PlanError(f"置信水平应在 0 到 1 之间：{confidence}")
     return float(norm.ppf((1 + confidence) / 2))
@@ -100,3 +101,36 @@ def select_records(seed: str, record_numbers: Iterable[str], count: int) -> Sele
         raise PlanError(f"要抽取 {count} 份病历，但清单只有 {len(unique)} 份")
     return Selection(seed=seed, list_sha256=ids_sha256(unique), list_size=len(unique),
                      selected=tuple(pick(seed, unique, count)))
+
+
+# -- a plan's counts from its contract target and the institutions' volumes ----------------------------------
+SHARE = "share"  # x-plan-rule: a share of the institution's volume
+COUNT = "count"  # x-plan-rule: the contract's fixed count, allocated by the institutions' volumes
+
+
+def volume_years(target: dict, start_year: int) -> list[int]:
+    """Years whose volumes a target's sampling share is taken of, counted back from the contract's
+    start year: ``lookback_years: 2`` in 2024 is 2022–2023 (近两年), ``denominator_year_offset: 1``
+    in 2020 is 2019; a target that names neither: the year before the contract starts."""
+    lookback, offset = target.get("lookback_years"), target.get("denominator_year_offset")
+    last = start_year - (offset if isinstance(offset, int) else 1)
+    return list(range(last - (lookback if isinstance(lookback, int) and lookback > 0 else 1) + 1, last + 1))
+
+
+def volume_of(volumes, field: str, years: list[int]) -> int | None:
+    """Sum of one volume over the given years (an institution record's ``volumes``); None when a year is missing."""
+    by_year = {v.get("year"): v for v in volumes or [] if isinstance(v, dict)}
+    values = [by_year.get(y, {}).get(field) for y in years]
+    return None if any(not isinstance(v, int) or isinstance(v, bool) for v in values) else sum(values)
+
+
+def allocated_count(target_count: int, volume: int, scope_volume: int) -> int:
+    """A fixed count shared by volume: ⌈target × volume ÷ scope volume⌉ (exact)."""
+    if scope_volume <= 0:
+        raise PlanError("范围内机构的业务量合计为 0，无法按业务量分配固定份数")
+    return math.ceil(Fraction(target_count) * volume / scope_volume)
+
+
+def planned_count(required: int, statistical: int | None) -> int:
+    """What the plan samples: the contract's count, or the statistical size when that is larger."""
+    return max(required, statistical or 0)
