@@ -10,6 +10,11 @@ Layout (all under the records repository root):
 * ``build/portal/docs/`` — the docs folder MkDocs reads: ``site/`` plus the generated summary
   pages (lists, coverage, deadlines, change log) and the frame page of the record pages (never
   committed); ``build/portal/macros.json`` feeds the macros of the hand-written pages;
+* ``build/portal/blocks/`` — the summary pages' HTML blocks (thousands of table rows on a large
+  repository): MkDocs converts each summary page with an empty slot in place of each block (its
+  title, headings, navigation and table of contents as usual) and the blocks are put in the slots
+  of the built pages afterwards (:func:`splice_blocks`): Python-Markdown would otherwise parse
+  every tag of every row only to pass them through unchanged;
 * ``public/`` (or ``--output``) — the built site (ignored by git): MkDocs's pages, the record pages
   (:mod:`yibao.publish.records`, one file per record, written one at a time by worker processes
   when there are many) and the search bundle ``pagefind/`` (:mod:`yibao.publish.search`).
@@ -24,6 +29,7 @@ import gc
 import json
 import logging
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -45,6 +51,9 @@ CONFIG_FILE = "mkdocs.yml"
 SITE_SRC = "site"
 OVERRIDES = "overrides"
 BUILD_DIR = Path("build") / "portal"
+BLOCKS_DIR = "blocks"  # under BUILD_DIR, next to docs/
+SLOT = '<div data-yb-slot="{}"></div>'
+_SLOT = re.compile(r'<div data-yb-slot="(\d+)"></div>')
 DEFAULT_OUTPUT = "public"
 LEAK_MIN_LENGTH = 6
 
@@ -113,9 +122,10 @@ def compute_reports(records, schemas: SchemaSet, as_of: _dt.date) -> list[dict]:
                           missing.diagnostics()) from None
 
 
-def prepare_docs(root: Path, docs: Path, site: P.Site) -> list[str]:
+def prepare_docs(root: Path, docs: Path, site: P.Site, blocks: Path | None = None) -> list[str]:
     """Make ``docs`` hold exactly ``site/`` (without the theme overrides), the generated summary
-    pages and the record pages' frame page (:data:`yibao.publish.records.FRAME_DOCS`).
+    pages and the record pages' frame page (:data:`yibao.publish.records.FRAME_DOCS`); with
+    ``blocks``, the summary pages hold slots and ``blocks`` their HTML blocks (:func:`slotted`).
 
     A file whose content is already right is left alone and files that are no longer wanted are
     removed, so a rebuild rewrites only what changed. Returns the generated pages' docs paths.
@@ -136,11 +146,54 @@ def prepare_docs(root: Path, docs: Path, site: P.Site) -> list[str]:
          if r.id and P.Site.page_of(r.kind, r.id) in hand_written), None)
     if collision:
         raise PortalError("page-collision", f"site/{collision} 是手写页面，与记录生成的页面同名；请给手写页面换个名字")
-    for relpath, text in generated:
+    if blocks is not None:
+        blocks.mkdir(parents=True, exist_ok=True)
+    for number, (relpath, text) in enumerate(generated):
+        if number and blocks is not None:  # not the frame page: its one block is a marker
+            text, html_blocks = slotted(text)
+            _sync_file(blocks / blocks_file(relpath), "\n".join(html_blocks).encode("utf-8"))
         _sync_file(docs / relpath, text.encode("utf-8"))
     written = [relpath for relpath, _ in generated[1:]]
     _remove_unwanted(docs, hand_written.keys() | {relpath for relpath, _ in generated})
+    if blocks is not None:
+        _remove_unwanted(blocks, {blocks_file(relpath) for relpath in written})
     return written
+
+
+def blocks_file(relpath: str) -> str:
+    return relpath + ".html"
+
+
+def slotted(text: str) -> tuple[str, list[str]]:
+    """A generated page (:mod:`yibao.publish.pages`: front matter, ``## `` headings, one-line HTML
+    blocks) with each block replaced by an empty slot, and the blocks in order."""
+    lines, found = [], []
+    for line in text.split("\n"):
+        if line.startswith("<") and line.endswith(">"):
+            lines.append(SLOT.format(len(found)))
+            found.append(line)
+        else:
+            lines.append(line)
+    return "\n".join(lines), found
+
+
+def splice_blocks(output: Path, blocks: Path, generated: list[str]) -> None:
+    """Put each summary page's HTML blocks into the slots of its built page (every slot exactly once)."""
+    for relpath in generated:
+        stored = (blocks / blocks_file(relpath)).read_text(encoding="utf-8")
+        parts = stored.split("\n") if stored else []
+        target = output / R.html_path(relpath)
+        page = target.read_text(encoding="utf-8")
+        used: list[int] = []
+
+        def fill(match: re.Match) -> str:
+            used.append(int(match.group(1)))
+            return parts[used[-1]] if used[-1] < len(parts) else match.group(0)
+
+        page = _SLOT.sub(fill, page)
+        if sorted(used) != list(range(len(parts))):
+            raise PortalError("slot-missing", f"MkDocs 生成的 {R.html_path(relpath)} 中没有找到全部内容位置（是否改动了主题或 Markdown 扩展？）")
+        target.write_text(page, encoding="utf-8")
 
 
 def _sync_file(target: Path, data: bytes) -> None:
@@ -220,14 +273,14 @@ def secret_values(site: P.Site) -> set[str]:
     return found
 
 
-def check_no_leak(output: Path, secrets: set[str], docs: Path | None = None) -> None:
+def check_no_leak(output: Path, secrets: set[str], docs: Path | None = None, blocks: Path | None = None) -> None:
     """After the build: no confidential text in the search index, no personal data on any page.
 
     The search index holds the text of every page (records, their audit trails, the change log),
     so a confidential value it does not hold no page shows: Pagefind's bundle is read decompressed
     (:func:`yibao.publish.search.index_text`), and a Material index, if one is there, as well.
     Personal data is looked for with the scanner ``validate`` uses, in every page MkDocs built from
-    ``docs`` (the summary and hand-written pages, before the theme wrapped them), one text node at
+    ``docs`` and ``blocks`` (the summary and hand-written pages, before the theme wrapped them), one text node at
     a time: an index runs table cells together ("2022 2926 2023 3109" is a year and a count twice,
     not a bank card), the pages keep their cells apart. The record pages are scanned the same way
     as they are written (:func:`yibao.publish.records.write_record_pages`), before Pagefind runs.
@@ -247,7 +300,7 @@ def check_no_leak(output: Path, secrets: set[str], docs: Path | None = None) -> 
         if leaked:
             shutil.rmtree(output / search.BUNDLE, ignore_errors=True)  # never left behind to be served
             raise PortalError("confidential-leak", f"生成结果中出现了保密字段的内容（{len(leaked)} 处），已中止；请报告给仓库维护人员")
-    places = [docs] if docs is not None and docs.is_dir() else []
+    places = [place for place in (docs, blocks) if place is not None and place.is_dir()]
     found = [path for place in places for path in sorted(place.rglob("*")) if path.is_file() and _personal_data_in(path)]
     if found:
         _personal_data_found([p.name for p in found])
@@ -360,7 +413,7 @@ def generate_docs(root: Path, as_of: _dt.date | None = None, with_history: bool 
     site = P.Site(schemas, records, reports, as_of, history, work_tree)
     build_dir = root / BUILD_DIR
     docs = build_dir / "docs"
-    generated = prepare_docs(root, docs, site)
+    generated = prepare_docs(root, docs, site, build_dir / BLOCKS_DIR)
     (build_dir / DATA_FILE).write_text(json.dumps(macro_data(site, history), ensure_ascii=False), encoding="utf-8")
     lap("generate")
     return site, docs, generated, timings
@@ -377,6 +430,8 @@ def _build(root: Path, output: Path, as_of: _dt.date | None, progress: Callable[
     start = time.perf_counter()
     config = _mkdocs_config(root, docs, output, as_of, **overrides)
     run_mkdocs(config, command, serve_url)
+    blocks = docs.parent / BLOCKS_DIR
+    splice_blocks(output, blocks, generated)
     timings["mkdocs"] = time.perf_counter() - start
     start = time.perf_counter()
     frame = output / R.html_path(R.FRAME_DOCS)
@@ -405,7 +460,7 @@ def _build(root: Path, output: Path, as_of: _dt.date | None, progress: Callable[
         raise PortalError("search-index", str(exc)) from None
     timings["search"] = time.perf_counter() - start
     start = time.perf_counter()
-    check_no_leak(output, secrets, docs)
+    check_no_leak(output, secrets, docs, blocks)
     timings["leak-check"] = time.perf_counter() - start
     return BuildResult(output, docs, len(generated) + len(written.paths), counts, timings, as_of.isoformat(),
                        len(written.paths))

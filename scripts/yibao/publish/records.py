@@ -165,8 +165,10 @@ def personal_data_in(text: str) -> bool:
     if not might_contain_personal_data(text):
         return False
     for piece in _MARKUP.split(text):
-        piece = html.unescape(piece).replace("\u200b", "")
-        if len(piece) >= 11 and find_personal_data(piece):
+        if len(piece) < 11:  # unescaping only shortens a text node
+            continue
+        piece = html.unescape(piece).replace("\u200b", "") if "&" in piece or "\u200b" in piece else piece
+        if len(piece) >= 11 and might_contain_personal_data(piece) and find_personal_data(piece):
             return True
     return False
 
@@ -179,6 +181,14 @@ class Written:
 
 
 _JOB = None  # (makers, env, output), inherited by forked workers
+
+
+def _holds_secret(text: str, secrets: frozenset[str]) -> bool:
+    """Whether a page's text holds a confidential value, as written or once unescaped (unescaped once)."""
+    if any(secret in text for secret in secrets):
+        return True
+    plain = html.unescape(text) if "&" in text else text
+    return plain is not text and any(secret in plain for secret in secrets)
 
 
 def _write_span(span: tuple[int, int]) -> Written:
@@ -194,7 +204,7 @@ def _write_span(span: tuple[int, int]) -> Written:
         if personal_data_in(text):  # scanned before the theme wraps it, as the MkDocs pages are
             done.personal_data.append(relpath)
             continue
-        if secrets and any(secret in text or secret in html.unescape(text) for secret in secrets):
+        if secrets and _holds_secret(text, secrets):
             done.confidential.append(relpath)  # never written, so never indexed
             continue
         target.write_text(render_record(env, make.args[1].id, text), encoding="utf-8")
