@@ -126,12 +126,16 @@ def test_no_page_shows_a_date_after_the_as_of_date(demo):
 
 
 def _terms(root: Path) -> set[str]:
-    """The dates contracts fix in advance: service periods and milestone due dates."""
+    """The dates contracts and campaigns fix in advance: service periods, milestone and phase due dates."""
     out = set()
     for path in (root / "records/contract").glob("*.yaml"):
         data, _, _ = strict_yaml.load_bytes(path.read_bytes())
         out |= {data["period"]["start"], data["period"]["end"]}
         out |= {m["due"] for m in data.get("milestones") or []}
+    for path in (root / "records/campaign").glob("*.yaml"):  # a special campaign's phases are milestones too
+        data, _, _ = strict_yaml.load_bytes(path.read_bytes())
+        out |= {data["period"]["start"], data["period"]["end"]} | {p["due"] for p in data["phases"]}
+        out |= {r["report_due"] for r in data["self_inspections"]}
     return out
 
 
