@@ -271,5 +271,6 @@ def plan_counts_match(record: Record, index, schemas: SchemaSet, report) -> None
 
 
 def any_version_matters(reader: Record, versions: list[Record]) -> bool:
-    """A plan that shares a fixed count by volume reads every institution's volumes."""
-    return bool(versions)
+    """A plan that shares a fixed count by volume (it holds ``scope_volume``) reads every
+    institution's volumes; a plan of a share reads only its own institution, which it refers to."""
+    return bool(versions) and reader.get("scope_volume") is not None

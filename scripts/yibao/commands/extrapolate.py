@@ -22,7 +22,7 @@ EXAMPLES = """示例：
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "extrapolate", help="抽样外推：按样本违规金额推算总体（点估计、标准误、80/90/95% 置信限），写入外推记录；--check 只复核",
+        "extrapolate", help="抽样外推：按样本违规金额推算总体（点估计、标准误、80/90/95%% 置信限），写入外推记录；--check 只复核",
         description="按分层简单随机抽样的总体总值估计（RAT-STATS 变量评估）计算外推结果：点估计 = Σ N_h × 样本均值，"
                     "标准误含有限总体校正，置信限用 t 分布（自由度 n − 层数），追回依据为 90% 置信区间下限（不低于 0）。",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -46,7 +46,8 @@ from .view import case_stages
 
 #: the field whose date a record exists from, by kind (kinds not listed always exist)
 EXISTS_FROM = {"inspection": "start_date", "case": "timeline.registered_on", "training": "start_date",
-               "staff": "joined_on", "draw": "date", "self_inspection": "submitted_on", "rectification": "issued_on"}
+               "staff": "joined_on", "draw": "date", "self_inspection": "submitted_on", "rectification": "issued_on",
+               "extrapolation": "date"}
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ FACTS: dict[str, tuple[Fact, ...]] = {
     "campaign": (Fact("phases", "completed_on", each=True, also=("evidence",)),),
     "rectification": (Fact("follow_ups", "date", whole=True, each=True), Fact("review", "date", whole=True),
                       Fact("", "closed_on")),
+    "sampling_plan": (Fact("selection", "selected_on", whole=True),),
 }
 #: the "exists from" fields as facts (for :meth:`AsOfRules.content`)
 _START = {field: Fact(field.rpartition(".")[0], field.rpartition(".")[2]) for field in EXISTS_FROM.values()}
@@ -93,7 +95,9 @@ TERMS: dict[str, tuple[str, ...]] = {"contract": ("period.start", "period.end", 
 #: dates of the data a record looked at, by kind: not facts of the work, shown as they are
 DATA_PERIODS: dict[str, tuple[str, ...]] = {"inspection": ("sampling.period_start", "sampling.period_end"),
                                             "campaign": ("self_inspections.data_period.start", "self_inspections.data_period.end"),
-                                            "self_inspection": ("data_period.start", "data_period.end")}
+                                            "self_inspection": ("data_period.start", "data_period.end"),
+                                            "sampling_plan": ("period.start", "period.end"),
+                                            "extrapolation": ("period.start", "period.end")}
 #: an inspection reaches the n-th term of the vocabulary's ``inspection_status`` (its order is the
 #: order of the work; withdrawal terms aside) on the date in the n-th field: planned has no date
 INSPECTION_STAGES = (None, "start_date", "end_date", "report.submitted_on", "report.accepted_on")
