@@ -214,6 +214,45 @@ def test_an_exact_record_id_ranks_its_record_first(watched, ident, page):
     watched.clean()
 
 
+@pytest.fixture(scope="module")
+def chunked_url(tmp_path_factory):
+    """The demo site indexed 60 pages at a time: about ten bundles the search box merges."""
+    from yibao.publish import search
+
+    demo = built_demo(tmp_path_factory)
+    assert demo.rc == 0, demo.stdout + demo.stderr
+    site = tmp_path_factory.mktemp("chunked") / "public"
+    shutil.copytree(demo.output, site)
+    bundles = search.build_index(site, chunk=60)
+    assert len(bundles) >= 5 and (site / "pagefind" / "bundles.json").read_text(encoding="utf-8").count("pagefind-") == len(bundles) - 1
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("ident, page", [(CASE_ID, f"cases/{CASE_ID}.html"), (INSPECTION_ID, f"inspections/{INSPECTION_ID}.html")])
+def test_an_exact_record_id_ranks_first_across_index_chunks(browser, chunked_url, ident, page):
+    """The pages naming the ID (lists, related records) lie in other bundles than the record's own.
+
+    Each bundle scores with its own term statistics, so a page of another bundle that names the ID
+    can outrank the record's own page: a known limitation (issue 11), marked as an expected failure
+    when it shows rather than hidden; the record's page must be found in any case."""
+    watched = Watched(browser, chunked_url)
+    try:
+        watched.open("index.html")
+        links = _search(watched.page, ident)
+        found = _search_all(watched.page, ident)
+        watched.clean()
+        assert any(page in link for link in found), found
+        if not (links and page in links[0]):
+            pytest.xfail(f"across index chunks another page ranks above the record's own: {links[:3]}")
+    finally:
+        watched.page.close()
+
+
 @pytest.mark.parametrize("width", [1440, 390])
 def test_record_pages_have_the_sites_look(browser, site_url, width):
     page = Watched(browser, site_url)

@@ -440,24 +440,34 @@ def _build(root: Path, output: Path, as_of: _dt.date | None, progress: Callable[
     except OSError:
         raise PortalError("no-frame", f"MkDocs 没有生成记录页面的框架页面 {R.FRAME_DOCS}") from None
     shutil.rmtree(frame.parent)
+    built_by_mkdocs = search.site_pages(output)
+    # Pagefind indexes each full chunk of record pages while the next ones are written (the two
+    # share the cores); the pages MkDocs built go into the last chunk
+    indexer = search.Indexer(output)
     try:
-        written = R.write_record_pages(site, output, frame_html, default_jobs() if jobs is None else jobs, secrets)
-    except R.FrameError as exc:
-        raise PortalError("theme-frame", f"主题生成的页面框架无法用于记录页面：{exc}（是否改动了 site/overrides 或主题？）") from None
-    if written.confidential:
-        raise PortalError("confidential-leak", f"生成结果中出现了保密字段的内容（{len(written.confidential)} 个页面），已中止；请报告给仓库维护人员")
-    if written.personal_data:
-        _personal_data_found([Path(p).name for p in written.personal_data])
-    timings["records"] = time.perf_counter() - start
-    del site
-    gc.collect()  # versions and their history refer to each other
-    start = time.perf_counter()
-    if progress:
-        progress(f"已写出 {len(written.paths)} 个记录页面，正在用 Pagefind 建立搜索索引……")
-    try:
-        search.build_index(output)
+        try:
+            written = R.write_record_pages(site, output, frame_html, default_jobs() if jobs is None else jobs, secrets,
+                                           written=indexer.add)
+        except R.FrameError as exc:
+            raise PortalError("theme-frame", f"主题生成的页面框架无法用于记录页面：{exc}（是否改动了 site/overrides 或主题？）") from None
+        if written.confidential:
+            raise PortalError("confidential-leak", f"生成结果中出现了保密字段的内容（{len(written.confidential)} 个页面），已中止；请报告给仓库维护人员")
+        if written.personal_data:
+            _personal_data_found([Path(p).name for p in written.personal_data])
+        timings["records"] = time.perf_counter() - start
+        del site
+        gc.collect()  # versions and their history refer to each other
+        start = time.perf_counter()
+        if progress:
+            progress(f"已写出 {len(written.paths)} 个记录页面，正在用 Pagefind 建立搜索索引……")
+        indexer.add(built_by_mkdocs)
+        indexer.finish()
     except search.SearchIndexError as exc:
+        indexer.abort()
         raise PortalError("search-index", str(exc)) from None
+    except BaseException:
+        indexer.abort()
+        raise
     timings["search"] = time.perf_counter() - start
     start = time.perf_counter()
     check_no_leak(output, secrets, docs, blocks)

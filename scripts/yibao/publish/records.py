@@ -213,10 +213,13 @@ def _write_span(span: tuple[int, int]) -> Written:
 
 
 def write_record_pages(site: P.Site, output: Path, frame_html: str, jobs: int = 1,
-                       secrets: frozenset[str] = frozenset()) -> Written:
+                       secrets: frozenset[str] = frozenset(),
+                       written: Callable[[list[str]], None] | None = None) -> Written:
     """Render every record page into ``output``, one at a time (never all in memory); on a
     fork-capable system with many pages, ``jobs`` worker processes each take runs of pages.
-    A page holding personal data or one of ``secrets`` is not written (and is reported)."""
+    A page holding personal data or one of ``secrets`` is not written (and is reported).
+    ``written`` is called with the paths of each run of pages as soon as it is on disk, in order
+    (the search index starts on them while the next runs are written)."""
     global _JOB
     env = environment(frame_template(frame_html))
     env.get_template("record.html")  # compiled once, before the workers are forked
@@ -224,13 +227,19 @@ def write_record_pages(site: P.Site, output: Path, frame_html: str, jobs: int = 
     _JOB = (makers, env, output, frozenset(secrets))
     try:
         with gc_paused():
+            runs = []
             if jobs <= 1 or len(makers) < PARALLEL_PAGES or "fork" not in multiprocessing.get_all_start_methods():
-                runs = [_write_span((0, len(makers)))]
+                runs.append(_write_span((0, len(makers))))
+                if written:
+                    written(runs[-1].paths)
             else:
                 size = max(PARALLEL_PAGES // 4, len(makers) // (jobs * 4) + 1)
                 spans = [(start, min(start + size, len(makers))) for start in range(0, len(makers), size)]
                 with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-                    runs = list(pool.map(_write_span, spans))
+                    for run in pool.map(_write_span, spans):  # in order, each as soon as it is done
+                        runs.append(run)
+                        if written:
+                            written(run.paths)
     finally:
         _JOB = None
     return Written(*([p for run in runs for p in getattr(run, name)] for name in ("paths", "personal_data", "confidential")))

@@ -36,6 +36,12 @@ class SearchIndexError(Exception):
     pass
 
 
+def site_pages(site_dir: Path) -> list[str]:
+    """The site's HTML pages (not the search bundles' own files), sorted."""
+    return sorted(rel for p in site_dir.rglob("*.html")
+                  if not (rel := p.relative_to(site_dir).as_posix()).startswith((BUNDLE + "/", BUNDLE + "-", STAGE)))
+
+
 def build_index(site_dir: Path, chunk: int = CHUNK_PAGES) -> list[str]:
     """Run Pagefind over the built site; returns the bundles' folders (``pagefind/`` first).
 
@@ -45,45 +51,105 @@ def build_index(site_dir: Path, chunk: int = CHUNK_PAGES) -> list[str]:
     reads hard links (or copies) of its pages in a staging folder inside the site: the URLs the
     index holds are the pages' own.
     """
-    pages = sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*.html")
-                   if p.relative_to(site_dir).parts[0] not in (BUNDLE, STAGE) and not p.name.startswith(BUNDLE + "-"))
-    for old in [site_dir / BUNDLE, *site_dir.glob(f"{BUNDLE}-*")]:
-        shutil.rmtree(old, ignore_errors=True)
-    bundles = []
-    for number, start in enumerate(range(0, max(len(pages), 1), chunk)):
+    indexer = Indexer(site_dir, chunk)
+    try:
+        indexer.add(site_pages(site_dir))
+        return indexer.finish()
+    except BaseException:
+        indexer.abort()
+        raise
+
+
+class Indexer:
+    """Pagefind runs over pages as they are written: every ``chunk`` pages handed to :meth:`add`
+    are indexed into a bundle by a Pagefind process running in the background while the caller
+    writes more pages (one run at a time: each holds its chunk's index in memory). Bundles are
+    ``pagefind/`` (with the search interface), ``pagefind-2/`` …; :meth:`finish` indexes the rest
+    and lists the other bundles in ``pagefind/bundles.json``; :meth:`abort` removes them all."""
+
+    def __init__(self, site_dir: Path, chunk: int = CHUNK_PAGES):
+        self.site_dir, self.chunk = site_dir, max(1, chunk)
+        self.pending: list[str] = []
+        self.bundles: list[str] = []
+        self.running: tuple[subprocess.Popen, Path, Path] | None = None
+        for old in [site_dir / BUNDLE, *site_dir.glob(f"{BUNDLE}-*"), *site_dir.glob(f"{STAGE}*")]:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def add(self, relpaths: list[str]) -> None:
+        """Pages just written (paths relative to the site); a full chunk starts a Pagefind run."""
+        self.pending += relpaths
+        while len(self.pending) >= self.chunk:
+            pages, self.pending = self.pending[:self.chunk], self.pending[self.chunk:]
+            self._start(pages)
+
+    def finish(self) -> list[str]:
+        if self.pending or not self.bundles and self.running is None:
+            pages, self.pending = self.pending, []
+            self._start(pages)
+        self._wait()
+        for name in UNUSED:  # other interfaces Pagefind ships; the portal loads pagefind-ui.js only
+            (self.site_dir / BUNDLE / name).unlink(missing_ok=True)
+        (self.site_dir / BUNDLE / "bundles.json").write_text(json.dumps([f"{b}/" for b in self.bundles[1:]]), encoding="utf-8")
+        return self.bundles
+
+    def abort(self) -> None:
+        """Stop a run and remove every bundle (an index of a build that failed is never left to be served)."""
+        if self.running is not None:
+            process, stage, _ = self.running
+            self.running = None
+            process.kill()
+            process.wait()
+            shutil.rmtree(stage, ignore_errors=True)
+        for bundle in self.bundles:
+            shutil.rmtree(self.site_dir / bundle, ignore_errors=True)
+
+    def _start(self, pages: list[str]) -> None:
+        number = len(self.bundles)
         name = BUNDLE if number == 0 else f"{BUNDLE}-{number + 1}"
-        stage = site_dir / STAGE
+        stage = self.site_dir / f"{STAGE}-{number + 1}"
         shutil.rmtree(stage, ignore_errors=True)
-        for relpath in pages[start:start + chunk]:
+        folders: set[Path] = set()
+        for relpath in pages:
             target = stage / relpath
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(target.parent)
             try:
-                os.link(site_dir / relpath, target)
+                os.link(self.site_dir / relpath, target)
             except OSError:
-                shutil.copyfile(site_dir / relpath, target)
+                shutil.copyfile(self.site_dir / relpath, target)
+        self._wait()  # the previous run ends before this one starts (memory)
+        self.bundles.append(name)
+        self.running = (_start(stage, self.site_dir / name), stage, self.site_dir / name)
+
+    def _wait(self) -> None:
+        if self.running is None:
+            return
+        process, stage, bundle = self.running
+        self.running = None
         try:
-            _run(stage, site_dir / name)
+            _check(process, bundle)
         finally:
             shutil.rmtree(stage, ignore_errors=True)
-        bundles.append(name)
-        if number:
+        if bundle.name != BUNDLE:
             for extra in ("pagefind-ui.js", "pagefind-ui.css", *UNUSED):  # the interface comes from the first bundle
-                (site_dir / name / extra).unlink(missing_ok=True)
-    for name in UNUSED:  # other interfaces Pagefind ships; the portal loads pagefind-ui.js only
-        (site_dir / BUNDLE / name).unlink(missing_ok=True)
-    (site_dir / BUNDLE / "bundles.json").write_text(json.dumps([f"{b}/" for b in bundles[1:]]), encoding="utf-8")
-    return bundles
+                (bundle / extra).unlink(missing_ok=True)
 
 
-def _run(source: Path, bundle: Path) -> None:
+def _start(source: Path, bundle: Path) -> subprocess.Popen:
     command = [sys.executable, "-m", "pagefind", "--site", str(source), "--output-path", str(bundle),
-               "--keep-index-url", "--silent"]
+               "--keep-index-url", "--force-language", "zh", "--silent"]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, encoding="utf-8", errors="replace")
+        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                encoding="utf-8", errors="replace")
     except OSError as exc:
         raise SearchIndexError(f"无法运行 Pagefind：{exc}") from None
-    if done.returncode != 0 or not (bundle / "pagefind-entry.json").is_file():
-        detail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+
+
+def _check(process: subprocess.Popen, bundle: Path) -> None:
+    output, _ = process.communicate()
+    if process.returncode != 0 or not (bundle / "pagefind-entry.json").is_file():
+        detail = (output or "").strip().splitlines()[-3:]
         raise SearchIndexError("Pagefind 建立搜索索引失败" + (f"：{'；'.join(detail)}" if detail else "")
                                + "（需要 pip install 'pagefind[extended]'）")
 
