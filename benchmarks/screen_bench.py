@@ -126,7 +126,13 @@ def measure(step: str, folder: Path, memory_limit: str, runs: int) -> dict:
         queue = mp.get_context("spawn").Queue()
         proc = mp.get_context("spawn").Process(target=_child, args=(step, str(folder), memory_limit, queue))
         proc.start()
-        results.append(queue.get())
+        while True:
+            try:
+                results.append(queue.get(timeout=5))
+                break
+            except Exception:  # queue.Empty: is the child still there?
+                if not proc.is_alive():
+                    raise SystemExit(f"{step}: the child process ended with exit code {proc.exitcode} and no result")
         proc.join()
     best = dict(results[0])
     best["seconds"] = statistics.median(r["seconds"] for r in results)
