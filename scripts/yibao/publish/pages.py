@@ -44,7 +44,9 @@ from .html import (EMPTY, Markup, block, dl, esc, esc_text, fmt, join, link, per
 from .visible import Visibility
 
 PAGE_DIRS = {"contract": "contracts", "institution": "institutions", "inspection": "inspections",
-             "case": "cases", "training": "trainings"}
+             "case": "cases", "training": "trainings",
+             # planning records: their list pages are yibao.publish.planning's
+             "draw": "draws", "sampling_plan": "sampling-plans", "extrapolation": "extrapolations"}
 CHANGELOG_LIMIT = 200
 STATUS_CLASS = {"ok": "yb-status-ok", "bad": "yb-status-bad", "warn": "yb-status-warn", "na": ""}
 DEADLINE_CLASS = {dl_rules.DeadlineStatus.ON_TIME: "ok", dl_rules.DeadlineStatus.LATE: "warn",
@@ -408,7 +410,9 @@ def record_title(site: Site, record: Record) -> str:
 
 def record_page(site: Site, record: Record) -> tuple[str, str]:
     page = site.page_of(record.kind, record.id)
-    extra = EXTRA.get(record.kind, lambda *_: "")(site, record, page)
+    from . import planning  # the planning pages build on this module
+
+    extra = {**EXTRA, **planning.EXTRA}.get(record.kind, lambda *_: "")(site, record, page)
     head = Markup(f'<p class="yb-note">{esc(site.schemas.kind_label(record.kind))} · 文件 {esc(record.path)} '
                   f"{status_badge(site, record)}</p>")
     text = (front_matter(record_title(site, record))
@@ -578,7 +582,9 @@ def case_extra(site: Site, record: Record, page: str) -> str:
     steps = table(["环节", "日期"], rows, sortable=False)
     items = site.deadlines.get(record.id, [])
     note = tag("p", "时限按所属服务项目记录中的时限规则计算；按工作日计算的以工作日历记录为准。逾期完成的记录照常收录并标明逾期天数。", class_="yb-note")
-    return section("办理时间线与时限", steps, deadlines_table(site, items, page), note)
+    from . import planning
+
+    return section("办理时间线与时限", steps, deadlines_table(site, items, page), note) + planning.case_method(site, record, page)
 
 
 KPI_TABLES = (report_mod.Table.KPIS, report_mod.Table.MILESTONES, report_mod.Table.INSTITUTIONS, report_mod.Table.CASES,
@@ -698,8 +704,10 @@ def kpi_detail(site: Site, kpi: dict, page: str) -> str:
              ("实际", kpi_value_text(kpi)), ("分子", fmt(kpi.get("numerator"))), ("分母", fmt(kpi.get("denominator"))),
              ("状态", kpi.get("status") or EMPTY)]
     refs = kpi.get("records") or []
+    from . import planning
+
     body = dl(items + [(f"计入的记录（{len(refs)}）", kpi_records(site, kpi, page))])
-    return f'<h3 id="{esc(kpi_anchor(kpi))}">{kpi_name(kpi)}</h3>\n\n' + block(body) + "\n"
+    return f'<h3 id="{esc(kpi_anchor(kpi))}">{kpi_name(kpi)}</h3>\n\n' + block(body, planning.kpi_draw_note(site, kpi, page)) + "\n"
 
 
 EXTRA = {"institution": institution_extra, "inspection": inspection_extra, "case": case_extra, "contract": contract_extra}
@@ -708,6 +716,10 @@ EXTRA = {"institution": institution_extra, "inspection": inspection_extra, "case
 # -- list and overview pages -----------------------------------------------------------------------
 
 def list_page(site: Site, kind: str) -> tuple[str, str]:
+    from . import planning
+
+    if kind in planning.LIST_PAGES:
+        return planning.LIST_PAGES[kind](site)
     page = f"{PAGE_DIRS[kind]}/index.md"
     records = site.all(kind)
     label = site.schemas.kind_label(kind)

@@ -42,6 +42,7 @@ from ..check.publishable import Gate
 from ..load.history import History, HistoryError, start_history
 from ..core.schemas import SchemaSet
 from . import pages as P
+from . import planning
 from . import records as R
 from . import search
 from .macros import DATA_FILE
@@ -285,7 +286,8 @@ def check_no_leak(output: Path, secrets: set[str], docs: Path | None = None, blo
     not a bank card), the pages keep their cells apart. The record pages are scanned the same way
     as they are written (:func:`yibao.publish.records.write_record_pages`), before Pagefind runs.
     """
-    texts = []
+    texts = [path.read_text(encoding="utf-8") for path in sorted((output / planning.DISCLOSURE_DIR).glob("*"))
+             if path.is_file()]  # the public disclosure files (一公开), outside the search index
     if (output / search.BUNDLE).is_dir():
         texts.append(search.index_text(output))
     legacy = output / "search" / "search_index.json"
@@ -299,10 +301,12 @@ def check_no_leak(output: Path, secrets: set[str], docs: Path | None = None, blo
         leaked = [s for s in secrets if s in text or s.replace("\n", " ") in text]
         if leaked:
             shutil.rmtree(output / search.BUNDLE, ignore_errors=True)  # never left behind to be served
+            shutil.rmtree(output / planning.DISCLOSURE_DIR, ignore_errors=True)
             raise PortalError("confidential-leak", f"生成结果中出现了保密字段的内容（{len(leaked)} 处），已中止；请报告给仓库维护人员")
-    places = [place for place in (docs, blocks) if place is not None and place.is_dir()]
+    places = [place for place in (docs, blocks, output / planning.DISCLOSURE_DIR) if place is not None and place.is_dir()]
     found = [path for place in places for path in sorted(place.rglob("*")) if path.is_file() and _personal_data_in(path)]
     if found:
+        shutil.rmtree(output / planning.DISCLOSURE_DIR, ignore_errors=True)  # public data: never left behind
         _personal_data_found([p.name for p in found])
 
 
@@ -441,6 +445,7 @@ def _build(root: Path, output: Path, as_of: _dt.date | None, progress: Callable[
         raise PortalError("no-frame", f"MkDocs 没有生成记录页面的框架页面 {R.FRAME_DOCS}") from None
     shutil.rmtree(frame.parent)
     built_by_mkdocs = search.site_pages(output)
+    planning.write_disclosure(site, output)  # scanned with the rest (check_no_leak)
     # Pagefind indexes each full chunk of record pages while the next ones are written (the two
     # share the cores); the pages MkDocs built go into the last chunk
     indexer = search.Indexer(output)
