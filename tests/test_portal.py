@@ -376,6 +376,13 @@ def test_record_pages_share_the_frame_of_the_mkdocs_pages(demo):
 
 def test_no_broken_links(demo):
     """Every relative link and asset of every page points at a file of the site, and every #anchor exists."""
+    problems, checked = broken_links(demo.output)
+    assert checked > 10000 and not problems, "\n".join(problems[:30])
+
+
+def broken_links(output: Path, pages: list[Path] | None = None) -> tuple[list[str], int]:
+    """The relative links and assets of ``pages`` (default: every page) that point at no file of
+    the site or at no #anchor of their page, and how many links were checked."""
     ids: dict[Path, set[str]] = {}
 
     def anchors(path: Path) -> set[str]:
@@ -384,7 +391,7 @@ def test_no_broken_links(demo):
         return ids[path]
 
     problems, checked = [], 0
-    for path in sorted(demo.output.rglob("*.html")):
+    for path in sorted(output.rglob("*.html")) if pages is None else pages:
         for tag, attrs in parse(path).elements:
             for name in ("href", "src"):
                 value = attrs.get(name)
@@ -392,17 +399,17 @@ def test_no_broken_links(demo):
                     continue
                 target, _, anchor = value.partition("#")
                 if target.startswith("/"):  # 404.html links from the site's root (it is served at any path)
-                    file = demo.output / target.lstrip("/")
+                    file = output / target.lstrip("/")
                 else:
                     file = (path.parent / target).resolve() if target else path
                 if file.is_dir():
                     file = file / "index.html"
                 checked += 1
                 if not file.is_file():
-                    problems.append(f"{path.relative_to(demo.output)}: {value}")
+                    problems.append(f"{path.relative_to(output)}: {value}")
                 elif anchor and file.suffix == ".html" and anchor not in anchors(file):
-                    problems.append(f"{path.relative_to(demo.output)}: {value} (no such anchor)")
-    assert checked > 10000 and not problems, "\n".join(problems[:30])
+                    problems.append(f"{path.relative_to(output)}: {value} (no such anchor)")
+    return problems, checked
 
 
 def test_deadlines_page_matches_the_report(demo):

@@ -136,6 +136,9 @@ def _terms(root: Path) -> set[str]:
         data, _, _ = strict_yaml.load_bytes(path.read_bytes())
         out |= {data["period"]["start"], data["period"]["end"]} | {p["due"] for p in data["phases"]}
         out |= {r["report_due"] for r in data["self_inspections"]}
+    for path in (root / "records/rectification").rglob("*.yaml"):  # a rectification item's deadline is set when it is issued
+        data, _, _ = strict_yaml.load_bytes(path.read_bytes())
+        out.add(data["deadline"])
     return out
 
 

@@ -36,7 +36,7 @@ from ..core.calendar import to_date
 from ..compute.view import ContractView, RecordIndex
 from ..check.publishable import UNREADABLE, mask_text
 from ..load.history import MISSING, History, Version
-from ..core.record import Record
+from ..core.record import Record, kind_of
 from ..core.schemas import SchemaSet
 from . import charts
 from .html import (EMPTY, Markup, block, dl, esc, esc_text, fmt, join, link, percent, relative, table, tag,
@@ -47,6 +47,9 @@ PAGE_DIRS = {"contract": "contracts", "institution": "institutions", "inspection
              "case": "cases", "training": "trainings",
              # planning records: their list pages are yibao.publish.planning's
              "draw": "draws", "sampling_plan": "sampling-plans", "extrapolation": "extrapolations"}
+#: special campaigns (专项治理): their record pages' sections and list pages are yibao.publish.campaigns'
+CAMPAIGN_DIRS = {"campaign": "campaigns", "self_inspection": "self-inspections", "rectification": "rectifications"}
+PAGE_DIRS |= CAMPAIGN_DIRS
 CHANGELOG_LIMIT = 200
 STATUS_CLASS = {"ok": "yb-status-ok", "bad": "yb-status-bad", "warn": "yb-status-warn", "na": ""}
 DEADLINE_CLASS = {dl_rules.DeadlineStatus.ON_TIME: "ok", dl_rules.DeadlineStatus.LATE: "warn",
@@ -402,6 +405,8 @@ def record_title(site: Site, record: Record) -> str:
         inst = site.get("institution", record.get("subject.institution"))
         who = inst.get("name") if inst else record.get("subject.person_code") or record.get("subject.type") or ""
         return f"{record.id} {who}".strip()
+    if record.kind in CAMPAIGN_DIRS and record.get("institution"):
+        return _campaigns().record_title(site, record)
     for key in ("name", "title"):
         if isinstance(record.get(key), str):
             return f"{record.id} {record.get(key)}"
@@ -417,7 +422,7 @@ def record_page(site: Site, record: Record) -> tuple[str, str]:
                   f"{status_badge(site, record)}</p>")
     text = (front_matter(record_title(site, record))
             + block(head, *later_notes(site, record))
-            + "\n" + section("基本信息", fields_block(site, record, page))
+            + "\n" + section("基本信息", fields_block(site, record, page, _campaigns().SHOWN_APART.get(record.kind, ())))
             + extra
             + audit_trail(site, record, page))
     return page, text
@@ -475,7 +480,9 @@ def _deadline_rows(site: Site, items: list, page: str, with_record: bool = False
 
 
 def _deadline_subject(site: Site, d: dict, page: str) -> Markup:
-    kind = d.get("kind") if d.get("kind") in PAGE_DIRS else "contract"
+    """The record an item is about, linked: its kind is its file's folder (a campaign's phases and
+    the reports not yet submitted are the campaign's), else the item's kind."""
+    kind = kind_of(d.get("path") or "", tuple(PAGE_DIRS)) or (d.get("kind") if d.get("kind") in PAGE_DIRS else "contract")
     return site.ref(page, kind, d.get("record"), with_name=False)
 
 
@@ -679,7 +686,7 @@ def kpi_table(site: Site, kpis: list[dict], page: str, details: bool) -> Markup:
 
 
 def kind_of_id(site: Site, ident: str) -> str | None:
-    for kind in ("institution", "inspection", "case", "training", "contract"):
+    for kind in PAGE_DIRS:
         if site.get(kind, ident) is not None:
             return kind
     return None
@@ -713,6 +720,20 @@ def kpi_detail(site: Site, kpi: dict, page: str) -> str:
 EXTRA = {"institution": institution_extra, "inspection": inspection_extra, "case": case_extra, "contract": contract_extra}
 
 
+def _campaigns():
+    """The special campaigns' pages: imported when first used, as they build on this module."""
+    from . import campaigns
+
+    return campaigns
+
+
+def _campaign_extra(site: Site, record: Record, page: str) -> str:
+    return _campaigns().EXTRA[record.kind](site, record, page)
+
+
+EXTRA |= dict.fromkeys(CAMPAIGN_DIRS, _campaign_extra)
+
+
 # -- list and overview pages -----------------------------------------------------------------------
 
 def list_page(site: Site, kind: str) -> tuple[str, str]:
@@ -723,6 +744,8 @@ def list_page(site: Site, kind: str) -> tuple[str, str]:
     page = f"{PAGE_DIRS[kind]}/index.md"
     records = site.all(kind)
     label = site.schemas.kind_label(kind)
+    if kind in CAMPAIGN_DIRS:
+        return _campaigns().list_page(site, kind)
     if kind == "institution":
         headers = ["机构编码", "名称", "类型", "等级", "类别", "协议状态", "记录状态"]
         valid = record_status_term(site, kind)
