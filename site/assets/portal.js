@@ -80,7 +80,55 @@
       .then(function (others) { makeSearch(box, root, others); });
   }
 
+  /* 查询正好是一个记录编号时，把该记录本身的页面置顶（各份索引分别排序，别处提到该编号的页面可能排在前面） */
+  function pinExactRecord(box, root) {
+    var patterns = null;
+    var pinned = document.createElement("div");
+    pinned.id = "yb-exact";
+    pinned.hidden = true;
+    var asked = "";
+    var lists = {};  /* folder -> promise of the IDs that have a page there */
+    function show(query) {
+      asked = query;
+      pinned.hidden = true;
+      pinned.textContent = "";
+      if (!patterns || !query) return;
+      patterns.forEach(function (pair) {
+        if (!new RegExp(pair[0]).test(query)) return;
+        var folder = pair[1];
+        if (!lists[folder]) {
+          lists[folder] = fetch(root + "pagefind/ids/" + folder + ".json")
+            .then(function (r) { return r.ok ? r.json() : []; }).catch(function () { return []; });
+        }
+        lists[folder].then(function (ids) {
+          if (asked !== query || ids.indexOf(query) < 0) return;
+          var a = document.createElement("a");
+          a.href = root + folder + "/" + query + ".html";
+          a.textContent = "编号 " + query + " 的记录页面";
+          pinned.textContent = "完全匹配：";
+          pinned.appendChild(a);
+          pinned.hidden = false;
+        });
+      });
+    }
+    fetch(root + "pagefind/record-ids.json").then(function (r) { return r.ok ? r.json() : { patterns: [] }; })
+      .catch(function () { return { patterns: [] }; })
+      .then(function (data) { patterns = data.patterns || []; });
+    /* input 事件也包括粘贴 */
+    box.addEventListener("input", function (event) {
+      var input = event.target;
+      if (!input || input.tagName !== "INPUT") return;
+      if (!pinned.parentNode) {  /* under the search field, above Pagefind's results */
+        var drawer = box.querySelector(".pagefind-ui__drawer");
+        if (drawer) drawer.parentNode.insertBefore(pinned, drawer);
+        else input.parentNode.appendChild(pinned);
+      }
+      show(input.value.trim().toUpperCase());
+    });
+  }
+
   function makeSearch(box, root, others) {
+    pinExactRecord(box, root);
     new PagefindUI({
       mergeIndex: others.map(function (path) { return { bundlePath: root + path, baseUrl: root }; }),
       element: "#yb-search",

@@ -449,6 +449,7 @@ def _build(root: Path, output: Path, as_of: _dt.date | None, progress: Callable[
     # Pagefind indexes each full chunk of record pages while the next ones are written (the two
     # share the cores); the pages MkDocs built go into the last chunk
     indexer = search.Indexer(output)
+    id_patterns = search.id_patterns(site.schemas, P.PAGE_DIRS)
     try:
         try:
             written = R.write_record_pages(site, output, frame_html, default_jobs() if jobs is None else jobs, secrets,
@@ -467,6 +468,7 @@ def _build(root: Path, output: Path, as_of: _dt.date | None, progress: Callable[
             progress(f"已写出 {len(written.paths)} 个记录页面，正在用 Pagefind 建立搜索索引……")
         indexer.add(built_by_mkdocs)
         indexer.finish()
+        search.write_id_patterns(output, id_patterns, written.paths)
     except search.SearchIndexError as exc:
         indexer.abort()
         raise PortalError("search-index", str(exc)) from None

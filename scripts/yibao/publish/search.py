@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Iterable
 
 import orjson
 
@@ -51,10 +52,16 @@ def build_index(site_dir: Path, chunk: int = CHUNK_PAGES) -> list[str]:
     reads hard links (or copies) of its pages in a staging folder inside the site: the URLs the
     index holds are the pages' own.
     """
+    ids = site_dir / BUNDLE / RECORD_IDS
+    kept = json.loads(ids.read_text(encoding="utf-8"))["patterns"] if ids.is_file() else None  # outlives a new index
     indexer = Indexer(site_dir, chunk)
     try:
-        indexer.add(site_pages(site_dir))
-        return indexer.finish()
+        pages = site_pages(site_dir)
+        indexer.add(pages)
+        bundles = indexer.finish()
+        if kept is not None:
+            write_id_patterns(site_dir, kept, pages)
+        return bundles
     except BaseException:
         indexer.abort()
         raise
@@ -191,3 +198,40 @@ def index_text(site_dir: Path) -> str:
             else:
                 parts.append(data.decode("utf-8", "replace"))
     return "\n".join(parts)
+
+
+#: record IDs and where their pages are: {"patterns": [[ID pattern, folder], …]} (read by assets/portal.js)
+RECORD_IDS = "record-ids.json"
+
+
+def id_patterns(schemas, page_dirs: dict[str, str]) -> list[list[str]]:
+    """For every kind with record pages: the pattern of its IDs (from its schema's ``id``) and the
+    folder of its pages. The search box pins a record's own page above the results when the query
+    is exactly its ID: Pagefind ranks within each index bundle, so across bundles a page that only
+    names the ID could otherwise come first."""
+    out = []
+    for kind, folder in page_dirs.items():
+        if kind not in schemas.schemas:
+            continue
+        node, _ = schemas.resolve(schemas.schemas[kind].get("properties", {}).get("id", {}))
+        pattern = node.get("pattern")
+        if isinstance(pattern, str):
+            out.append([pattern, folder])
+    return out
+
+
+def write_id_patterns(site_dir: Path, patterns: list[list[str]], pages: Iterable[str]) -> None:
+    """The ID patterns, and per folder the IDs that have a page (``pagefind/ids/<folder>.json``, fetched
+    only when a query has the form of an ID: the search box never asks the server for a page that
+    may not exist)."""
+    folders = {folder for _, folder in patterns}
+    ids: dict[str, list[str]] = {folder: [] for folder in folders}
+    for relpath in pages:
+        folder, _, name = relpath.rpartition("/")
+        if folder in ids and name.endswith(".html"):
+            ids[folder].append(name[: -len(".html")])
+    (site_dir / BUNDLE / "ids").mkdir(exist_ok=True)
+    for folder, names in ids.items():
+        (site_dir / BUNDLE / "ids" / f"{folder}.json").write_text(json.dumps(sorted(names)), encoding="utf-8")
+    (site_dir / BUNDLE / RECORD_IDS).write_text(json.dumps({"patterns": patterns}, ensure_ascii=False), encoding="utf-8")
+
