@@ -122,8 +122,11 @@ def test_the_check_cache_key_follows_the_fields(monkeypatch, tmp_path):
 
     schemas = SchemaSet.load(PROJECT / "schemas")
     before = Cache(PROJECT, schemas.fingerprint, tmp_path).dir
+    def reads_a_new_field(record, index, schemas, report):
+        record.get("a_new_field")
+
     monkeypatch.setitem(references.CROSS_RULES, "case", (*references.CROSS_RULES["case"], _reads_a_built_name,
-                                                          lambda r, i, s, rep: r.get("a_new_field")))
+                                                          reads_a_new_field))
     references._FIELDS.clear()
     try:
         after = Cache(PROJECT, schemas.fingerprint, tmp_path).dir
@@ -145,3 +148,18 @@ def test_a_rule_reading_every_record_of_a_kind_must_say_so(monkeypatch):
         findings(records, schemas)
     monkeypatch.setitem(references.READS_EVERY, "case", (("training", lambda record, versions: True),))
     findings(records, schemas)  # declared: runs
+
+
+def test_the_fields_are_worked_out_once_and_kept_with_the_cache(tmp_path, monkeypatch):
+    from yibao.speed.cache import Cache
+
+    schemas = SchemaSet.load(PROJECT / "schemas")
+    references._FIELDS.clear()
+    cache = Cache(PROJECT, schemas.fingerprint, tmp_path)
+    cache.rule_fields()
+    assert (cache.dir / "fields.marshal").is_file()
+    references._FIELDS.clear()
+    monkeypatch.setattr(references, "fields_read", lambda roots: pytest.fail("parsed the rules again"))
+    Cache(PROJECT, schemas.fingerprint, tmp_path).rule_fields()
+    assert references.rule_fields() >= {"protocol_history", "timeline.registered_on"}
+    references._FIELDS.clear()

@@ -232,6 +232,16 @@ def _methods(cls: type) -> list[types.FunctionType]:
     return out
 
 
+def _annotations(node: ast.AST) -> list[ast.AST]:
+    if isinstance(node, ast.arg) and node.annotation is not None:
+        return [node.annotation]
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.returns is not None:
+        return [node.returns]
+    if isinstance(node, ast.AnnAssign):
+        return [node.annotation]
+    return []
+
+
 def fields_read(roots: Iterable[Callable]) -> frozenset[str]:
     """Every field path the rules name: string constants in the rules and in every function, class
     and module-level constant of this package they name (called, passed or looked up), followed
@@ -254,7 +264,10 @@ def fields_read(roots: Iterable[Callable]) -> frozenset[str]:
         except (OSError, TypeError, SyntaxError):
             continue
         names = fn.__globals__
+        annotations = {id(n) for a in ast.walk(tree) for note in _annotations(a) for n in ast.walk(note)}
         for node in ast.walk(tree):
+            if id(node) in annotations:  # a type named in an annotation is not code the rule runs
+                continue
             target = None
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 _strings(node.value, found)
@@ -281,7 +294,9 @@ def fields_read(roots: Iterable[Callable]) -> frozenset[str]:
 @dataclass(frozen=True)
 class ViewSpec:
     """Which parts of a record cross-record rules get: fields read whole, and fields only read
-    through some of their keys (``timeline.registered_on``: the rest of the timeline is left out)."""
+    through some of their keys (``timeline.registered_on``: the rest of the timeline is left out).
+    Keys inside values are kept whole: rules also read keys named by the vocabulary (a volume's
+    field from ``x-volume-field``), which no constant in their code spells."""
 
     whole: frozenset[str]
     parts: tuple[tuple[str, frozenset[str]], ...]
@@ -316,9 +331,19 @@ def rule_fields() -> frozenset[str]:
     return found
 
 
-def rule_fields_digest() -> str:
-    """Changes whenever the rules come to read another field (part of the check cache's key)."""
-    return hashlib.sha256("\n".join(sorted(rule_fields())).encode()).hexdigest()[:16]
+def rule_set_digest() -> str:
+    """Which rules are registered (module and name of each function), cheap to compute: with the
+    digest of the checking code (which covers the rules' source) it names the rule set, and so what
+    :func:`rule_fields` gives, without reading any source."""
+    names = "\n".join(f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', repr(fn))}"
+                      for fn in rule_functions())
+    return hashlib.sha256(names.encode()).hexdigest()[:16]
+
+
+def remember_rule_fields(fields: frozenset[str]) -> None:
+    """Fields worked out by an earlier run of the same rule set and code (kept in the check cache),
+    so a run does not parse the rules' source again."""
+    _FIELDS.setdefault(rule_functions(), frozenset(fields))
 
 
 def view_spec(schemas: SchemaSet) -> ViewSpec:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..check.references import rule_fields_digest
+from ..check import references
 from ..core.diagnostics import Diagnostic
 from ..load.worktree import blob_id
 
@@ -164,8 +164,9 @@ class Cache:
     def __init__(self, repo_root: Path, fingerprint: str, base: Path | None = None) -> None:
         base = base or default_dir()
         repo_key = hashlib.sha1(str(repo_root.resolve()).encode()).hexdigest()[:16]
-        # the fields cross-record rules read decide what a stored view holds (check.references.view_spec)
-        rule_set = fingerprint + code_digest() + FORMAT + rule_fields_digest()
+        # the fields cross-record rules read decide what a stored view holds (check.references.view_spec):
+        # they follow from the rules registered and their code, both in the key
+        rule_set = fingerprint + code_digest() + FORMAT + references.rule_set_digest()
         self.dir = base / repo_key / hashlib.sha1(rule_set.encode()).hexdigest()[:16]
         self.manifest: dict[str, tuple[int, int, int, int, str]] = self._read_marshal("manifest")
         self._facts: dict[str, tuple] | None = None
@@ -175,6 +176,19 @@ class Cache:
         self._last: dict | None = None
         self._state: dict | None = None
         self.dirty = False
+
+    def rule_fields(self) -> None:
+        """Work out the fields cross-record rules read once per rule set and keep them with the cache."""
+        stored = self._read_marshal("fields").get("fields")
+        if isinstance(stored, (list, tuple)) and all(isinstance(f, str) for f in stored):
+            references.remember_rule_fields(frozenset(stored))
+            return
+        fields = references.rule_fields()
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            self._write("fields.marshal", marshal.dumps({"fields": sorted(fields)}))
+        except OSError:
+            pass  # a read-only cache only costs the work again next time
 
     # -- reading ------------------------------------------------------------------------------
     def _read_marshal(self, name: str) -> dict:

@@ -151,6 +151,8 @@ class _Run:
     def check(self, items: list[tuple[str, str]], want_data: bool) -> list[Outcome]:
         """Check files now, and remember their verdicts (and data) in the cache."""
         job = self.job if want_data == self.want_data else Job(self.root, self.schemas, want_data)
+        if self.cache is not None and items:
+            self.cache.rule_fields()  # what views hold, kept from an earlier run (before workers start)
         outcomes = check_many(job, items, self.jobs)
         if self.cache is not None:
             for outcome in outcomes:
