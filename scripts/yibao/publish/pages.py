@@ -50,6 +50,8 @@ PAGE_DIRS = {"contract": "contracts", "institution": "institutions", "inspection
 #: special campaigns (专项治理): their record pages' sections and list pages are yibao.publish.campaigns'
 CAMPAIGN_DIRS = {"campaign": "campaigns", "self_inspection": "self-inspections", "rectification": "rectifications"}
 PAGE_DIRS |= CAMPAIGN_DIRS
+#: screening rules: their list page (数据筛查) and record pages' sections are yibao.publish.screening's
+PAGE_DIRS["rule"] = "rules"
 CHANGELOG_LIMIT = 200
 STATUS_CLASS = {"ok": "yb-status-ok", "bad": "yb-status-bad", "warn": "yb-status-warn", "na": ""}
 DEADLINE_CLASS = {dl_rules.DeadlineStatus.ON_TIME: "ok", dl_rules.DeadlineStatus.LATE: "warn",
@@ -415,9 +417,9 @@ def record_title(site: Site, record: Record) -> str:
 
 def record_page(site: Site, record: Record) -> tuple[str, str]:
     page = site.page_of(record.kind, record.id)
-    from . import planning  # the planning pages build on this module
+    from . import planning, screening  # the planning and screening pages build on this module
 
-    extra = {**EXTRA, **planning.EXTRA}.get(record.kind, lambda *_: "")(site, record, page)
+    extra = {**EXTRA, **planning.EXTRA, **screening.EXTRA}.get(record.kind, lambda *_: "")(site, record, page)
     head = Markup(f'<p class="yb-note">{esc(site.schemas.kind_label(record.kind))} · 文件 {esc(record.path)} '
                   f"{status_badge(site, record)}</p>")
     text = (front_matter(record_title(site, record))
@@ -737,10 +739,12 @@ EXTRA |= dict.fromkeys(CAMPAIGN_DIRS, _campaign_extra)
 # -- list and overview pages -----------------------------------------------------------------------
 
 def list_page(site: Site, kind: str) -> tuple[str, str]:
-    from . import planning
+    from . import planning, screening
 
     if kind in planning.LIST_PAGES:
         return planning.LIST_PAGES[kind](site)
+    if kind in screening.LIST_PAGES:
+        return screening.LIST_PAGES[kind](site)
     page = f"{PAGE_DIRS[kind]}/index.md"
     records = site.all(kind)
     label = site.schemas.kind_label(kind)
