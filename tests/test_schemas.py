@@ -279,20 +279,23 @@ makeup_workdays:
   - {date: 2025-02-08, name: 春节}
 notes: 全字段日历
 """),
-    # made with: yibao draw --contract HT-2024-TEST --date 2024-06-03 --seed "2024-06-03 上证综指收盘 3078.49" --types 定点医疗机构 定点零售药店 医保经办机构
-    #   --per-type 定点医疗机构=1 定点零售药店=1 医保经办机构=1 (over RECORDS and the other FULL records)
+    # made with: yibao draw --contract HT-2024-TEST --date 2024-06-10 --seed "2024-06-10 上证综指收盘 3051.28" --types 定点医疗机构 定点零售药店 医保经办机构
+    #   --per-type 定点医疗机构=1 定点零售药店=1 医保经办机构=1 --levels 二级 未定级 --not-inspected-months 1
+    #   (over TOGETHER and the other FULL records)
     "draw": ("records/draw/CQ-2024-000001.yaml", """\
 id: CQ-2024-000001
 contract: HT-2024-TEST
-date: 2024-06-03
+date: 2024-06-10
 purpose: 双随机抽查
-seed: 2024-06-03 上证综指收盘 3078.49
+seed: 2024-06-10 上证综指收盘 3051.28
 seed_source: 抽取前一日在局网站公告：以抽取当日上证综指收盘点位为种子
 algorithm: sha256-rank-v1
 frame:
-  description: 项目 HT-2024-TEST 在 2024-06-03 的监管范围内的定点医疗机构、定点零售药店、医保经办机构
+  description: 项目 HT-2024-TEST 在 2024-06-10 的监管范围内的定点医疗机构、定点零售药店、医保经办机构（等级为二级、未定级，抽取日前 1 个月内未开始过检查）
   institution_types: [定点医疗机构, 定点零售药店, 医保经办机构]
   count: 3
+  levels: [二级, 未定级]
+  not_inspected_months: 1
   per_type: {定点医疗机构: 1, 定点零售药店: 1, 医保经办机构: 1}
   strata: {医保经办机构: 1, 定点医疗机构: 1, 定点零售药店: 1}
   ids_sha256: 782adb991b4b9391cf49c0430cbd6c01d452a0e037f236377bb2445480397a2e
@@ -300,7 +303,7 @@ frame:
 pool: {ids_sha256: e4f49b3f9a76bff3767077e825ab3db8c04534dfda89173ef02c4379c6ede79e, size: 2, min_per_target: 2, exclude_last_inspectors: false}
 result:
 - institution: J65020300003
-  inspectors: [RY-A00001, RY-A00002]
+  inspectors: [RY-A00002, RY-A00001]
 - institution: H65020300001
   inspectors: [RY-A00001, RY-A00002]
 - institution: P65020300002
@@ -445,7 +448,10 @@ notes: 全字段整改事项
 MINIMAL = {path.split("/")[1]: (path, text) for path, text in RECORDS.items() if path.split("/")[1] != "institution" or "H65" in path}
 # a draw is re-run from the records of its date (see test_draw.py), so the shared RECORDS carry none;
 # its minimal form is the full one without the optional fields
-MINIMAL["draw"] = (FULL["draw"][0], re.sub(r"(?m)^(  per_type:.*|notes:.*)\n", "", FULL["draw"][1]))
+MINIMAL["draw"] = (FULL["draw"][0], re.sub(r"(?m)^(  per_type:.*|  levels:.*|  not_inspected_months:.*|notes:.*)\n", "", FULL["draw"][1]))
+# the records checked together: the shared RECORDS with their institutions graded, so that the full draw's level filter keeps them
+TOGETHER = {**RECORDS, **{f"records/institution/{ident}.yaml": RECORDS[f"records/institution/{ident}.yaml"] + f"level: {level}\n"
+                          for ident, level in (("H65020300001", "二级"), ("P65020300002", "未定级"), ("J65020300003", "未定级"))}}
 # rules are the bureau's, shared by every contract: none in the shared RECORDS; the minimal one is in force
 MINIMAL["rule"] = (FULL["rule"][0], """\
 id: GZ-900
@@ -718,7 +724,7 @@ def test_valid_records(schemas, kind, which):
 
 
 def test_full_records_are_valid_together(tmp_path, yibao):
-    repo = make_repo(tmp_path, {**RECORDS, **dict(FULL.values())})
+    repo = make_repo(tmp_path, {**TOGETHER, **dict(FULL.values())})
     run = yibao("validate", cwd=repo.root)
     assert run.rc == 0, run.out
     assert f"检查通过：{len(RECORDS) + len(FULL)} 个记录文件" in run.out
@@ -952,7 +958,7 @@ def _data_paths(data, path: tuple = ()):
 def _all_records() -> list[Record]:
     """The minimal and the full records, all valid together."""
     records = []
-    for relpath, text in [*RECORDS.items(), *FULL.values()]:
+    for relpath, text in [*TOGETHER.items(), *FULL.values()]:
         records.append(Record(relpath.split("/")[1], relpath, strict_yaml.load_bytes(text.encode())[0]))
     return records
 

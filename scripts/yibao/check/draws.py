@@ -1,7 +1,8 @@
 """双随机 draws re-run in CI, and double-random inspections bound to their draw.
 
 - ``draw-not-reproducible`` (error): a draw record, re-run from the repository's own data as of
-  its date (frame: the contract's scope institutions of the draw's types on that day; pool: the
+  its date (frame: the contract's scope institutions of the draw's types on that day, filtered by
+  the frame's ``levels`` and ``not_inspected_months`` when it has them; pool: the
   contract's team on that day; conflicts: who inspected each institution last time, when the draw
   excludes them), does not give the recorded frame hash and size, pool hash and size, or the
   recorded institutions and inspectors.
@@ -39,11 +40,17 @@ def reproduce(record: Record, contract: Record, institutions, staff, inspections
     if day is None:
         return None, "抽取日期无效"
     types = frame_spec.get("institution_types") if isinstance(frame_spec.get("institution_types"), list) else []
-    frame = algo.frame_of(contract, institutions, day, types, ScopeTerms.of(schemas))
+    levels, months = frame_spec.get("levels"), frame_spec.get("not_inspected_months")
+    if levels is not None and not (isinstance(levels, list) and levels and all(isinstance(v, str) for v in levels)):
+        return None, "机构等级筛选（levels）应为等级列表"
+    if months is not None and not (algo.whole_number(months) and months >= 1):
+        return None, "“近 N 个月未检查”筛选（not_inspected_months）应为正整数"
+    skipped = [*withdrawn_terms(schemas, "inspection"), *status_terms(schemas, "inspection", "x-planned")]
+    frame = algo.frame_of(contract, institutions, day, types, ScopeTerms.of(schemas), levels=levels,
+                          not_inspected_months=months, inspections=inspections, skip_statuses=skipped)
     pool = algo.pool_of(contract.id, staff, day, withdrawn_terms(schemas, "staff"))
     conflicts = None
     if pool_spec.get("exclude_last_inspectors") is True:
-        skipped = [*withdrawn_terms(schemas, "inspection"), *status_terms(schemas, "inspection", "x-planned")]
         conflicts = algo.last_inspectors(inspections, day, skipped)
     counts = algo.counts_of(frame_spec)
     minimum = pool_spec.get("min_per_target")

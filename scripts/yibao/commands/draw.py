@@ -17,6 +17,7 @@ EXAMPLES = """示例：
   yibao draw --contract HT-2024-KLMY --date 2024-06-03 --seed "2024-06-03 上证综指收盘 3078.49" \\
       --seed-source "抽取前一日在局网站公告：以抽取当日上证综指收盘点位为种子" \\
       --types 定点医疗机构 定点零售药店 --per-type 定点医疗机构=3 定点零售药店=2 --exclude-last-inspectors
+  yibao draw … --types 定点医疗机构 --levels 一级 二级 --not-inspected-months 6 --count 3   # 按等级、近 6 个月未检查筛选
   yibao draw verify                 # 复核全部抽取记录
   yibao draw verify records/draw/CQ-2024-ABC123.yaml"""
 
@@ -34,6 +35,10 @@ def register(sub) -> None:
     p.add_argument("--seed", help="随机种子（须在抽取前公布）")
     p.add_argument("--seed-source", metavar="TEXT", help="种子来源：在哪里、何时公布（中文）")
     p.add_argument("--types", nargs="+", metavar="TYPE", default=[], help="抽取的机构类型，例如 定点医疗机构 定点零售药店")
+    p.add_argument("--levels", nargs="+", metavar="LEVEL", default=None,
+                   help="只抽取这些等级的机构（机构记录的 level 字段），例如 一级 二级；没有等级的机构（如药店）不在范围内")
+    p.add_argument("--not-inspected-months", type=int, metavar="N", default=None,
+                   help="不抽取抽取日前 N 个月内开始过检查的机构（不计撤销和计划中的检查）")
     p.add_argument("--count", type=int, help="抽取机构数（不分类型时）")
     p.add_argument("--per-type", nargs="+", metavar="TYPE=N", default=[], help="分类型抽取数，例如 定点医疗机构=3")
     p.add_argument("--inspectors", type=int, default=2, metavar="N", help="每家检查人员数（至少 2 人，默认 2）")
@@ -90,6 +95,11 @@ def make(root, schemas, args: argparse.Namespace) -> int:
     count = sum(per_type.values()) if per_type else args.count
     if not count or count < 1:
         raise UsageError("请用 --count 或 --per-type 给出抽取机构数")
+    levels = schemas.terms("institution_level")
+    if args.levels is not None and [v for v in args.levels if v not in levels]:
+        raise UsageError(f"不认识的机构等级 {'、'.join(v for v in args.levels if v not in levels)}；可选：{'、'.join(levels)}")
+    if args.not_inspected_months is not None and not 1 <= args.not_inspected_months <= 120:
+        raise UsageError(f"--not-inspected-months 应为 1 到 120 的月数（现在是 {args.not_inspected_months}）")
     if args.inspectors < 2:
         raise UsageError("每家检查人员至少 2 人（《医疗保障基金使用监督管理条例》第二十九条）")
     index = _records(root, schemas)
@@ -98,8 +108,15 @@ def make(root, schemas, args: argparse.Namespace) -> int:
         raise UsageError(f"项目 {args.contract} 不存在（records/contract/ 下没有 {args.contract}.yaml）")
     purpose = args.purpose or next(iter(schemas.vocab("inspection_type").get("x-requires-draw", {})), None)
     ident = new_id(schemas, KIND, day.year, lambda i: index.exists(KIND, i) or (root / record_path(KIND, i)).exists())
-    frame_spec = {"description": args.description or f"项目 {args.contract} 在 {args.date} 的监管范围内的{'、'.join(args.types)}",
+    filters = ([f"等级为{'、'.join(dict.fromkeys(args.levels))}"] if args.levels else []) + (
+        [f"抽取日前 {args.not_inspected_months} 个月内未开始过检查"] if args.not_inspected_months else [])
+    frame_spec = {"description": args.description or f"项目 {args.contract} 在 {args.date} 的监管范围内的{'、'.join(args.types)}"
+                                                     + (f"（{'，'.join(filters)}）" if filters else ""),
                   "institution_types": list(args.types), "count": count}
+    if args.levels:
+        frame_spec["levels"] = list(dict.fromkeys(args.levels))
+    if args.not_inspected_months:
+        frame_spec["not_inspected_months"] = args.not_inspected_months
     if per_type:
         frame_spec["per_type"] = per_type
     data = {"id": ident, "contract": args.contract, "date": args.date, "purpose": purpose, "seed": args.seed,

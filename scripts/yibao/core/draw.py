@@ -10,7 +10,8 @@ Stratified draws take ``k`` per stratum (e.g. per institution type). Inspectors 
 ranked the same way over the pool with the derived seed ``seed + "\\n" + "inspectors" + "\\n" +
 target``, after leaving out the inspectors in conflict for that target (who inspected it last
 time, when the draw says so). The frame and the pool are fixed by the SHA-256 of their sorted IDs
-joined by ``"\\n"``.
+joined by ``"\\n"``; the frame may be filtered first (institution levels; not inspected in the
+last N months), as :func:`frame_of` does.
 
 Pure functions, no I/O: the check rule (``check.draws``) and ``yibao draw`` both call
 :func:`run_draw`, so what CI verifies is what the command wrote.
@@ -105,14 +106,47 @@ def _date(value):
     return to_date(value)
 
 
-def frame_of(contract, institutions, day, types: Iterable[str], terms) -> dict[str, str]:
+def frame_of(contract, institutions, day, types: Iterable[str], terms, *, levels: Iterable[str] | None = None,
+             not_inspected_months: int | None = None, inspections=(), skip_statuses: Iterable[str] = ()) -> dict[str, str]:
     """{ID: institution type}: the contract's scope institutions on ``day`` of the given types
-    (``terms``: the vocabulary's terms for scope, :class:`~yibao.core.scope.ScopeTerms`)."""
+    (``terms``: the vocabulary's terms for scope, :class:`~yibao.core.scope.ScopeTerms`), filtered
+    as the draw's frame says:
+
+    - ``levels``: only institutions whose ``level`` is one of them (an institution without a level
+      is left out);
+    - ``not_inspected_months``: institutions with an inspection (``skip_statuses`` left out: the
+      withdrawn and planned ones) that started on or after :func:`months_before` ``day`` and
+      before ``day`` are left out, whatever the contract of the inspection.
+    """
     from .scope import institutions_in_scope
 
     wanted = {t for t in types if isinstance(t, str)}
+    graded = None if levels is None else {v for v in levels if isinstance(v, str)}
+    recent = set() if not_inspected_months is None else recently_inspected(inspections, day, not_inspected_months, skip_statuses)
     return {i.id: i.get("type") for i in institutions_in_scope(contract, institutions, day, terms)
-            if isinstance(i.get("type"), str) and i.get("type") in wanted}
+            if isinstance(i.get("type"), str) and i.get("type") in wanted
+            and (graded is None or i.get("level") in graded) and i.id not in recent}
+
+
+def months_before(day, months: int):
+    """The same day ``months`` calendar months before ``day`` (the month's last day when it has no such day)."""
+    import calendar
+    import datetime as _dt
+
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return _dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def recently_inspected(inspections, day, months: int, skip_statuses: Iterable[str] = ()) -> set[str]:
+    """Institutions with an inspection (``skip_statuses`` left out) started in [``months`` before ``day``, ``day``)."""
+    skip, since = set(skip_statuses), months_before(day, months)
+    out = set()
+    for record in inspections:
+        start, status, institution = _date(record.get("start_date")), record.get("status"), record.get("institution")
+        if (start is not None and since <= start < day and isinstance(institution, str)
+                and not (isinstance(status, str) and status in skip)):
+            out.add(institution)
+    return out
 
 
 def pool_of(contract_id: str, staff, day, withdrawn: Iterable[str] = ()) -> list[str]:
