@@ -189,3 +189,22 @@ def generated_pages(root: Path) -> list[Path]:
     docs = root / "build" / "portal" / "docs"
     hand_written = {p.relative_to(PROJECT / "site").as_posix() for p in (PROJECT / "site").rglob("*.md")}
     return [p for p in docs.rglob("*.md") if p.relative_to(docs).as_posix() not in hand_written]
+
+
+def project_records() -> tuple[SchemaSet, list[Record]]:
+    """The repository's own schemas and records, loaded as the portal loads them (no errors allowed)."""
+    from yibao.speed.run import check_repository
+
+    schemas = SchemaSet.load(PROJECT / "schemas")
+    result = check_repository(PROJECT, schemas, want_data=True)
+    assert not result.errors, [d.text() for d in result.errors[:5]]
+    return schemas, result.records
+
+
+def site_as_of(schemas: SchemaSet, records: list[Record], day: str):
+    """The portal's page model of those records as of ``day`` (ISO date)."""
+    from yibao.compute.report import build_report
+    from yibao.publish import pages
+
+    as_of = date.fromisoformat(day)
+    return pages.Site(schemas, records, build_report(records, schemas, as_of), as_of)

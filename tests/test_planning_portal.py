@@ -17,14 +17,13 @@ from pathlib import Path
 import pytest
 
 from yibao.compute import disclosure
-from yibao.compute.report import build_report
 from yibao.core.record import Record
-from yibao.core.schemas import SchemaSet
 from yibao.publish import pages as P
 from yibao.publish import planning
 from yibao.publish import portal
 from yibao.publish.visible import Visibility
-from yibao.speed.run import check_repository
+
+from portal_demo import project_records, site_as_of
 
 PROJECT = Path(__file__).resolve().parents[1]
 DRAW = "CQ-2024-4MXBFV"
@@ -38,15 +37,11 @@ OUTCOME_KEYS = {"id", "status", "carried_out", "start_date", "end_date", "findin
 
 @pytest.fixture(scope="module")
 def demo():
-    schemas = SchemaSet.load(PROJECT / "schemas")
-    result = check_repository(PROJECT, schemas, want_data=True)
-    assert not result.errors, [d.text() for d in result.errors[:5]]
-    return schemas, result.records
+    return project_records()
 
 
 def _site(schemas, records, day: str) -> P.Site:
-    as_of = dt.date.fromisoformat(day)
-    return P.Site(schemas, records, build_report(records, schemas, as_of), as_of)
+    return site_as_of(schemas, records, day)
 
 
 def _draw(schemas, records, day: str) -> dict:

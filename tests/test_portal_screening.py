@@ -11,7 +11,6 @@
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from fractions import Fraction
@@ -22,11 +21,10 @@ import pytest
 from portal_demo import SECRETS, built_demo
 from test_portal import broken_links, parse
 
-from yibao.compute.report import build_report
-from yibao.core.schemas import SchemaSet
 from yibao.publish import pages as P
 from yibao.publish import portal, screening
-from yibao.speed.run import check_repository
+
+from portal_demo import project_records, site_as_of
 
 PROJECT = Path(__file__).resolve().parents[1]
 RULE = "GZ-001"
@@ -36,16 +34,11 @@ SECRET_PERSON = "11010519491231002X"
 
 @pytest.fixture(scope="module")
 def demo():
-    schemas = SchemaSet.load(PROJECT / "schemas")
-    result = check_repository(PROJECT, schemas, want_data=True)
-    assert not result.errors, [d.text() for d in result.errors[:5]]
-    return schemas, result.records
+    return project_records()
 
 
 def _site(demo, day: str) -> P.Site:
-    schemas, records = demo
-    as_of = dt.date.fromisoformat(day)
-    return P.Site(schemas, records, build_report(records, schemas, as_of), as_of)
+    return site_as_of(*demo, day)
 
 
 def _rule_ids() -> set[str]:

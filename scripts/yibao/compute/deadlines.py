@@ -224,31 +224,28 @@ class _Needed:
                 f"从 {self.start} 起算 {self.days} 个{self.day_type}")
 
 
-def _milestones(view: ContractView, due_soon_days: int) -> list[Deadline]:
+def _milestones(view: ContractView) -> list[campaigns.DatedItem]:
     out = []
     for item in view.contract.get("milestones") or []:
         due = to_date(item.get("due"))
         if due is None:
             continue
-        done = to_date(item.get("completed_on"))
-        done = done if done is not None and done <= view.as_of else None
-        status = status_of(due, done, view.as_of, due_soon_days)
-        days_late = (done - due).days if status == DeadlineStatus.LATE else (view.as_of - due).days if status == DeadlineStatus.OVERDUE else None
-        out.append(Deadline(view.id, item.get("id"), item.get("name") or item.get("id"), "milestone", view.id,
-                            view.contract.path, None, None, None, due, done, None, view.index.day_types.default, status, days_late))
+        out.append(campaigns.DatedItem(item.get("id"), item.get("name") or item.get("id"), "milestone", view.id,
+                                       view.contract.path, None, None, None, due, to_date(item.get("completed_on"))))
     return out
 
 
 def _fixed_dates(view: ContractView, due_soon_days: int) -> list[Deadline]:
-    """Special campaigns' phases, self-inspection reports and rectification items
-    (:mod:`.campaigns`): dates fixed in advance, never rolled."""
+    """Things due on a date fixed in advance, never rolled: the contract's milestones and special
+    campaigns' phases, self-inspection reports and rectification items (:mod:`.campaigns`)."""
     out = []
-    for item in campaigns.dated_items(view):
-        status = status_of(item.due, item.done_on, view.as_of, due_soon_days)
-        days_late = ((item.done_on - item.due).days if status == DeadlineStatus.LATE else
+    for item in (*_milestones(view), *campaigns.dated_items(view)):
+        done = item.done_on if item.done_on is not None and item.done_on <= view.as_of else None
+        status = status_of(item.due, done, view.as_of, due_soon_days)
+        days_late = ((done - item.due).days if status == DeadlineStatus.LATE else
                      (view.as_of - item.due).days if status == DeadlineStatus.OVERDUE else None)
         out.append(Deadline(view.id, item.rule, item.name, item.kind, item.record, item.path, item.institution,
-                            item.institution_type, item.starts_on, item.due, item.done_on, None,
+                            item.institution_type, item.starts_on, item.due, done, None,
                             view.index.day_types.default, status, days_late))
     return out
 
@@ -260,7 +257,6 @@ def evaluate(view: ContractView, due_soon_days: int = DUE_SOON_DAYS) -> tuple[li
     for raw in view.contract.get("deadlines") or []:
         if isinstance(raw, dict):
             items.extend(_evaluate_rule(view, Rule(raw), due_soon_days, errors))
-    items.extend(_milestones(view, due_soon_days))
     items.extend(_fixed_dates(view, due_soon_days))
     items.sort(key=lambda d: (d.due, d.rule, d.record))
     return items, errors

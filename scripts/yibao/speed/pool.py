@@ -6,13 +6,14 @@ parallel paths give the same output.
 """
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..check.references import cross_view, view_spec
+from ..check.references import ViewSpec, cross_view, view_spec
 from ..check.runner import check_text
 from ..core import clock
 from ..core.diagnostics import Diagnostic
@@ -56,6 +57,11 @@ class Job:
     schemas: SchemaSet
     want_data: bool
 
+    @functools.cached_property
+    def spec(self) -> ViewSpec:
+        """What a record's cross-record view holds, worked out once per job, not once per file."""
+        return view_spec(self.schemas)
+
     def check(self, relpath: str, kind: str, data: bytes | OSError | None = None) -> Outcome:
         """Check one file (its bytes read here, unless ``data`` holds them or the error reading them)."""
         if data is None:
@@ -66,7 +72,7 @@ class Job:
         reads = clock.reads
         result = check_text(relpath, kind, data, self.schemas)
         record = result.record
-        verdict = Verdict(kind, result.diagnostics, cross_view(record.data, view_spec(self.schemas)) if record else None,
+        verdict = Verdict(kind, result.diagnostics, cross_view(record.data, self.spec) if record else None,
                           bool(record and record.valid), clock.date_key() if clock.reads != reads else None)
         return Outcome(relpath, content_key(relpath, data), verdict,
                        record.data if (record and self.want_data) else None)
