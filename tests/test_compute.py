@@ -629,6 +629,6 @@ def test_json_output_shape(fixture, tmp_path):
     assert list(rep) == ["as_of", "contract", "kpis", "deadlines"]
     assert set(rep["deadlines"]) == {"overdue", "due_soon", "late"}
     for k in rep["kpis"]:
-        assert set(k) == {"id", "name", "definition", "value", "target", "pace", "status", "numerator", "denominator", "records", "unit"}
+        assert set(k) == {"id", "name", "definition", "value", "target", "pace", "status", "numerator", "denominator", "records", "unit", "contract_target", "facts"}
         assert k["status"] in ("达标", "未达标", "落后进度", "进行中", "无数据", None)
     json.dumps(rep)  # plain JSON types only

@@ -152,15 +152,18 @@ def kpis_on_page(path: Path) -> dict[tuple[str, str], tuple[str, str, str]]:
 
 
 def test_home_page_kpis_are_the_values_of_yibao_report(demo):
+    """One card per target the contract sets (no card for a metric it lacks), worst first, each with
+    exactly the value and status of ``yibao report``."""
     rc, out, err = run_cli("-C", str(demo.root), "report", "--as-of", AS_OF, "--format", "json", "--no-cache")
     assert rc == 0, err
     reports = json.loads(out)
     expected = {}
-    from yibao.compute.report import Table, display, table_of
+    from yibao.compute.report import display
+    from yibao.publish.leaders import SEVERITY
 
     for report in reports:
         for kpi in report["kpis"]:
-            if table_of(kpi["id"]) == Table.KPIS:
+            if kpi["contract_target"]:
                 expected[(report["contract"]["id"], kpi["id"])] = kpi
     shown = kpis_on_page(demo.output / "index.html")
     assert expected, "the report has KPIs"
@@ -170,6 +173,15 @@ def test_home_page_kpis_are_the_values_of_yibao_report(demo):
         assert value == ("" if kpi["value"] is None else str(kpi["value"])), key
         assert status == (kpi["status"] or ""), key
         assert text == display(kpi["value"], kpi["unit"]), key
+    labels = [s.label for s in SEVERITY]
+    for report in reports:
+        cid = report["contract"]["id"]
+        order = [expected[key]["status"] for key in shown if key[0] == cid]
+        assert order == sorted(order, key=labels.index), (cid, order)
+        import yaml
+
+        targets = yaml.safe_load((demo.root / "records" / "contract" / f"{cid}.yaml").read_text(encoding="utf-8")).get("targets", [])
+        assert len(order) == len(targets), cid
 
 
 def test_home_page_shows_charts_and_the_as_of_date(demo):
@@ -178,7 +190,7 @@ def test_home_page_shows_charts_and_the_as_of_date(demo):
     charts = [a["id"] for tag, a in page.elements if tag == "figure" and "yb-chart" in a.get("class", "")]
     for name in ("coverage", "inspections", "findings", "recovered"):
         assert any(c.startswith(f"chart-{name}-") for c in charts), name
-    assert sum(1 for tag, a in page.elements if tag == "rect" and "yb-bar" in a.get("class", "")) > 5
+    assert sum(1 for tag, a in page.elements if tag == "path" and a.get("aria-roledescription") == "bar") > 5
 
 
 def _output_files(output: Path):
@@ -338,7 +350,7 @@ def _fragments(demo) -> dict[str, dict]:
 def test_search_index_covers_every_page_and_keeps_chinese_terms(demo):
     """Pagefind indexed the MkDocs pages and the record pages (their content only), Chinese segmented."""
     fragments = _fragments(demo)
-    pages = {p.relative_to(demo.output).as_posix() for p in demo.output.rglob("*.html")} - {"404.html"}
+    pages = {p.relative_to(demo.output).as_posix() for p in demo.output.rglob("*.html")} - {"404.html", "screen.html"}
     assert set(fragments) == pages
     case = fragments[f"cases/{CASE_ID}.html"]
     assert "重复收费" in case["content"].replace("\u200b", "") and case["meta"]["record_id"] == CASE_ID
@@ -417,8 +429,10 @@ def test_deadlines_page_matches_the_report(demo):
     reports = json.loads(out)
     overdue = sum(len(r["deadlines"]["overdue"]) for r in reports)
     soon = sum(len(r["deadlines"]["due_soon"]) for r in reports)
+    late = sum(len(r["deadlines"]["late"]) for r in reports)
     text = parse(demo.output / "deadlines.html").text
-    assert f"已逾期（{overdue}）" in text and f"7 日内到期（{soon}）" in text
+    assert f"已逾期、尚未完成（{overdue}）" in text and f"7 日内到期（{soon}）" in text and f"已完成但逾期（{late}）" in text
+    assert late > 0 and overdue > 0
 
 
 # -- small repositories: failures are clear --------------------------------------------------------

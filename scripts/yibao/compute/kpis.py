@@ -10,6 +10,10 @@ rates for deadline rules no target mentions — are added for every contract.
 Every KPI has: ``id`` (``metric[/qualifier]``, stable across commits), ``name``, ``definition``
 (Chinese, including how the status is decided), ``numerator``, ``denominator``, ``value``,
 ``target``, ``status`` and ``records`` (the IDs behind it), plus ``unit`` (rate, count, yuan).
+The headline KPI of each contract target carries ``contract_target`` (its 1-based position in
+``targets[]``): what the contract itself pays by, as opposed to breakdowns and descriptive figures.
+``facts`` are the items behind a figure with whether each counts and why, in words (a report
+done 4 days late, an institution not yet inspected): what a reader drills down to.
 
 Status (:func:`judge`): 无数据 when there is nothing to compute from (denominator 0, no records);
 达标 when the value reaches the target; 未达标 once the period is over, or as soon as the target
@@ -33,6 +37,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Callable, Iterable
 
+from ..core.money import rate_text
 from ..core.record import Record
 from ..core.labelled import Labelled
 from .deadlines import Deadline, DeadlineStatus
@@ -62,6 +67,18 @@ DESCRIPTIVE_RULE = "描述性统计，不设目标：没有记录时状态为“
 AS_OF_RULE = "只计统计日当天及以前发生的事实；已撤回的记录不计。"
 
 
+@dataclass(frozen=True)
+class Fact:
+    """One item behind a figure: the record (or institution) it is about, whether it counts for the
+    figure (on time, inspected, at target) and why, in words a reader understands."""
+
+    record: str
+    counts: bool
+    note: str
+    flag: str = ""  # a short category of an item that does not count (逾期完成, 尚未检查 …)
+    days_late: int | None = None
+
+
 @dataclass
 class Kpi:
     id: str
@@ -75,6 +92,8 @@ class Kpi:
     records: list[str] = field(default_factory=list)
     unit: str = RATE
     pace: Any = None  # the value expected by the statistics date, for targets that have a pace
+    facts: list[Fact] = field(default_factory=list)
+    contract_target: int | None = None  # 1-based position in the contract's targets[], on its headline KPI
 
 
 def judge(view: ContractView, value: Any, target: Any, has_data: bool, behind: bool = False, lost: bool = False) -> KpiStatus | None:
@@ -212,23 +231,41 @@ def onsite_coverage(view: ContractView, target: dict, deadlines: list[Deadline])
     definition = ("现场检查覆盖率 = 截至统计日已结束现场检查（on_site: true）的范围内机构数 ÷ 范围内机构数。"
                   "范围内机构按合同 scope 圈定，以统计日（不晚于服务期结束日）的协议状态为准；"
                   + FORMER_RULE + types_clause(target) + each + AS_OF_RULE + STATUS_RULE + PACE_RULE)
-    out, total_num, total_den, total_records = [], 0, 0, []
+    out, total_num, total_den, total_records, total_facts = [], 0, 0, [], []
     for itype in types:
         members = [i.id for i in institutions if i.get("type") == itype]
         hit = [m for m in members if m in covered]
         records = [r for m in hit for r in covered[m].ids]
-        out.append(rate(view, f"onsite_coverage/{itype}", sub_name(name, itype), definition, len(hit), len(members), goal,
-                        records, paced=True))
+        facts = coverage_facts(members, covered)
+        kpi = rate(view, f"onsite_coverage/{itype}", sub_name(name, itype), definition, len(hit), len(members), goal,
+                   records, paced=True)
+        kpi.facts = facts
+        out.append(kpi)
         total_num, total_den = total_num + len(hit), total_den + len(members)
         total_records += records
+        total_facts += facts
     if separately:
         members = [i.id for i in institutions]
         for k in kinds:
             hit = [m for m in members if m in by_kind[k]]
-            out.append(rate(view, f"onsite_coverage/{k}", sub_name(name, k), definition, len(hit), len(members), goal,
-                            [r for m in hit for r in by_kind[k][m].ids], paced=True))
-    out.insert(0, rate(view, "onsite_coverage", name, definition, total_num, total_den, goal, total_records, paced=True))
+            kpi = rate(view, f"onsite_coverage/{k}", sub_name(name, k), definition, len(hit), len(members), goal,
+                       [r for m in hit for r in by_kind[k][m].ids], paced=True)
+            kpi.facts = coverage_facts(members, by_kind[k])
+            out.append(kpi)
+    headline = rate(view, "onsite_coverage", name, definition, total_num, total_den, goal, total_records, paced=True)
+    headline.facts = total_facts
+    if separately:  # an institution inspected in some of the kinds only: say which are missing
+        headline.facts = [f if f.counts or f.record not in anywhere else
+                          Fact(f.record, False, "尚缺：" + "、".join(k for k in kinds if f.record not in by_kind[k]), PARTLY_INSPECTED)
+                          for f in total_facts]
+    out.insert(0, headline)
     return out
+
+
+def coverage_facts(members: list[str], covered: dict[str, Totals]) -> list[Fact]:
+    """Each institution of a coverage population: inspected (by which inspections) or not yet."""
+    return [Fact(m, True, "已检查：" + "、".join(covered[m].ids)) if m in covered else Fact(m, False, "截至统计日尚未检查", NOT_INSPECTED)
+            for m in members]
 
 
 def denominator_years(view: ContractView, target: dict) -> list[int] | None:
@@ -285,11 +322,13 @@ def _sampling_rate(view: ContractView, target: dict, metric_id: str) -> list[Kpi
             den = found.population if found else None
         records = inspected[ident].ids
         out.append(rate(view, f"{metric_id}/{ident}", institution_kpi_name(view, ident, metric_id), definition, sampled, den, goal, records))
+        out[-1].facts = [ratio_fact(ident, sampled, den, goal, out[-1].status, f"抽审 {sampled} 份")]
         if den:
             all_num, all_den = all_num + sampled, all_den + den
             all_records += records
     short = [k for k in out if k.status in (KpiStatus.NOT_MET, KpiStatus.IN_PROGRESS, KpiStatus.BEHIND)]
     pooled = rate(view, metric_id, name, definition, all_num, all_den, goal, all_records)
+    pooled.facts = [k.facts[0] for k in out]
     if each and short and pooled.status == KpiStatus.MET:
         pooled.status = KpiStatus.NOT_MET if not view.running else KpiStatus.IN_PROGRESS
     out.insert(0, pooled)
@@ -328,15 +367,33 @@ def problem_discovery_rate(view: ContractView, target: dict, deadlines: list[Dea
         problems, sampled = (found.problems, found.sampled) if found else (0, 0)
         out.append(rate(view, f"problem_discovery_rate/{ident}", institution_kpi_name(view, ident, "problem_discovery_rate"),
                         definition, problems, sampled, goal, (found or inspected[ident]).ids))
+        out[-1].facts = [ratio_fact(ident, problems, sampled, goal, out[-1].status, f"问题 {problems} 份")]
     all_problems = sum(found.problems for found in totals.values())
     all_sampled = sum(found.sampled for found in totals.values())
     all_records = [r for found in totals.values() for r in found.ids]
     out.insert(0, rate(view, "problem_discovery_rate", name, definition, all_problems, all_sampled, goal, all_records))
+    out[0].facts = [k.facts[0] for k in out[1:]]
     return out
+
+
+def ratio_fact(ident: str, numerator: int, denominator: int | None, goal: Any, status: KpiStatus | None, what: str) -> Fact:
+    """One institution's share against the target (抽审 75 份 / 2,912 份 = 2.57%)."""
+    if not denominator:
+        return Fact(ident, False, f"{what}，分母缺失（没有可用的业务量或抽审数）", NO_VOLUME)
+    share = display_rate(Fraction(numerator, denominator))
+    text = f"{what} ÷ {denominator:,} = {share}"
+    if goal is None or status == KpiStatus.MET:
+        return Fact(ident, True, text)
+    return Fact(ident, False, f"{text}，低于目标 {display_rate(goal)}", BELOW_TARGET)
 
 
 def _percent(value: Any) -> str:
     return f"{float(Fraction(value)) * 100:g}%"
+
+
+def display_rate(value: Any) -> str:
+    """A rate as every page prints it (:func:`yibao.core.money.rate_text`)."""
+    return rate_text(value)
 
 
 def rule_sentence(view: ContractView, rule: dict) -> str:
@@ -357,6 +414,26 @@ def _rules(view: ContractView, kind: str) -> list[dict]:
     return [r for r in view.contract.get("deadlines") or [] if isinstance(r, dict) and r.get("applies_to") == kind]
 
 
+NOT_INSPECTED = "尚未检查"
+PARTLY_INSPECTED = "检查类型不全"
+BELOW_TARGET = "低于目标"
+NO_VOLUME = "缺少业务量"
+TOO_FEW_STAFF = "医保局参加人数不足"
+
+
+def deadline_fact(item: Deadline, subject: str | None = None) -> Fact:
+    """An item of an on-time rate: on time, done late by N days, or overdue by N days as of the date."""
+    due = f"应于 {item.due.isoformat()} 前完成"
+    if item.status == DeadlineStatus.ON_TIME:
+        return Fact(subject or item.record, True, f"{due}，{item.done_on.isoformat()} 完成")
+    if item.status == DeadlineStatus.LATE:
+        late = f"逾期 {item.days_late} 天" + (f"（{item.workdays_late} 个工作日）" if item.workdays_late else "")
+        return Fact(subject or item.record, False, f"{due}，{item.done_on.isoformat()} 完成，{late}",
+                    item.status.label, item.days_late)
+    return Fact(subject or item.record, False, f"{due}，截至统计日已逾期 {item.days_late} 天仍未完成",
+                item.status.label, item.days_late)
+
+
 def on_time_kpi(view: ContractView, id_: str, name: str, rules: list[dict], items: list[Deadline], goal: Any) -> Kpi:
     decided = [d for d in items if d.decided]
     on_time = [d for d in decided if d.status == DeadlineStatus.ON_TIME]
@@ -365,7 +442,9 @@ def on_time_kpi(view: ContractView, id_: str, name: str, rules: list[dict], item
     definition += (STATUS_RULE + "目标为 100% 时，只要有一项逾期（已逾期或逾期完成），服务期内就已不可能达到，状态即为“未达标”。"
                    if goal is not None else DESCRIPTIVE_RULE)
     lost = goal is not None and Fraction(goal) >= 1 and len(on_time) < len(decided)
-    return rate(view, id_, name, definition, len(on_time), len(decided), goal, [d.record for d in decided], lost=lost)
+    kpi = rate(view, id_, name, definition, len(on_time), len(decided), goal, [d.record for d in decided], lost=lost)
+    kpi.facts = [deadline_fact(d) for d in decided]
+    return kpi
 
 
 def _on_time(view: ContractView, target: dict, deadlines: list[Deadline], metric_id: str, kind: str) -> list[Kpi]:
@@ -406,7 +485,9 @@ def _campaign_on_time(view: ContractView, target: dict, deadlines: list[Deadline
                   "目标为 100% 时，只要有一项逾期（已逾期或逾期完成），服务期内就已不可能达到，状态即为“未达标”。")
     lost = goal is not None and Fraction(goal) >= 1 and len(on_time) < len(decided)
     records = [d.record if d.done_on else (d.institution or d.record) for d in decided]
-    return [rate(view, metric_id, target_name(view, target), definition, len(on_time), len(decided), goal, records, lost=lost)]
+    kpi = rate(view, metric_id, target_name(view, target), definition, len(on_time), len(decided), goal, records, lost=lost)
+    kpi.facts = [deadline_fact(d, subject) for d, subject in zip(decided, records)]
+    return [kpi]
 
 
 @metric("self_inspection_reports_on_time")
@@ -466,8 +547,12 @@ def study_trips(view: ContractView, target: dict, deadlines: list[Deadline]) -> 
     where = f"地点范围为“{scope}”、" if scope else ""
     definition = (f"截至统计日已结束、{where}医保局参加人数不少于 {minimum} 人的以干代训次数；人数不足的不计入。"
                   f"{AS_OF_RULE}{STATUS_RULE}{PACE_RULE}")
-    return [count(view, f"study_trips/{scope}" if scope else "study_trips", target_name(view, target), definition,
-                  len(qualifying), target_value(target), [t.id for t in qualifying], True, paced=True)]
+    kpi = count(view, f"study_trips/{scope}" if scope else "study_trips", target_name(view, target), definition,
+                len(qualifying), target_value(target), [t.id for t in qualifying], True, paced=True)
+    kpi.facts = [Fact(t.id, True, f"医保局参加 {t.get('bureau_staff') or 0} 人") if t in qualifying else
+                 Fact(t.id, False, f"医保局参加 {t.get('bureau_staff') or 0} 人，少于 {minimum} 人，不计入", TOO_FEW_STAFF)
+                 for t in trips]
+    return [kpi]
 
 
 def _institutions_with(view: ContractView, target: dict, metric_id: str) -> list[Kpi]:
@@ -477,8 +562,15 @@ def _institutions_with(view: ContractView, target: dict, metric_id: str) -> list
     kinds = "、".join(target.get("institution_types") or []) or "机构"
     definition = (f"截至统计日已结束检查的范围内{kinds}数，同一机构多次检查计 1 家；服务期内解除协议、解除前已检查的机构照常计入。"
                   f"{types_clause(target)}{AS_OF_RULE}{STATUS_RULE}{PACE_RULE}")
-    return [count(view, metric_id, target_name(view, target), definition, len(audited), target_value(target),
-                  [r.id for r in inspections], True, paced=True)]
+    kpi = count(view, metric_id, target_name(view, target), definition, len(audited), target_value(target),
+                [r.id for r in inspections], True, paced=True)
+    by_institution: dict[str, list[str]] = defaultdict(list)
+    for r in inspections:
+        by_institution[r.get("institution")].append(r.id)
+    kpi.facts = [Fact(i.id, True, "已检查：" + "、".join(by_institution[i.id])) if i.id in by_institution
+                 else Fact(i.id, False, "截至统计日尚未检查", NOT_INSPECTED) for i in institutions
+                 if i.id in by_institution or i.id not in view.terminated]
+    return [kpi]
 
 
 @metric("institutions_audited")
@@ -615,6 +707,7 @@ def milestone_kpis(view: ContractView, deadlines: list[Deadline]) -> list[Kpi]:
               KpiStatus.IN_PROGRESS if still_open else KpiStatus.NOT_MET)
     out = [Kpi("milestones", "阶段节点按时完成", definition, Fraction(len(met), len(items)) if items else None, 1,
                status, len(met), len(items) or None, sorted({d.record for d in items}))]
+    out[0].facts = [deadline_fact(d) for d in items if d.decided]
     for d in items:
         status = (KpiStatus.MET if d.status == DeadlineStatus.ON_TIME else
                   KpiStatus.NOT_MET if d.status in (DeadlineStatus.LATE, DeadlineStatus.OVERDUE) else KpiStatus.IN_PROGRESS)
@@ -662,10 +755,13 @@ def with_defaults(view: ContractView, target: dict) -> dict:
 def contract_kpis(view: ContractView, deadlines: list[Deadline]) -> list[Kpi]:
     targets = [t for t in view.contract.get("targets") or [] if isinstance(t, dict)]
     out: list[Kpi] = []
-    for target in targets:
+    for position, target in enumerate(targets, start=1):
         fn = METRICS.get(target.get("metric"))
         if fn is not None:
-            out.extend(fn(view, with_defaults(view, target), deadlines))
+            made = fn(view, with_defaults(view, target), deadlines)
+            if made:
+                made[0].contract_target = position
+            out.extend(made)
     out.extend(untargeted_on_time(view, deadlines, targets))
     out.extend(milestone_kpis(view, deadlines))
     out.extend(case_counts(view))

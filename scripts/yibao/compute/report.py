@@ -39,7 +39,7 @@ import orjson
 import pandas as pd
 
 from ..speed.gc import gc_paused
-from ..core.money import yuan
+from ..core.money import rate_text, yuan
 from ..core.labelled import Labelled
 from ..core.textsafe import excel_cell, spreadsheet_cell, visible
 from ..core.record import Record
@@ -133,6 +133,9 @@ def kpi_json(kpi: Kpi) -> dict:
         "value": number(kpi.value, kpi.unit), "target": number(kpi.target, kpi.unit),
         "pace": number(kpi.pace, kpi.unit if kpi.unit != COUNT else RATE), "status": kpi.status.label if kpi.status is not None else None, "numerator": number(kpi.numerator, kpi.unit),
         "denominator": number(kpi.denominator, COUNT), "records": list(kpi.records), "unit": kpi.unit,
+        "contract_target": kpi.contract_target,
+        "facts": [{"record": f.record, "counts": f.counts, "note": f.note, "flag": f.flag or None, "days_late": f.days_late}
+                  for f in kpi.facts],
     }
 
 
@@ -150,8 +153,7 @@ def display(value: Any, unit: str) -> str:
     if value is None:
         return "—"
     if unit == RATE:
-        percent = (Decimal(str(value)) * 100).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
-        return f"{percent}%"
+        return rate_text(value)
     if unit == YUAN:
         return yuan(value)
     return str(value)

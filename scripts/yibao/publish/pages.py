@@ -52,6 +52,8 @@ CAMPAIGN_DIRS = {"campaign": "campaigns", "self_inspection": "self-inspections",
 PAGE_DIRS |= CAMPAIGN_DIRS
 #: screening rules: their list page (数据筛查) and record pages' sections are yibao.publish.screening's
 PAGE_DIRS["rule"] = "rules"
+#: project staff (pseudonymous codes, roles and qualifications; no names): KPI drill-downs link to them
+PAGE_DIRS["staff"] = "staff"
 CHANGELOG_LIMIT = 200
 STATUS_CLASS = {"ok": "yb-status-ok", "bad": "yb-status-bad", "warn": "yb-status-warn", "na": ""}
 DEADLINE_CLASS = {dl_rules.DeadlineStatus.ON_TIME: "ok", dl_rules.DeadlineStatus.LATE: "warn",
@@ -961,7 +963,8 @@ def coverage_chart(site: Site, report: dict, view: ContractView) -> Markup:
     for kpi in report.get("kpis", []):
         family, _, itype = kpi["id"].partition("/")
         if family == "onsite_coverage" and itype and kpi.get("denominator"):
-            bars.append(charts.Bar(itype, float(kpi.get("numerator") or 0), float(kpi["denominator"])))
+            bars.append(charts.Bar(itype, float(kpi.get("numerator") or 0), float(kpi["denominator"]), status=kpi_status(kpi),
+                                   status_label=kpi.get("status") or ""))
     caption = "已结束现场检查的范围内机构数 / 范围内机构数（考核指标“现场检查覆盖率”的分类数）。"
     if not bars:
         rows = coverage_rows(site, view)
@@ -1021,7 +1024,7 @@ def recovered_chart(site: Site, view: ContractView, months: list[str]) -> Markup
         points.append(charts.Bar(month, float(total), note=yuan(monthly.get(month, Decimal(0)))))
     if not monthly:
         points = []
-    return charts.line(f"chart-recovered-{view.id}", "累计追回金额（元）", points,
+    return charts.line(f"chart-recovered-{view.id}", "累计追回金额", points,
                        caption="案件线索“追回金额”的累计值，按决定日期（无则结案、登记日期）计入月份。")
 
 
@@ -1048,7 +1051,7 @@ def page_makers(site: Site) -> list[Callable[[], tuple[str, str]]]:
     for kind in PAGE_DIRS:
         makers += [partial(record_page, site, record) for record in site.all(kind) if record.id]
         makers.append(partial(list_page, site, kind))
-    makers += [partial(fn, site) for fn in (coverage_page, deadlines_page, changes_page)]
+    makers += [partial(fn, site) for fn in (coverage_page, changes_page)]  # deadlines: yibao.publish.leaders
     return makers
 
 

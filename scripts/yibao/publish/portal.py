@@ -42,9 +42,12 @@ from ..check.publishable import Gate
 from ..load.history import History, HistoryError, start_history
 from ..core.schemas import SchemaSet
 from . import pages as P
+from . import leaders
+from . import wall
 from . import planning
 from . import records as R
 from . import search
+from ..core.money import RATE_RULE
 from .macros import DATA_FILE
 from .visible import Visibility
 
@@ -234,8 +237,9 @@ def macro_data(site: P.Site, history: History | None) -> dict:
             "built_at": f'<span class="yb-built-at">{_dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")}</span>',
             "head": (history.head or "")[:8] if history else "未读取",
             "contracts": [P.contract_id(r) for r in reports],
+            "rate_rule": RATE_RULE,
         },
-        "kpi_cards": {P.contract_id(r): P.kpi_cards(site, r) for r in reports},
+        "kpi_cards": {P.contract_id(r): leaders.target_cards(site, r) for r in reports},
         "charts": {P.contract_id(r): P.home_charts(site, r) for r in reports},
     }
 
@@ -288,6 +292,10 @@ def check_no_leak(output: Path, secrets: set[str], docs: Path | None = None, blo
     """
     texts = [path.read_text(encoding="utf-8") for path in sorted((output / planning.DISCLOSURE_DIR).glob("*"))
              if path.is_file()]  # the public disclosure files (一公开), outside the search index
+    texts += [path.read_text(encoding="utf-8-sig") for path in sorted((output / leaders.EXPORT_DIR).rglob("*.csv"))]
+    screen = output / wall.FILE
+    if screen.is_file():
+        texts.append(screen.read_text(encoding="utf-8"))
     if (output / search.BUNDLE).is_dir():
         texts.append(search.index_text(output))
     legacy = output / "search" / "search_index.json"
@@ -302,11 +310,17 @@ def check_no_leak(output: Path, secrets: set[str], docs: Path | None = None, blo
         if leaked:
             shutil.rmtree(output / search.BUNDLE, ignore_errors=True)  # never left behind to be served
             shutil.rmtree(output / planning.DISCLOSURE_DIR, ignore_errors=True)
+            shutil.rmtree(output / leaders.EXPORT_DIR, ignore_errors=True)
+            screen.unlink(missing_ok=True)
             raise PortalError("confidential-leak", f"生成结果中出现了保密字段的内容（{len(leaked)} 处），已中止；请报告给仓库维护人员")
-    places = [place for place in (docs, blocks, output / planning.DISCLOSURE_DIR) if place is not None and place.is_dir()]
+    places = [place for place in (docs, blocks, output / planning.DISCLOSURE_DIR, output / leaders.EXPORT_DIR)
+              if place is not None and place.is_dir()]
     found = [path for place in places for path in sorted(place.rglob("*")) if path.is_file() and _personal_data_in(path)]
+    found += [screen] if screen.is_file() and _personal_data_in(screen) else []
     if found:
         shutil.rmtree(output / planning.DISCLOSURE_DIR, ignore_errors=True)  # public data: never left behind
+        shutil.rmtree(output / leaders.EXPORT_DIR, ignore_errors=True)
+        screen.unlink(missing_ok=True)
         _personal_data_found([p.name for p in found])
 
 
@@ -446,6 +460,8 @@ def _build(root: Path, output: Path, as_of: _dt.date | None, progress: Callable[
     shutil.rmtree(frame.parent)
     built_by_mkdocs = search.site_pages(output)
     planning.write_disclosure(site, output)  # scanned with the rest (check_no_leak)
+    leaders.write_exports(site, output)  # the drill-down tables as spreadsheets, scanned too
+    wall.write(site, output)  # the wall screen (大屏), scanned too
     # Pagefind indexes each full chunk of record pages while the next ones are written (the two
     # share the cores); the pages MkDocs built go into the last chunk
     indexer = search.Indexer(output)

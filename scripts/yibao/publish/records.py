@@ -34,6 +34,7 @@ from markupsafe import Markup
 
 from ..check.personal_data import find_personal_data, might_contain_personal_data
 from ..speed.gc import gc_paused
+from . import leaders
 from . import pages as P
 
 #: the frame page, as a docs path; its output is read and deleted after MkDocs
@@ -150,7 +151,7 @@ def record_makers(site: P.Site) -> list[Callable[[], tuple[str, str]]]:
 
 
 def summary_makers(site: P.Site) -> list[Callable[[], tuple[str, str]]]:
-    return [make for make in P.page_makers(site) if getattr(make, "func", None) is not P.record_page]
+    return [make for make in P.page_makers(site) if getattr(make, "func", None) is not P.record_page] + leaders.page_makers(site)
 
 
 def html_path(docs_path: str) -> str:
