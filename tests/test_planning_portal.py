@@ -174,14 +174,19 @@ def test_extrapolations_page_and_the_case_page_explain_the_amount(demo):
 
 
 def test_kpi_drill_down_links_to_the_draws(demo):
+    from yibao.publish import leaders
+
     schemas, records = demo
     site = _site(schemas, records, "2024-12-31")
-    _, text = P.record_page(site, site.get("contract", "HT-2024-CJ"))
-    head, _, rest = text.partition('id="kpi-institutions_audited"')
-    detail = rest.split("<h3 ")[0]
-    assert 'href="../draws/index.html"' in detail and "3 项双随机抽查" in detail
-    _, klmy = P.record_page(site, site.get("contract", "HT-2024-KLMY"))
-    assert "../draws/index.html" not in klmy  # no drawn inspection counts there
+    report = leaders.report_of(site, "HT-2024-CJ")
+    kpi = next(k for k in report["kpis"] if k["id"] == "institutions_audited")
+    page, text = leaders.drill_page(site, "HT-2024-CJ", kpi)
+    assert page == "kpis/HT-2024-CJ/kpi-institutions_audited.md"
+    assert 'href="../../draws/index.html"' in text and "3 项双随机抽查" in text
+    klmy = leaders.report_of(site, "HT-2024-KLMY")
+    for kpi in klmy["kpis"]:
+        if leaders.has_drill_down(kpi):
+            assert "draws/index.html" not in leaders.drill_page(site, "HT-2024-KLMY", kpi)[1]  # no drawn inspection counts there
 
 
 def test_build_writes_the_disclosure_and_the_pages(tmp_path_factory):

@@ -34,6 +34,7 @@ from ..compute import deadlines as dl_rules
 from ..compute import report as report_mod
 from ..core.calendar import to_date
 from ..core.record import Record
+from . import leaders
 from . import pages as P
 from .html import EMPTY, Markup, dl, esc, fmt, join, link, table, tag, yuan
 
@@ -180,7 +181,7 @@ def summary_section(site: P.Site, campaign: Record, items: list[dl_rules.Deadlin
 
 
 def kpi_rows(site: P.Site, campaign: Record, page: str) -> list[tuple[str, Markup]]:
-    """The contract's campaign KPIs, as the report computes them, linked to their definitions."""
+    """The contract's campaign KPIs, as the report computes them, linked to the facts behind them."""
     report = next((r for r in site.reports if P.contract_id(r) == campaign.get("contract")), None)
     href = site.href(page, "contract", campaign.get("contract"))
     out = []
@@ -190,7 +191,8 @@ def kpi_rows(site: P.Site, campaign: Record, page: str) -> list[tuple[str, Marku
         cls = P.STATUS_CLASS[P.kpi_status(kpi)]
         value = join([esc(f"{P.kpi_value_text(kpi)}（目标 {P.kpi_value_text(kpi, 'target')}） "),
                       tag("span", kpi.get("status") or EMPTY, class_=f"yb-badge {cls}".strip())])
-        name = link(P.kpi_name(kpi), f"{href}#{P.kpi_anchor(kpi)}" if href else None)
+        drill = leaders.kpi_href(page, campaign.get("contract"), kpi) if leaders.has_drill_down(kpi) else href
+        name = link(P.kpi_name(kpi), drill)
         out.append((name, value))
     return out
 

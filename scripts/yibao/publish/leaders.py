@@ -288,7 +288,10 @@ def drill_page(site: Site, cid: str, kpi: dict) -> tuple[str, str]:
     listing = table(FACT_HEADERS, rows, sort_values=keys, row_classes=classes, filterable=True,
                     empty="（没有计入的记录）", cls="yb-facts")
     text = front_matter(page_title(kpi)) + block(tag("p", kpi_name(kpi)) if page_title(kpi) != kpi.get("name") else "", head) + "\n"
-    text += section("计入的记录与原因", tag("p", join([caption, " ", download]), class_="yb-note"), listing)
+    from . import planning  # which draw a figure's inspections came from (双随机)
+
+    text += section("计入的记录与原因", tag("p", join([caption, " ", download]), class_="yb-note"), listing,
+                    planning.kpi_draw_note(site, kpi, page))
     subs = breakdowns(report, kpi) if "/" not in kpi["id"] else []
     if subs:
         text += section("分项", kpi_list(site, cid, subs, page))
@@ -373,3 +376,141 @@ def page_makers(site: Site) -> list[Callable[[], tuple[str, str]]]:
 
 def contract_record(site: Site, cid: str) -> Record | None:
     return site.get("contract", cid)
+
+
+# -- the contract page: its terms in words, its figures with their reasons ------------------------------
+
+TARGET_FIELDS_SHOWN_APART = ("targets", "deadlines")
+_QUALIFIER_SKIP = ("metric", "name", "target")
+
+
+def _words(site: Site, path: tuple, value: Any) -> str:
+    if isinstance(value, bool):
+        return site.title("contract", path) if value else ""
+    if isinstance(value, list):
+        return "、".join(site.term("contract", path, v) for v in value)
+    return site.term("contract", path, value)
+
+
+def target_sentence(site: Site, contract: Record, target: dict, unit: str) -> str:
+    """A contract target as a reader says it: 病历抽审比例 ≥ 2.50%（近两年；适用机构类型：定点医疗机构）."""
+    label = target.get("name") or site.schemas.label("metric", target.get("metric", ""))
+    goal = report_mod.display(target.get("target"), unit) if target.get("target") is not None else EMPTY
+    details = []
+    rules = {r.get("id"): r for r in contract.get("deadlines") or [] if isinstance(r, dict)}
+    for key, value in target.items():
+        if key in _QUALIFIER_SKIP or value in (None, "", []):
+            continue
+        path = ("targets", key)
+        if key == "lookback_years":
+            details.append(f"近{value}年业务量为分母")
+        elif key == "denominator_year_offset":
+            years = contract.get("period.start")
+            details.append(f"以{years.year - value}年业务量为分母" if hasattr(years, "year") else f"{site.title('contract', path)}：{value}")
+        elif key == "deadline":
+            rule = rules.get(value) or {}
+            details.append(f"时限：{rule.get('name') or value}")
+        elif key == "governed_by":
+            details.append("每家机构都须达到" if value == "each" else "按合计比例判定")
+        else:
+            text = _words(site, path, value)
+            if text:
+                details.append(text if isinstance(value, bool) else f"{site.title('contract', path)}：{text}")
+    metric = site.schemas.label("metric", target.get("metric", ""))
+    head = f"{label} ≥ {goal}"
+    if metric and metric not in label:
+        head += f"（指标：{metric}）"
+    return head + (f"（{'；'.join(details)}）" if details else "")
+
+
+def rule_sentence(site: Site, rule: dict) -> str:
+    """A deadline rule in words: its subject, from which date, how many days of which kind, until what."""
+    kind = rule.get("applies_to") or ""
+    kind_label = site.schemas.kind_label(kind) if kind else ""
+
+    def field(dotted: str) -> str:
+        if not isinstance(dotted, str) or not kind:
+            return fmt(dotted)
+        own = dotted.split(".")
+        if own[0] in site.schemas.kinds and len(own) > 1:  # inspection.end_date in a case rule
+            return f"关联{site.schemas.kind_label(own[0])}的{site.label(own[0], tuple(own[1:]))}"
+        return site.label(kind, tuple(own))
+
+    who = "、".join(rule.get("institution_types") or []) or "全部机构"
+    which = "、".join(rule.get("inspection_types") or [])
+    text = (f"{rule.get('name')}：{who}{('的' + which) if which else '的'}{kind_label}，自“{field(rule.get('starts'))}”起 "
+            f"{rule.get('days')} 个{rule.get('day_type')}内完成“{field(rule.get('ends'))}”")
+    if rule.get("source"):
+        text += f"（依据：{rule['source']}）"
+    return text
+
+
+def contract_terms(site: Site, record: Record, page: str) -> str:
+    report = report_of(site, record.id) or {}
+    headlines = {k.get("contract_target"): k for k in report.get("kpis", []) if k.get("contract_target")}
+    items = []
+    for position, target in enumerate(record.get("targets") or [], start=1):
+        if not isinstance(target, dict):
+            continue
+        kpi = headlines.get(position)
+        unit = kpi.get("unit") if kpi else (kpis_mod.RATE if isinstance(target.get("target"), float) else kpis_mod.COUNT)
+        sentence = target_sentence(site, record, target, unit)
+        if kpi is not None:
+            cls = STATUS_CLASS[kpi_status(kpi)]
+            sentence_html = join([link(sentence, kpi_href(page, record.id, kpi)) if has_drill_down(kpi) else esc(sentence), " ",
+                                  tag("span", f"{kpi.get('status') or EMPTY} {kpi_value_text(kpi)}", class_=f"yb-badge {cls}".strip())])
+        else:
+            sentence_html = esc(sentence)
+        items.append(tag("li", sentence_html))
+    rules = [tag("li", rule_sentence(site, r)) for r in record.get("deadlines") or [] if isinstance(r, dict)]
+    out = section("合同约定的考核目标", Markup("<ol>") + join(items) + Markup("</ol>") if items else tag("p", "（无）", class_="yb-empty"))
+    if rules:
+        out += section("合同约定的时限", Markup("<ol>") + join(rules) + Markup("</ol>"),
+                       tag("p", "自然日期限的最后一日遇周末或法定节假日顺延至其后第一个工作日（《民法典》第二百零三条），合同另有约定的除外；"
+                                "工作日期限按工作日历计算。", class_="yb-note"))
+    return out
+
+
+def contract_figures(site: Site, record: Record, page: str) -> str:
+    """The contract's figures: its targets with reasons, then the descriptive tables, each linked to its facts."""
+    report = report_of(site, record.id)
+    if report is None:
+        return ""
+    targets = contract_targets(report)
+    out = section("考核目标完成情况（未达标在前）", kpi_list(site, record.id, targets, page),
+                  tag("p", f"数据截至 {report.get('as_of')}。点击指标名称查看计入的每一条记录和原因。" + RATE_RULE, class_="yb-note"))
+    groups: dict[Any, list[dict]] = {}
+    for kpi in report.get("kpis", []):
+        if kpi.get("contract_target"):
+            continue
+        groups.setdefault(report_mod.table_of(kpi["id"]), []).append(kpi)
+    for name in (report_mod.Table.KPIS, report_mod.Table.MILESTONES, report_mod.Table.INSTITUTIONS):
+        if groups.get(name):
+            out += section("分项与明细" if name == report_mod.Table.KPIS else name.label, kpi_list(site, record.id, groups[name], page))
+    for name in (report_mod.Table.CASES, report_mod.Table.MONEY):
+        if groups.get(name):
+            out += section(name.label, figure_list(site, record.id, groups[name], page))
+    return out
+
+
+def figure_list(site: Site, cid: str, kpis: list[dict], page: str) -> Markup:
+    """Descriptive figures (counts, amounts): name and value only, no target or status to judge."""
+    rows, keys = [], []
+    for k in kpis:
+        if not k.get("value") and not k.get("records"):
+            continue
+        name = link(kpi_name(k), kpi_href(page, cid, k)) if has_drill_down(k) else kpi_name(k)
+        rows.append([name, Markup(f'<span class="yb-amount">{esc(kpi_value_text(k))}</span>')])
+        keys.append([None, k.get("value")])
+    unit = "金额（元）" if kpis and kpis[0].get("unit") == kpis_mod.YUAN else "数量"
+    return table(["项目", unit], rows, sort_values=keys, empty="（都为 0）")
+
+
+def contract_extra(site: Site, record: Record, page: str) -> str:
+    from .pages import contract_team  # the team and record counts stay with the other record sections
+
+    return contract_terms(site, record, page) + contract_figures(site, record, page) + contract_team(site, record, page)
+
+
+EXTRA = {"contract": contract_extra}
+SHOWN_APART = {"contract": TARGET_FIELDS_SHOWN_APART}

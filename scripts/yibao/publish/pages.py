@@ -421,12 +421,15 @@ def record_page(site: Site, record: Record) -> tuple[str, str]:
     page = site.page_of(record.kind, record.id)
     from . import planning, screening  # the planning and screening pages build on this module
 
-    extra = {**EXTRA, **planning.EXTRA, **screening.EXTRA}.get(record.kind, lambda *_: "")(site, record, page)
+    from . import leaders
+
+    extra = {**EXTRA, **planning.EXTRA, **screening.EXTRA, **leaders.EXTRA}.get(record.kind, lambda *_: "")(site, record, page)
     head = Markup(f'<p class="yb-note">{esc(site.schemas.kind_label(record.kind))} · 文件 {esc(record.path)} '
                   f"{status_badge(site, record)}</p>")
     text = (front_matter(record_title(site, record))
             + block(head, *later_notes(site, record))
-            + "\n" + section("基本信息", fields_block(site, record, page, _campaigns().SHOWN_APART.get(record.kind, ())))
+            + "\n" + section("基本信息", fields_block(site, record, page, _campaigns().SHOWN_APART.get(record.kind, ())
+                                                     + leaders.SHOWN_APART.get(record.kind, ())))
             + extra
             + audit_trail(site, record, page))
     return page, text
@@ -598,26 +601,9 @@ def case_extra(site: Site, record: Record, page: str) -> str:
     return section("办理时间线与时限", steps, deadlines_table(site, items, page), note) + planning.case_method(site, record, page)
 
 
-KPI_TABLES = (report_mod.Table.KPIS, report_mod.Table.MILESTONES, report_mod.Table.INSTITUTIONS, report_mod.Table.CASES,
-              report_mod.Table.MONEY)
-
-
-def contract_extra(site: Site, record: Record, page: str) -> str:
-    report = next((r for r in site.reports if contract_id(r) == record.id), None)
+def contract_team(site: Site, record: Record, page: str) -> str:
+    """The contract's team on the date and how many records it has (its figures: :mod:`yibao.publish.leaders`)."""
     out = ""
-    if report is not None:
-        groups: dict[report_mod.Table, list[dict]] = defaultdict(list)
-        for kpi in report.get("kpis", []):
-            groups[report_mod.table_of(kpi["id"])].append(kpi)
-        out += section("考核目标与完成情况", kpi_table(site, groups.get(report_mod.Table.KPIS, []), page, details=True),
-                       tag("p", f"数据截至 {report.get('as_of')}，与 yibao report --as-of {report.get('as_of')} 的结果一致。"
-                                "点击指标名称查看口径和计入的记录。", class_="yb-note"))
-        for name in KPI_TABLES[1:]:
-            if groups.get(name):
-                out += section(name.label, kpi_table(site, groups[name], page, details=False))
-        out += "## 指标口径与计入的记录\n\n"
-        for kpi in groups.get(report_mod.Table.KPIS, []):
-            out += kpi_detail(site, kpi, page)
     view = site.views.get(record.id)
     if view is not None:
         staff = [site.now(s) for s in view.staff]
@@ -671,24 +657,6 @@ def kpi_anchor(kpi: dict) -> str:
     return "kpi-" + "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in str(kpi.get("id")))
 
 
-def kpi_table(site: Site, kpis: list[dict], page: str, details: bool) -> Markup:
-    rows, classes, keys = [], [], []
-    for kpi in kpis:
-        cls = kpi_status(kpi)
-        name = link(kpi_name(kpi), "#" + kpi_anchor(kpi)) if details else kpi_name(kpi)
-        ratio = (f"{fmt(kpi.get('numerator'))} / {fmt(kpi.get('denominator'))}" if kpi.get("denominator") is not None
-                 else fmt(kpi.get("numerator")))
-        refs = kpi.get("records") or []
-        shown = kpi_records(site, kpi, page, limit=None if details else 20) if refs else EMPTY
-        rows.append([name, kpi_value_text(kpi, "target"), kpi_value_text(kpi), ratio,
-                     tag("span", kpi.get("status") or EMPTY, class_=f"yb-badge {STATUS_CLASS[cls]}".strip()),
-                     str(len(refs)) if details else shown])
-        keys.append([None, kpi.get("target"), kpi.get("value"), kpi.get("numerator"), kpi.get("status"), len(refs)])
-        classes.append({"bad": "yb-row-alert", "warn": "yb-row-warn"}.get(cls, ""))
-    headers = ["指标", "目标", "实际", "分子 / 分母", "状态", "计入记录数" if details else "计入的记录"]
-    return table(headers, rows, sort_values=keys, row_classes=classes, sortable=not details, filterable=len(rows) > 20)
-
-
 def kind_of_id(site: Site, ident: str) -> str | None:
     for kind in PAGE_DIRS:
         if site.get(kind, ident) is not None:
@@ -696,32 +664,7 @@ def kind_of_id(site: Site, ident: str) -> str | None:
     return None
 
 
-def kpi_records(site: Site, kpi: dict, page: str, limit: int | None = None) -> Markup:
-    refs = kpi.get("records") or []
-    if not refs:
-        return tag("p", "（没有计入的记录）", class_="yb-empty")
-    parts = []
-    for ident in refs[: limit or len(refs)]:
-        ident = ident if isinstance(ident, str) else fmt(ident)
-        kind = kind_of_id(site, ident)
-        parts.append(site.ref(page, kind, ident, with_name=False) if kind else esc(ident))
-    more = f" 等 {len(refs)} 条" if limit and len(refs) > limit else ""
-    return Markup('<span class="yb-refs">' + join(parts, "、") + esc(more) + "</span>")
-
-
-def kpi_detail(site: Site, kpi: dict, page: str) -> str:
-    items = [("指标编码", kpi.get("id")), ("口径", kpi.get("definition")), ("目标", kpi_value_text(kpi, "target")),
-             *([("进度目标", pace_text(kpi))] if kpi.get("pace") is not None else []),
-             ("实际", kpi_value_text(kpi)), ("分子", fmt(kpi.get("numerator"))), ("分母", fmt(kpi.get("denominator"))),
-             ("状态", kpi.get("status") or EMPTY)]
-    refs = kpi.get("records") or []
-    from . import planning
-
-    body = dl(items + [(f"计入的记录（{len(refs)}）", kpi_records(site, kpi, page))])
-    return f'<h3 id="{esc(kpi_anchor(kpi))}">{kpi_name(kpi)}</h3>\n\n' + block(body, planning.kpi_draw_note(site, kpi, page)) + "\n"
-
-
-EXTRA = {"institution": institution_extra, "inspection": inspection_extra, "case": case_extra, "contract": contract_extra}
+EXTRA = {"institution": institution_extra, "inspection": inspection_extra, "case": case_extra}
 
 
 def _campaigns():
@@ -876,63 +819,6 @@ def changes_page(site: Site) -> tuple[str, str]:
 
 
 # -- home page parts (through macros) --------------------------------------------------------------
-
-def home_kpis(report: dict) -> list[dict]:
-    """The KPIs shown on the home page: the report's “考核指标” table (cards, then breakdowns)."""
-    return [k for k in report.get("kpis", []) if report_mod.table_of(k["id"]) == report_mod.Table.KPIS]
-
-
-def _kpi_attrs(kpi: dict) -> str:
-    return (f'data-kpi-id="{esc(kpi.get("id"))}" data-value="{esc(_raw(kpi.get("value")))}" '
-            f'data-target="{esc(_raw(kpi.get("target")))}" data-status="{esc(_raw(kpi.get("status")))}"')
-
-
-def kpi_cards(site: Site, report: dict) -> str:
-    """KPI cards (value, target, status colour) and a table of their breakdowns, for one contract."""
-    page = "index.md"
-    cid = contract_id(report)
-    href = site.href(page, "contract", cid)
-    cards, rows = [], []
-    for kpi in home_kpis(report):
-        cls = STATUS_CLASS[kpi_status(kpi)]
-        target = f"{href}#{kpi_anchor(kpi)}" if href else None
-        ratio = (f"{fmt(kpi.get('numerator'))} / {fmt(kpi.get('denominator'))}" if kpi.get("denominator") is not None else "")
-        if "/" in kpi["id"]:  # a breakdown (per institution type, topic …): a table row, not a card
-            rows.append(Markup(f'<tr class="yb-kpi-row" {_kpi_attrs(kpi)}><td>{kpi_name(kpi)}</td>'
-                               f'<td class="yb-kpi-value">{esc(kpi_value_text(kpi))}</td><td>{esc(kpi_value_text(kpi, "target"))}</td>'
-                               f'<td>{esc(ratio or EMPTY)}</td><td><span class="yb-badge {cls}">{esc(kpi.get("status") or EMPTY)}</span></td></tr>'))
-            continue
-        inner = join([
-            tag("div", kpi_name(kpi), class_="yb-kpi-name"),
-            tag("div", kpi_value_text(kpi), class_="yb-kpi-value"),
-            tag("div", f"目标 {kpi_value_text(kpi, 'target')}", class_="yb-kpi-target"),
-            tag("div", f"进度目标 {pace_text(kpi)}", class_="yb-kpi-pace") if kpi.get("pace") is not None else "",
-            tag("div", ratio, class_="yb-kpi-ratio") if ratio else "",
-            tag("span", kpi.get("status") or EMPTY, class_="yb-kpi-status"),
-        ])
-        body = link(inner, target) if target else inner
-        cards.append(Markup(f'<div class="yb-kpi {cls}" {_kpi_attrs(kpi)}>{body}</div>'))
-    contract = report.get("contract") if isinstance(report.get("contract"), dict) else {}
-    period = contract.get("period") or {}
-    head = (Markup('<p class="yb-note">') + f"{contract.get('name') or cid} · {contract.get('bureau') or ''} · 服务期 "
-            + date_span(period.get("start"), TERM_CLASS) + " 至 " + date_span(period.get("end"), TERM_CLASS)
-            + f" · 数据截至 {report.get('as_of')}" + Markup("</p>"))
-    more = ""
-    if rows:
-        more = (f'<details class="yb-kpi-breakdown"><summary>分类明细（{len(rows)} 项）</summary><div class="yb-table-wrap">'
-                '<table class="yb-table"><thead><tr><th>指标</th><th>实际</th><th>目标</th><th>分子 / 分母</th><th>状态</th></tr></thead>'
-                f"<tbody>{join(rows)}</tbody></table></div></details>")
-    link_html = link("查看口径和计入的记录 →", href) if href else ""
-    return (f'<div class="yb-block yb-kpi-group" data-contract="{esc(cid)}">{head}<div class="yb-kpis">{join(cards)}</div>'
-            f'{more}<p class="yb-note">{link_html}</p></div>')
-
-
-def _raw(value: Any) -> str:
-    """The report's value as text, exactly (what the home page test compares)."""
-    if value is None:
-        return ""
-    return str(value)
-
 
 def home_charts(site: Site, report: dict) -> str:
     """The four charts of one contract: coverage by type, inspections per month, findings, money recovered."""
