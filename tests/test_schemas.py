@@ -223,6 +223,8 @@ money:
   extrapolated: 1050.27
 actions: [责令退回, 罚款]
 legal_basis: [《医疗保障基金使用监督管理条例》第三十八条]
+provisions: [FT-L735-38]
+reward_policy: JL-2024-TEST
 timeline:
   registered_on: 2024-06-11
   filed_on: 2024-06-15
@@ -533,6 +535,61 @@ selection:
 inspection: JC-2024-000001
 notes: 全字段抽样计划
 """)
+FULL["provision"] = ("records/provision/FT-L735-38.yaml", """\
+id: FT-L735-38
+law: 《医疗保障基金使用监督管理条例》
+document: 国务院令第735号
+article: 38
+paragraph: 1
+citation: 《医疗保障基金使用监督管理条例》第三十八条
+effective_from: 2021-05-01
+applies_to: [定点医疗机构, 定点零售药店]
+actions: [限期整改, 责令退回, 罚款, 暂停科室结算]
+fine:
+  multiple_of: 造成损失金额
+  min_multiple: 1
+  max_multiple: 2
+  min_yuan: 10000
+  max_yuan: 50000
+suspension:
+  action: 暂停科室结算
+  min_months: 6
+  max_months: 12
+text: 条文摘录
+source:
+  official: false
+  where: 非官方转载
+  note: 未核对官方原文
+status: 已撤回
+withdrawal:
+  date: 2024-08-20
+  reason: 测试
+  requested_by: 医保局
+notes: 全字段条款
+""")
+FULL["reward_policy"] = ("records/reward_policy/JL-2024-TEST.yaml", """\
+id: JL-2024-TEST
+title: 举报奖励办法（测试）
+effective_from: 2024-01-01
+base: 骗取金额
+minimum: 200
+maximum: 200000
+tiers:
+  - grade: 一级
+    rate: 0.05
+    condition: 证据充分
+claim_within_months: 2
+source:
+  official: true
+  where: 测试
+  note: 测试
+status: 已撤回
+withdrawal:
+  date: 2024-08-20
+  reason: 测试
+  requested_by: 医保局
+notes: 全字段办法
+""")
 FULL["extrapolation"] = ("records/extrapolation/JS-2024-000001.yaml", """\
 id: JS-2024-000001
 contract: HT-2024-TEST
@@ -576,6 +633,36 @@ volume_years: [2022, 2023]
 volume: 24400
 required_count: 610
 planned_count: 610
+""")
+MINIMAL["provision"] = (FULL["provision"][0], """\
+id: FT-L735-38
+law: 《医疗保障基金使用监督管理条例》
+document: 国务院令第735号
+article: 38
+citation: 第三十八条
+effective_from: 2021-05-01
+applies_to: [定点医疗机构]
+actions: [限期整改]
+text: 条文摘录
+source:
+  official: true
+  where: 官方文本
+status: 有效
+""")
+MINIMAL["reward_policy"] = (FULL["reward_policy"][0], """\
+id: JL-2024-TEST
+title: 举报奖励办法（测试）
+effective_from: 2024-01-01
+base: 骗取金额
+minimum: 200
+maximum: 200000
+tiers:
+  - grade: 一级
+    rate: 0.05
+source:
+  official: true
+  where: 测试
+status: 有效
 """)
 MINIMAL["extrapolation"] = (FULL["extrapolation"][0], """\
 id: JS-2024-000001

@@ -301,6 +301,24 @@ def calendar_days_consistent(r: Record, e: ErrorIf, s: SchemaSet, f: Findings) -
             f.error("overlapping-holidays", f"{day} 既是放假日又是调休上班日", ("makeup_workdays", i, "date"))
 
 
+# -- provisions and reward policies -----------------------------------------------------------------
+@rule("provision")
+def provision_ranges_in_order(r: Record, e: ErrorIf, s: SchemaSet, f: Findings) -> None:
+    """A fine's lowest multiple or amount is not above its highest, a suspension's shortest not above its longest."""
+    e.greater("fine.min_multiple", "fine.max_multiple", "range-order", "；最低倍数不能高于最高倍数")
+    e.greater("fine.min_yuan", "fine.max_yuan", "range-order", "；最低罚款不能高于最高罚款")
+    e.greater("suspension.min_months", "suspension.max_months", "range-order", "；最短期限不能长于最长期限")
+    multiples = r.get("fine.min_multiple") is not None or r.get("fine.max_multiple") is not None
+    e.missing_when("fine.multiple_of", multiples, "fine-basis-missing", "按倍数计算罚款时必须写明倍数的基数")
+    e.missing_when("fine.max_multiple", r.get("fine.min_multiple") is not None, "fine-basis-missing", "写了最低倍数就要写最高倍数")
+    e.missing_when("fine.max_yuan", r.get("fine.min_yuan") is not None, "fine-basis-missing", "写了最低罚款就要写最高罚款")
+
+
+@rule("reward_policy")
+def reward_policy_limits_in_order(r: Record, e: ErrorIf, s: SchemaSet, f: Findings) -> None:
+    e.greater("minimum", "maximum", "range-order", "；最低奖励不能高于最高奖励")
+
+
 # -- extrapolations ---------------------------------------------------------------------------------
 @rule("extrapolation")
 def extrapolation_figures_recompute(r: Record, e: ErrorIf, s: SchemaSet, f: Findings) -> None:

@@ -21,7 +21,7 @@ from typing import Callable, Iterable
 
 from ..core.record import Record
 from ..core.schemas import SchemaSet, nearest
-from . import campaigns, contract_bounds, draws, planning
+from . import campaigns, contract_bounds, draws, enforcement, planning
 
 #: ``report(record, code, message, at[, warning])``: the fifth argument, True for a warning, is
 #: passed positionally (a collecting callable may take ``*args``)
@@ -401,7 +401,8 @@ _BOUND = (contract_bounds.bound_to_contract,)
 CROSS_RULES: dict[str, tuple] = {
     "contract": (contract_bounds.expected_counts_match,),
     "inspection": (inspection_fits_institution, inspectors_on_contract, draws.inspection_matches_draw, *_BOUND),
-    "case": (case_subject_fits_institution, related_inspections_same_institution, planning.case_cites_extrapolation, *_BOUND),
+    "case": (case_subject_fits_institution, related_inspections_same_institution, planning.case_cites_extrapolation,
+             enforcement.case_follows_provisions, enforcement.reward_follows_policy, *_BOUND),
     "training": _BOUND,
     "draw": (draws.draw_reproducible,),
     "campaign": (campaigns.campaign_consistent,),

@@ -91,7 +91,8 @@ WITHDRAWAL = Fact("withdrawal", "date", whole=True)
 #: dates fixed in advance, by kind: shown whatever D is (calendar records are all terms)
 TERMS: dict[str, tuple[str, ...]] = {"contract": ("period.start", "period.end", "milestones.due"),
                                      "campaign": ("period.start", "period.end", "phases.due", "self_inspections.report_due"),
-                                     "rectification": ("deadline",)}
+                                     "rectification": ("deadline",),
+                                     "provision": ("effective_from",), "reward_policy": ("effective_from",)}
 #: dates of the data a record looked at, by kind: not facts of the work, shown as they are
 DATA_PERIODS: dict[str, tuple[str, ...]] = {"inspection": ("sampling.period_start", "sampling.period_end"),
                                             "campaign": ("self_inspections.data_period.start", "self_inspections.data_period.end"),

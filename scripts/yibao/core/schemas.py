@@ -60,6 +60,8 @@ REQUIRED_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "metric": ("x-defaults",),
     "sampling_basis": ("x-volume-field",),
     "inspection_type": ("x-requires-draw",),
+    "case_action": ("x-fine", "x-recovery", "x-no-penalty", "x-referral"),
+    "fine_basis": ("x-money-fields",),
 }
 #: Attributes whose absence means what it says (no labels: the term is its own label; no rank, …).
 OPTIONAL_ATTRIBUTES = frozenset({"x-labels", "x-id-prefix", "x-applies-to", "x-rank", "x-person", "x-format",

@@ -116,7 +116,13 @@ def default_schemas_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "schemas"
 
 
-def _prepare_output(output: Path, schemas_dir: Path) -> None:
+#: record kinds copied from the source repository into a generated one (hand-written, not generated)
+LAW_KINDS = ("provision", "reward_policy")
+
+
+def _prepare_output(output: Path, schemas_dir: Path) -> dict[str, int]:
+    """Make the output folder with a copy of the schemas and of :data:`LAW_KINDS` records; returns
+    the number of records copied by kind."""
     records = output / "records"
     if records.is_dir() and any(records.iterdir()):
         raise GenerateError(f"{records} 已有内容；请指定一个新的空目录，生成器不覆盖已有记录")
@@ -125,6 +131,15 @@ def _prepare_output(output: Path, schemas_dir: Path) -> None:
         (output / "schemas").mkdir(exist_ok=True)
         for path in sorted(schemas_dir.glob("*.json")):
             shutil.copyfile(path, output / "schemas" / path.name)
+    copied: dict[str, int] = {}
+    for kind in LAW_KINDS:  # the law the generated decisions apply: provisions and reward policies
+        source = schemas_dir.parent / "records" / kind
+        if source.resolve() != (output / "records" / kind).resolve():
+            for path in sorted(source.glob("*.yaml")):
+                (output / "records" / kind).mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, output / "records" / kind / path.name)
+                copied[kind] = copied.get(kind, 0) + 1
+    return copied
 
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
@@ -155,8 +170,8 @@ def generate_repository(output: Path, institutions: int, seed: int, *, year: int
     schemas_dir = Path(schemas_dir or default_schemas_dir())
     schemas = SchemaSet.load(schemas_dir)
     records = iter_records(institutions, seed, schemas, year=year, contract_id=contract_id)
-    _prepare_output(Path(output), schemas_dir)
-    return write_records(Path(output), records, schemas)
+    copied = _prepare_output(Path(output), schemas_dir)
+    return {**write_records(Path(output), records, schemas), **copied}
 
 
 # -- the demo ---------------------------------------------------------------------------------------------

@@ -147,14 +147,18 @@ class CasesMixin:
             money["recovered"] = from_cents(recovered)
             fraud = any(v in P.FRAUD_TYPES for v in record["violation_types"])
             actions = self._actions(subject_type, fraud, institution)
-            if "罚款" in actions:
-                money["fined"] = from_cents(int(recovered * rng.choice((2, 2.5, 3, 4, 5) if fraud else (1, 1.5, 2))))
+            if "罚款" in actions:  # an individual is fined only for the aim of fraud: 2-5 times (Art. 41 para. 2)
+                multiples = (2, 2.5, 3, 4, 5) if fraud else (2, 3, 5) if subject_type == INSURED else (1, 1.5, 2)
+                money["fined"] = from_cents(int(recovered * rng.choice(multiples)))
             record["actions"] = actions
             record["legal_basis"] = self._legal_basis(subject_type, fraud)
+            record["provisions"] = self._provisions(subject_type, fraud, "罚款" in actions)
             if status == "已结案" and "fined" in money and rng.random() < 0.6:
                 record["disclosed"] = True
         elif status == "已告知":
-            record["legal_basis"] = self._legal_basis(subject_type, any(v in P.FRAUD_TYPES for v in record["violation_types"]))
+            fraud = any(v in P.FRAUD_TYPES for v in record["violation_types"])
+            record["legal_basis"] = self._legal_basis(subject_type, fraud)
+            record["provisions"] = self._provisions(subject_type, fraud, False)
         record["money"] = money
         if "暂停定点协议" in record.get("actions", ()) and institution is not None:
             self._suspend(institution, record)
@@ -168,8 +172,8 @@ class CasesMixin:
                 chosen.add("吊销医（药）师执业资格")
         elif subject_type == INSURED:
             chosen = {"责令退回", "中止联网结算"} | ({"罚款"} if fraud or rng.random() < 0.3 else set())
-        elif subject_type == AGENCY:
-            chosen = {"限期整改", "责令退回"} | ({"通报批评"} if rng.random() < 0.5 else set())
+        elif subject_type == AGENCY:  # Art. 36 and order No. 2 Art. 39(2) order no return of money
+            chosen = {"限期整改"} | ({"通报批评"} if rng.random() < 0.5 else set())
         else:
             chosen = {"责令退回", rng.choice(("限期整改", "警示约谈", "通报批评"))}
             if rng.random() < (0.7 if fraud else 0.3):
@@ -222,6 +226,14 @@ class CasesMixin:
             return [P.LEGAL_BASIS["agency"]]
         return [P.LEGAL_BASIS["fraud" if fraud else "violation"], P.LEGAL_BASIS[subject_type], P.LEGAL_BASIS["agreement"]]
 
+    def _provisions(self, subject_type: str, fraud: bool, fined: bool) -> list[str]:
+        """The provision records (records/provision/) the decision applies: what its actions and fine are checked against."""
+        if subject_type == INSURED:
+            return [P.PROVISIONS["person_fraud" if fraud or fined else "person"]]
+        if subject_type in (DOCTOR, AGENCY):
+            return list(P.PROVISIONS[subject_type])
+        return [P.PROVISIONS["fraud" if fraud else "violation"], P.PROVISIONS["agreement"]]
+
     def _case_summary(self, record: dict, institution: dict | None) -> str:
         rng, subject_type = self.rng, record["subject"]["type"]
         related = record.get("related_inspections")
@@ -249,6 +261,7 @@ class CasesMixin:
         recovered = record.get("money", {}).get("recovered")
         if record["status"] == "已结案" and recovered and rng.random() < 0.6:
             record["whistleblower_reward"] = from_cents(min(10_000_000, max(20_000, int(to_cents(recovered) * 0.02))))
+            record["reward_policy"] = P.REWARD_POLICY
         target = institution if institution is not None and institution["type"] != AGENCY else None
         filed = record["timeline"].get("filed_on")
         ended = record["timeline"].get("investigation_ended_on")

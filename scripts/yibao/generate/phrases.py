@@ -378,6 +378,19 @@ LEGAL_BASIS = {
     "定点零售药店": "《零售药店医疗保障定点管理暂行办法》（国家医保局令第3号）",
     "agreement": "医疗保障定点服务协议",
 }
+#: provision records (records/provision/) a decision applies, by the same keys (a tuple: all apply)
+PROVISIONS = {
+    "violation": "FT-L735-38",
+    "fraud": "FT-L735-40",
+    "person": "FT-L735-41",
+    "person_fraud": "FT-L735-41-2",
+    "医保医师": ("FT-FWXY-0",),
+    "医保经办机构": ("FT-L735-36", "FT-L2-39-2"),
+    "agreement": "FT-FWXY-0",
+}
+#: the reward policy (records/reward_policy/) a whistle-blower's reward is computed by: 2% of the
+#: money recovered, at least 200 and at most 100,000 yuan, is within its lowest tier
+REWARD_POLICY = "JL-2023-DEMO"
 FRAUD_TYPES = frozenset({"诱导住院", "虚构医疗服务", "伪造医疗文书票据", "倒刷医保卡", "假病人", "假病情", "假票据",
                          "假检测", "假透析", "虚构药品耗材购销存数据", "聚敛倒刷医保卡", "协助参保人变现"})
 
