@@ -119,7 +119,7 @@ def test_home_page_renders_charts_without_console_errors(watched):
         if svg.count():
             box = svg.first.bounding_box()
             assert box and box["width"] > 200 and box["height"] > 20
-            bars = chart.locator("rect.yb-bar, circle.yb-dot")
+            bars = chart.locator('path[aria-roledescription="bar"], path[aria-roledescription="point"]')
             widths = [bars.nth(j).bounding_box()["width"] for j in range(bars.count())]
             drawn += any(w > 0 for w in widths)
     assert drawn >= 4, "at least four charts draw bars or points"
@@ -297,6 +297,175 @@ def test_record_pages_have_the_sites_look(browser, site_url, width):
         assert p.locator("footer.md-footer").count() == 1
         ARTIFACTS.mkdir(exist_ok=True)
         p.screenshot(path=str(ARTIFACTS / f"portal-record-{width}.png"), full_page=False)
+        page.clean()
+    finally:
+        page.page.close()
+
+
+# -- the leaders' portal: every target first, one click to the facts, no sideways scroll, readable charts --
+
+#: one page of every kind a reader meets (summary pages, drill-downs, each record kind)
+PAGE_KINDS = ["index.html", "deadlines.html", "coverage.html", "changes.html", "contracts/index.html",
+              "contracts/HT-2024-KLMY.html", "kpis/HT-2024-KLMY/kpi-onsite_coverage.html",
+              f"cases/{CASE_ID}.html", f"inspections/{INSPECTION_ID}.html", "institutions/index.html",
+              "draws/CQ-2024-4MXBFV.html", "campaigns/ZX-2020-SPB.html", "rules/GZ-001.html",
+              "extrapolations/index.html", "trainings/index.html", "about.html"]
+
+#: elements wider than the viewport that are not inside a frame that scrolls on its own
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth, out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.right <= width + 1 || getComputedStyle(el).position === 'fixed') continue;
+    let parent = el.parentElement, framed = false;
+    while (parent) {
+      const style = getComputedStyle(parent);
+      if ((style.overflowX === 'auto' || style.overflowX === 'scroll') && parent.getBoundingClientRect().right <= width + 1) { framed = true; break; }
+      parent = parent.parentElement;
+    }
+    if (!framed) out.push(el.tagName.toLowerCase() + '.' + el.className + ' → ' + Math.round(box.right) + 'px: ' + (el.textContent || '').trim().slice(0, 40));
+  }
+  return {scroll: document.documentElement.scrollWidth, width: width, out: out.slice(0, 10)};
+}"""
+
+
+def _report(tmp_path_factory) -> list[dict]:
+    from portal_demo import AS_OF, run_cli
+
+    demo = built_demo(tmp_path_factory)
+    rc, out, err = run_cli("-C", str(demo.root), "report", "--as-of", AS_OF, "--format", "json", "--no-cache")
+    assert rc == 0, err
+    import json
+
+    return json.loads(out)
+
+
+@pytest.mark.parametrize("width", [1440, 390])
+def test_no_page_kind_scrolls_sideways(browser, site_url, width):
+    """At 390 px nothing pushes the page sideways (a wide table scrolls inside its own frame); IDs and
+    amounts are not broken; at 1440 the content uses the width."""
+    page = Watched(browser, site_url)
+    try:
+        page.page.set_viewport_size({"width": width, "height": 900})
+        problems = []
+        for path in PAGE_KINDS:
+            page.open(path)
+            found = page.page.evaluate(OVERFLOW)
+            if found["scroll"] > found["width"] or found["out"]:
+                problems.append(f"{path}: page {found['scroll']} px wide at {found['width']}: {found['out']}")
+            broken = page.page.evaluate("""() => [...document.querySelectorAll('.yb-id, .yb-amount, .yb-kpi-value')]
+                .filter(e => e.getClientRects().length > 1).map(e => e.textContent)""")
+            if broken:
+                problems.append(f"{path}: broken across lines: {broken[:5]}")
+        if width == 1440:
+            page.open("contracts/HT-2024-KLMY.html")
+            content = page.page.locator("article.md-content__inner").bounding_box()
+            assert content["width"] >= 900, content  # tables use the width of a desktop screen
+        ARTIFACTS.mkdir(exist_ok=True)
+        for path in ("index.html", "contracts/HT-2024-KLMY.html", "kpis/HT-2024-KLMY/kpi-onsite_coverage.html"):
+            page.open(path)
+            name = path.replace("/", "-").replace(".html", "")
+            page.page.screenshot(path=str(ARTIFACTS / f"leaders-{name}-{width}.png"), full_page=True)
+        assert not problems, "\n".join(problems)
+        page.clean()
+    finally:
+        page.page.close()
+
+
+def test_home_shows_every_contract_target_worst_first(browser, site_url, tmp_path_factory):
+    """A leader sees every target of each contract without clicking: failing ones first, visible."""
+    from yibao.publish.leaders import SEVERITY
+
+    reports = _report(tmp_path_factory)
+    page = Watched(browser, site_url)
+    try:
+        page.page.set_viewport_size({"width": 1440, "height": 900})
+        page.open("index.html")
+        order = [s.label for s in SEVERITY]
+        for report in reports:
+            cid = report["contract"]["id"]
+            targets = [k for k in report["kpis"] if k["contract_target"]]
+            cards = page.page.locator(f'.yb-kpi-group[data-contract="{cid}"] .yb-kpi')
+            shown = cards.evaluate_all("els => els.map(e => [e.dataset.kpiId, e.dataset.status])")
+            assert sorted(k for k, _ in shown) == sorted(k["id"] for k in targets), cid
+            statuses = [s for _, s in shown]
+            assert statuses == sorted(statuses, key=order.index), (cid, statuses)
+            for i, (kpi_id, status) in enumerate(shown):
+                if status in ("未达标", "落后进度"):
+                    card = cards.nth(i)
+                    assert card.is_visible(), (cid, kpi_id)
+                    why = card.locator(".yb-kpi-why")
+                    assert why.count() == 1 and why.inner_text().strip(), (cid, kpi_id)  # says why, in words
+        failing = sum(1 for r in reports for k in r["kpis"] if k["contract_target"] and k["status"] == "未达标")
+        assert failing >= 5  # the demo has failing targets in every contract kind
+        text = page.page.inner_text("article")
+        for word in ("yibao", "--as-of", "on_site", "end_date", "x-confidential"):
+            assert word not in text, word  # no command or field name on the leaders' page
+        page.clean()
+    finally:
+        page.page.close()
+
+
+def test_one_click_from_a_failing_card_to_the_late_reports(browser, site_url, tmp_path_factory):
+    reports = _report(tmp_path_factory)
+    klmy = next(r for r in reports if r["contract"]["id"] == "HT-2024-KLMY")
+    kpi = next(k for k in klmy["kpis"] if k["id"] == "reports_on_time/定点零售药店")
+    late = [f["record"] for f in kpi["facts"] if not f["counts"]]
+    assert kpi["status"] == "未达标" and len(late) >= 5
+    page = Watched(browser, site_url)
+    try:
+        page.open("index.html")
+        page.page.locator(f'.yb-kpi[data-kpi-id="{kpi["id"]}"] a').first.click()
+        page.page.wait_for_load_state("networkidle")
+        assert "/kpis/HT-2024-KLMY/" in page.page.url
+        rows = page.page.locator("table.yb-facts tbody tr")
+        assert rows.count() == len(kpi["facts"])  # complete: every item behind the figure, no "等 N 条"
+        first = rows.evaluate_all("rs => rs.map(r => [r.cells[0].innerText.trim(), r.cells[5].innerText.trim(), r.cells[6].innerText.trim()])")
+        top = first[:len(late)]
+        assert sorted(r[0] for r in top) == sorted(late)  # the late reports come first
+        assert all(r[1] == "逾期完成" and re.search(r"逾期 \d+ 天", r[2]) for r in top), top
+        assert page.page.locator("a[href$='.csv']").count() == 1  # the table downloads for Excel
+        page.page.locator(".yb-filter input").fill(late[0])
+        assert sum(1 for i in range(rows.count()) if rows.nth(i).is_visible()) == 1
+        page.clean()
+    finally:
+        page.page.close()
+
+
+@pytest.mark.parametrize("width", [1440, 390])
+def test_charts_have_readable_text(browser, site_url, width):
+    """Labels at least 11 px as rendered (not shrunk to fit a phone), whole-number count ticks."""
+    page = Watched(browser, site_url)
+    try:
+        page.page.set_viewport_size({"width": width, "height": 900})
+        page.open("index.html")
+        sizes = page.page.evaluate("""() => [...document.querySelectorAll('figure.yb-chart svg text')]
+            .filter(t => t.textContent.trim()).map(t => [t.textContent, t.getBoundingClientRect().height])""")
+        assert len(sizes) > 40
+        small = [(text, h) for text, h in sizes if h < 11]
+        assert not small, small[:10]
+        ticks = page.page.evaluate("""() => [...document.querySelectorAll('[id^=chart-inspections] g.role-axis-label text')]
+            .map(t => t.textContent)""")
+        assert ticks, "the monthly chart has axis labels"
+        assert not any("." in t for t in ticks), ticks  # no 0.5 inspection
+        page.clean()
+    finally:
+        page.page.close()
+
+
+def test_wall_screen_fills_a_1920_display_offline(browser, site_url, tmp_path_factory):
+    reports = _report(tmp_path_factory)
+    page = Watched(browser, site_url)
+    try:
+        page.page.set_viewport_size({"width": 1920, "height": 1080})
+        page.open("screen.html")
+        tiles = page.page.locator(".tile")
+        assert tiles.count() == sum(1 for r in reports for k in r["kpis"] if k["contract_target"])
+        size = page.page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+        assert size[0] <= 1920 and size[1] <= 1080, size
+        assert page.page.locator('meta[http-equiv="refresh"]').count() == 1
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.page.screenshot(path=str(ARTIFACTS / "wall-screen-1920.png"))
         page.clean()
     finally:
         page.page.close()
