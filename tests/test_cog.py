@@ -63,7 +63,7 @@ def test_every_document_has_cog_blocks_in_html_comments():
     ("README.md", r"现场检查率 +(\d+\.\d+)%"),  # the report
     ("README.md", r"# (0e35dc3d)"),  # the draw example
     ("README.md", r"--no-peers +(不运行对照工具)"),  # the benchmark's options
-    ("README.md", r"- `yibao.core` — (`calendar`)"),  # the layers in the layout section
+    ("README.md", r"- `yibao.core` — (`archive`)"),  # the layers in the layout section
     ("ARCHITECTURE.md", r"- `yibao.core.(clock)` —"),  # the module list
     ("ARCHITECTURE.md", r"(core ← load ← check)"),  # the layers
 ])

@@ -108,6 +108,12 @@ team_requirements:
       qualifications: [执业医师]
 submitters: [test-user]
 reviewers: [test-reviewer]
+archive:
+  retention:
+    - document_type: 报销材料
+      years: 15
+      source: 合同约定
+  handover: 服务期结束后全部移交
 notes: 全部字段都填写的合同
 """),
     "institution": ("records/institution/H65020300004.yaml", f"""\
@@ -188,6 +194,20 @@ report:
   submitted_on: 2024-06-06
   document: 测医保查〔2024〕2号
   accepted_on: 2024-06-10
+documents:
+  - type: 调查报告
+    title: 全字段文书
+    number: 测医保〔2024〕9号
+    date: 2024-07-20
+    sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+    size: 1024
+    path: HT-2024-TEST/JC-2024-000002/01-doc.txt
+    personal_data: true
+    generated: false
+    disposal:
+      date: 2044-08-01
+      approval: 测医保档〔2044〕1号
+      approved_by: 测试区医疗保障局
 status: 已撤回
 summary: 专项检查
 withdrawal:
@@ -232,6 +252,20 @@ timeline:
   notified_on: 2024-07-20
   decided_on: 2024-08-01
   closed_on: 2024-08-10
+documents:
+  - type: 处理决定书
+    title: 全字段文书
+    number: 测医保〔2024〕9号
+    date: 2024-07-20
+    sha256: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+    size: 1024
+    path: HT-2024-TEST/AJ-2024-000002/01-doc.txt
+    personal_data: true
+    generated: false
+    disposal:
+      date: 2044-08-01
+      approval: 测医保档〔2044〕1号
+      approved_by: 测试区医疗保障局
 status: 已撤回
 disclosed: true
 withdrawal:

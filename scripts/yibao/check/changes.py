@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..core.scope import matches_scope
-from ..core.data_files import is_data_file
+from ..core.data_files import is_archive_file, is_data_file
 from ..core.diagnostics import Diagnostic, sort_key
 from ..load.git_tree import Change, GitTrees, Loaded
 from ..core.record import EXTENSION, RECORDS, SCHEMAS, Record, stem
@@ -410,6 +410,9 @@ def check_changes(root: Path, base_ref: str, head_ref: str = "HEAD", actors: Ite
             if change.status != "D" and is_data_file(change.path):
                 diagnostics.append(Diagnostic(change.path, 1, 1, "settlement-data-file",
                                               f"{change.path} 像是结算数据或筛查线索文件：这类数据含个人信息，只能放在仓库之外的数据目录中，任何账号都不能提交"))
+            elif change.status != "D" and is_archive_file(change.path):
+                diagnostics.append(Diagnostic(change.path, 1, 1, "archive-store-file",
+                                              f"{change.path} 在文书库目录中：案卷文书（可能含个人信息）只保存在仓库之外的文书库，记录里只写校验和，任何账号都不能提交"))
             if not change.is_record:
                 found = outside_records_only_by_bureau(change, ctx)
                 if found:

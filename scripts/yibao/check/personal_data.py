@@ -289,6 +289,7 @@ _EXCLUDED = re.compile(
     r"|RY-[0-9A-Z]{6}(?![0-9A-Za-z])"
     r"|(?:YS|CB)-[0-9A-Z]{8}(?![0-9A-Za-z])"
     r"|RL-[0-9]{4}(?![0-9A-Za-z])"
+    r"|[0-9a-f]{64}(?![0-9A-Za-z])"  # a SHA-256 digest (a case-file document's checksum): hex, not a number
     r")"
 )
 _ASCII_ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")

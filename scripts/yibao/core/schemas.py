@@ -60,12 +60,14 @@ REQUIRED_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "metric": ("x-defaults",),
     "sampling_basis": ("x-volume-field",),
     "inspection_type": ("x-requires-draw",),
+    "document_type": ("x-required-at",),
     "case_action": ("x-fine", "x-recovery", "x-no-penalty", "x-referral"),
     "fine_basis": ("x-money-fields",),
 }
 #: Attributes whose absence means what it says (no labels: the term is its own label; no rank, …).
 OPTIONAL_ATTRIBUTES = frozenset({"x-labels", "x-id-prefix", "x-applies-to", "x-rank", "x-person", "x-format",
-                                 "x-confidential", "x-immutable", "x-screening", "x-claims-role", "x-plan-rule"})
+                                 "x-confidential", "x-immutable", "x-screening", "x-claims-role", "x-plan-rule",
+                                 "x-retention-years"})
 
 
 def missing_attributes(vocabulary: dict) -> list[str]:

@@ -203,10 +203,22 @@ def demo_records(source_root: Path, schemas: SchemaSet) -> list[GeneratedRecord]
     region = Region(DEMO_REGION.index, terms.region_code, DEMO_REGION.city, DEMO_REGION.district,
                     {t: terms.expected.get(t, 0) for t in INSTITUTION_TYPES}, levels=DEMO_REGION.levels)
     builder = build_region(region, terms, schemas, Ids(DEMO_SEED), Workdays(), Random(f"{DEMO_SEED}/demo"), terms.contractor[:2])
-    records = list(builder.records())
+    records = _with_documents(list(builder.records()), schemas)
     for relpath, (city, district) in DEMO_FILLED.items():
         records.extend(_filled_institutions(Path(source_root), relpath, city, district, schemas))
     return _chronological(records)
+
+
+def _with_documents(records: list[GeneratedRecord], schemas: SchemaSet) -> list[GeneratedRecord]:
+    """The demo's inspections and cases with their case-file documents (checksums of synthetic
+    files that ``yibao archive demo-store`` writes outside git)."""
+    from dataclasses import replace
+
+    from .archive_store import with_documents
+
+    vocabulary = schemas.vocab("document_type")
+    return [replace(r, data=with_documents(r.kind, r.data, vocabulary)) if r.kind in ("inspection", "case") else r
+            for r in records]
 
 
 def _load(path: Path) -> dict | None:

@@ -1,0 +1,227 @@
+"""The case file (一案一卷): documents in the records, the store outside git, ``yibao archive verify``.
+
+Each test works on a copy of the demo repository (records and schemas) whose synthetic documents
+``yibao archive demo-store`` writes into a store in a temp dir; each planted fault must be caught.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import PROJECT
+from yibao.core import archive
+from yibao.core.data_files import ARCHIVE_PATTERN, is_archive_file, is_data_file
+from yibao.core.schemas import SchemaSet
+from yibao.check.personal_data import find_personal_data
+from yibao.generate.archive_store import synthetic_bytes
+
+DECIDED = "records/case/2024/AJ-2024-43TGWJ.yaml"  # hand-written, CJ, 已决定
+INCOMPLETE = "records/case/2020/AJ-2020-VPA4NG.yaml"  # the demo's one case file without its 告知书
+
+
+@pytest.fixture(scope="module")
+def demo_copy(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("archive") / "repo"
+    shutil.copytree(PROJECT / "schemas", root / "schemas")
+    shutil.copytree(PROJECT / "records", root / "records")
+    return root
+
+
+@pytest.fixture
+def demo(demo_copy, tmp_path) -> tuple[Path, Path]:
+    """A fresh copy of the demo records and a store filled by ``yibao archive demo-store``."""
+    root = tmp_path / "repo"
+    shutil.copytree(demo_copy, root)
+    store = tmp_path / "store"
+    from yibao import cli
+
+    assert cli.main(["-C", str(root), "archive", "demo-store", "--store", str(store)]) == 0
+    return root, store
+
+
+def entries(root: Path, relpath: str) -> list[dict]:
+    return yaml.safe_load((root / relpath).read_text(encoding="utf-8"))["documents"]
+
+
+def test_demo_cases_and_inspections_list_their_documents():
+    from yibao.speed.run import check_repository
+
+    schemas = SchemaSet.load(PROJECT / "schemas")
+    records = check_repository(PROJECT, schemas, want_data=True).records
+    kinds = {"inspection": 0, "case": 0}
+    for record in records:
+        if record.kind in kinds and record.data.get("documents"):
+            kinds[record.kind] += 1
+            for entry in record.data["documents"]:
+                assert (entry["sha256"], entry["size"]) == archive.bytes_digest(synthetic_bytes(record.id, entry))
+    assert kinds["inspection"] >= 150 and kinds["case"] >= 30, kinds
+    # every contract's records keep their files under the contract's folder of the store
+    assert all(e["path"].startswith(r.data["contract"] + "/" + r.id + "/")
+               for r in records if r.kind in kinds for e in r.data.get("documents", ()))
+
+
+def test_archive_verify_passes_on_the_demo(demo, yibao):
+    root, store = demo
+    run = yibao("-C", str(root), "archive", "verify", "--store", str(store))
+    assert run.rc == 0, run.out
+    assert [d.code for d in run.diagnostics] == ["case-file-incomplete"]
+    assert run.diagnostics[0].path == INCOMPLETE and "告知书" in run.diagnostics[0].message
+
+
+def test_an_altered_document_is_caught(demo, yibao):
+    root, store = demo
+    entry = entries(root, DECIDED)[3]
+    target = store / entry["path"]
+    target.write_bytes(target.read_bytes().replace("处理决定书".encode(), "处理意见书".encode()))
+    run = yibao("-C", str(root), "archive", "verify", "--store", str(store))
+    assert run.rc == 1
+    found = run.only("document-altered")
+    assert found.path == DECIDED and entry["path"] in found.message
+    text = (root / DECIDED).read_text(encoding="utf-8").splitlines()
+    assert entry["sha256"] in text[found.line - 1]  # pointed at the entry's checksum
+
+
+def test_a_missing_document_is_caught_and_names_its_retention(demo, yibao):
+    root, store = demo
+    entry = entries(root, DECIDED)[3]  # 处理决定书: the CJ contract keeps these 30 years
+    (store / entry["path"]).unlink()
+    run = yibao("-C", str(root), "archive", "verify", "--store", str(store), "--format", "json")
+    assert run.rc == 1
+    import json
+
+    report = json.loads(run.out)
+    missing = [d for d in report["diagnostics"] if d["code"] == "document-missing"]
+    assert len(missing) == 1 and "应保存至 2054-11-15" in missing[0]["message"]
+
+
+def test_an_unreferenced_document_is_caught(demo, yibao):
+    root, store = demo
+    stray = store / "HT-2024-CJ" / "AJ-2024-43TGWJ" / "99-extra.txt"
+    stray.write_bytes(b"not listed anywhere\n")
+    run = yibao("-C", str(root), "archive", "verify", "--store", str(store))
+    assert run.rc == 1
+    assert run.only("unreferenced-document").path == "store/HT-2024-CJ/AJ-2024-43TGWJ/99-extra.txt"
+
+
+def _dispose(root: Path, relpath: str, index: int, day: str) -> None:
+    text = (root / relpath).read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    path = data["documents"][index]["path"]
+    marker = f"    path: {path}\n"
+    assert marker in text
+    text = text.replace(marker, marker + f"    disposal:\n      date: {day}\n      approval: 澄医保档〔{day[:4]}〕1号\n"
+                                          "      approved_by: 澄江市医疗保障局\n")
+    (root / relpath).write_text(text, encoding="utf-8")
+
+
+def test_disposal_before_the_retention_ends_is_caught_and_after_it_is_fine(demo, yibao):
+    root, store = demo
+    entry = entries(root, DECIDED)[3]
+    (store / entry["path"]).unlink()
+    _dispose(root, DECIDED, 3, "2030-01-01")  # kept 30 years under HT-2024-CJ: until 2054-11-15
+    assert yibao("-C", str(root), "validate", DECIDED).rc == 0
+    run = yibao("-C", str(root), "archive", "verify", "--store", str(store))
+    assert run.rc == 1 and run.only("document-disposed-early").path == DECIDED
+    assert "document-missing" not in run.codes
+
+    text = (root / DECIDED).read_text(encoding="utf-8").replace("date: 2030-01-01", "date: 2054-11-16")
+    (root / DECIDED).write_text(text, encoding="utf-8")
+    run = yibao("-C", str(root), "archive", "verify", "--store", str(store))
+    assert run.rc == 0, run.out
+
+
+def test_retention_is_the_longer_of_the_vocabulary_and_the_contract():
+    schemas = SchemaSet.load(PROJECT / "schemas")
+    vocabulary = schemas.vocab("document_type")
+    assert archive.retention_years(vocabulary, None, "报销材料") == 10  # seed 004: 至少10年
+    contract = {"archive": {"retention": [{"document_type": "报销材料", "years": 15}, {"document_type": "调查报告", "years": 5}]}}
+    assert archive.retention_years(vocabulary, contract, "报销材料") == 15
+    assert archive.retention_years(vocabulary, {"archive": {"retention": [{"document_type": "报销材料", "years": 3}]}}, "报销材料") == 10
+    assert archive.retention_years(vocabulary, contract, "调查报告") == 5
+    assert archive.retention_years(vocabulary, None, "调查报告") is None
+    import datetime as dt
+
+    assert archive.add_years(dt.date(2024, 2, 29), 10) == dt.date(2034, 2, 28)
+
+
+def test_completeness_follows_the_vocabulary(schemas):
+    vocabulary = schemas.vocab("document_type")
+    case = {"timeline": {"registered_on": "2024-01-02", "notified_on": "2024-02-01", "decided_on": "2024-03-01"},
+            "documents": [{"type": "告知书"}]}
+    found = {(r.type, r.present) for r in archive.requirements(vocabulary, "case", case)}
+    assert found == {("告知书", True), ("处理决定书", False)}
+    assert archive.requirements(vocabulary, "case", {"timeline": {"registered_on": "2024-01-02"}}) == []
+    # the rule is data: without x-required-at nothing is required
+    assert archive.requirements({}, "case", case) == []
+
+
+def test_store_inside_the_work_tree_must_be_ignored_by_git(demo, yibao, tmp_path):
+    root, store = demo
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    inside = root / "archive-store"
+    shutil.copytree(store, inside)
+    run = yibao("-C", str(root), "archive", "verify")  # the default store: <root>/archive-store
+    assert run.rc == 1 and run.only("store-in-git").path == "archive-store"
+    (root / ".gitignore").write_text("/archive-store/\n", encoding="utf-8")
+    run = yibao("-C", str(root), "archive", "verify")
+    assert run.rc == 0, run.out
+
+
+def test_a_store_that_does_not_exist_is_a_usage_error(demo, yibao, tmp_path):
+    root, _ = demo
+    run = yibao("-C", str(root), "archive", "verify", "--store", str(tmp_path / "nowhere"))
+    assert run.rc == 2 and "不存在" in run.err and "Traceback" not in run.err
+
+
+def test_store_paths_cannot_leave_the_store(yibao, tmp_path, demo):
+    root, store = demo
+    text = (root / DECIDED).read_text(encoding="utf-8")
+    path = entries(root, DECIDED)[0]["path"]
+    (root / DECIDED).write_text(text.replace(f"path: {path}", "path: ../../etc/passwd"), encoding="utf-8")
+    run = yibao("-C", str(root), "validate", DECIDED)
+    assert run.rc == 1 and any(d.path == DECIDED for d in run.diagnostics)
+
+
+# -- the store never enters git ---------------------------------------------------------------------------
+@pytest.mark.parametrize("path, refused", [
+    ("archive-store/HT-2024-CJ/AJ-2024-43TGWJ/01-interview.txt", True), ("sub/archive-store/x.docx", True),
+    ("Archive-Store/x.pdf", True), ("records/case/2024/AJ-2024-43TGWJ.yaml", False), ("archive.md", False),
+])
+def test_store_files_are_recognised(path, refused):
+    assert is_archive_file(path) is refused
+
+
+def test_store_is_ignored_hooked_and_refused_by_the_gates():
+    assert "/archive-store/" in (PROJECT / ".gitignore").read_text(encoding="utf-8").splitlines()
+    config = yaml.safe_load((PROJECT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    hook = next(h for repo in config["repos"] for h in repo["hooks"] if h["id"] == "no-archive-store")
+    assert hook["language"] == "fail"
+    pattern = re.compile(hook["files"])
+    for path in ("archive-store/a/b.txt", "x/archive-store/y", "records/case/x.yaml", "archive-store.md"):
+        assert bool(pattern.search(path)) == is_archive_file(path), path
+    assert ARCHIVE_PATTERN.flags & re.IGNORECASE
+    listed = subprocess.run(["git", "ls-files"], cwd=PROJECT, capture_output=True, text=True, check=True).stdout.split("\n")
+    assert [p for p in listed if p and (is_archive_file(p) or is_data_file(p))] == []
+
+
+def test_check_changes_refuses_a_store_file(tmp_path, yibao):
+    from git_fixtures import GitRepo
+
+    repo = GitRepo.create(tmp_path)
+    repo.branch("add-doc")
+    repo.write("archive-store/HT-2024-TEST/AJ-2024-000001/01-notice.txt", "告知书\n")
+    repo.commit("a case document")
+    run = yibao("check-changes", "--base", "main", cwd=repo.root)
+    assert run.rc == 1 and run.only("archive-store-file").path.startswith("archive-store/")
+
+
+def test_a_document_checksum_is_not_taken_for_a_phone_number():
+    digest = "6f2a2294720595c9ea9f48e8d669a7d96e8a20b19c13912345678d66769a7d96"
+    assert len(digest) == 64 and "13912345678" in digest
+    assert find_personal_data(f"sha256: {digest}") == []
+    assert find_personal_data("电话 13912345678") != []
