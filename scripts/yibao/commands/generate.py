@@ -21,6 +21,9 @@ def register(sub) -> None:
     p.add_argument("--contract-id", metavar="ID", default=None, help="第一个地区的项目编号，例如 HT-2024-DEMO（其余为 HT-年份-区划代码）")
     p.add_argument("--year", type=int, default=None, metavar="YYYY", help="项目年度（默认 2024）")
     p.add_argument("--demo", action="store_true", help="重新生成 records/contract/HT-2024-KLMY.yaml 的演示数据")
+    p.add_argument("--demo-history", metavar="DIR", default=None,
+                   help="把本仓库的记录写成一个新的演示仓库 DIR，带有真实仓库那样的历史：受托方账号按日提交合并请求，"
+                        "医保局审核账号审核后合并（门户的审计记录因此可读）")
     p.set_defaults(func=run)
 
 
@@ -29,6 +32,8 @@ def run(ctx: Context) -> int:
     from ..generate import DEFAULT_YEAR, GenerateError, generate_demo, generate_repository
 
     started = time.perf_counter()
+    if args.demo_history:
+        return _demo_history(ctx, started)
     try:
         if args.demo:
             counts = _demo(ctx, generate_demo)
@@ -73,3 +78,22 @@ def _synthetic(ctx: Context, generate_repository, default_year: int) -> dict[str
         schemas_dir = None
     return generate_repository(Path(args.output), args.institutions, args.seed, year=args.year or default_year,
                                contract_id=args.contract_id, schemas_dir=schemas_dir)
+
+
+def _demo_history(ctx: Context, started: float) -> int:
+    from ..generate.history import HistoryError, replay
+
+    args = ctx.args
+    for name in ("institutions", "seed", "contract_id", "year", "output"):
+        if getattr(args, name) is not None:
+            raise UsageError(f"--demo-history 不能同时指定 --{name.replace('_', '-')}")
+    if args.demo:
+        raise UsageError("--demo-history 不能同时指定 --demo")
+    target = Path(args.demo_history)
+    try:
+        done = replay(ctx.root, target, ctx.schemas)
+    except HistoryError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"已写出演示仓库 {target}：{done.records} 条记录的 {done.versions} 个版本，{done.pull_requests} 个合并请求")
+    sys.stderr.write(f"用时 {time.perf_counter() - started:.1f} 秒；门户：yibao -C {target} serve\n")
+    return EXIT_OK

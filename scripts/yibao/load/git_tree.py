@@ -475,3 +475,24 @@ class GitTrees:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
         return base
+
+
+# -- writing a repository (the demo's history) --------------------------------------------------------
+
+def import_history(folder: Path, stream: bytes, branch: str = "main") -> None:
+    """A new git repository in ``folder`` made from a ``git fast-import`` stream, with ``branch``
+    checked out in its work tree. ``folder`` must not be a repository yet."""
+    git = _gitpython()
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        repo = git.Repo.init(folder, initial_branch=branch)
+    except git.GitCommandNotFound:
+        raise GitUnavailable("git-missing", "没有找到 git 命令；请先安装 git") from None
+    with tempfile.TemporaryFile() as data:
+        data.write(stream)
+        data.seek(0)
+        try:
+            repo.git.execute([git.Git.GIT_PYTHON_GIT_EXECUTABLE, "fast-import", "--quiet", "--done"], istream=data)
+        except git.GitCommandError as error:
+            raise GitFailed(("fast-import",), error.status, str(error.stderr)) from None
+    _execute(repo.git, ("checkout", "-q", "-f", branch), (0,))

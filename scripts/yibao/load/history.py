@@ -77,6 +77,15 @@ class Commit:
     def short(self) -> str:
         return self.sha[:8]
 
+    @property
+    def reviewers(self) -> tuple[str, ...]:
+        """Who approved, as the message's trailers say (``Reviewed-by:``, ``Approved-by:``), names only."""
+        found = (m.split("<", 1)[0].strip() for m in _REVIEW_TRAILER.findall(self.message))
+        return tuple(dict.fromkeys(name for name in found if name))
+
+
+_REVIEW_TRAILER = re.compile(r"^(?:Reviewed-by|Approved-by):[ \t]*(.+?)[ \t]*$", re.MULTILINE | re.IGNORECASE)
+
 
 def pr_reference(message: str) -> str | None:
     """``#12`` (GitHub/Gitea pull request) or ``!12`` (GitLab merge request), if the message names one."""

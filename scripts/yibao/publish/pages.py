@@ -63,6 +63,8 @@ KPI_CLASS = {kpis_mod.KpiStatus.MET: "ok", kpis_mod.KpiStatus.NOT_MET: "bad", kp
              kpis_mod.KpiStatus.IN_PROGRESS: "warn"}
 #: classes of the only elements whose dates may lie after the as-of date (see the module docstring)
 TERM_CLASS, DUE_CLASS, COMMIT_CLASS = "yb-date-term", "yb-date-due", "yb-commit-date"
+#: lists whose items are field paths of the same record (``money.recovered``), shown as their labels
+FIELD_PATH_LISTS = {("amendments", "fields")}
 TERM_PATHS = {(kind, tuple(dotted.split("."))) for kind, paths in TERMS.items() for dotted in paths}
 
 
@@ -78,6 +80,9 @@ class Site:
     as_of: _dt.date
     history: History | None = None
     work_tree: dict[str, str] = field(default_factory=dict)  # git blob id of each file as it is now, to spot uncommitted edits
+    #: where the forge shows a pull request and a commit (mkdocs.yml ``extra.yibao.pull_request_url`` with
+    #: ``{number}``, ``commit_url`` with ``{sha}``); without them the audit trail names them without links
+    links: dict[str, str] = field(default_factory=dict)
     index: RecordIndex = field(init=False)
     vis: Visibility = field(init=False)
     views: dict[str, ContractView] = field(init=False)
@@ -224,6 +229,8 @@ def scalar(site: Site, kind: str, path: tuple, value: Any, page: str) -> Markup:
     info = site.field(kind, names)
     if info is not None and info.x_format == "yuan":
         return esc(yuan(value))
+    if names in FIELD_PATH_LISTS and isinstance(value, str):
+        return esc(site.label(kind, tuple(value.split("."))))
     if isinstance(value, str) and "\n" in value:
         return esc_text(value)
     if (kind, names) in TERM_PATHS:
@@ -309,6 +316,9 @@ def plain(site: Site, kind: str, path: tuple, value: Any) -> str:
     info = site.field(kind, names)
     if info is not None and info.x_format == "yuan":
         return yuan(value)
+    if names in FIELD_PATH_LISTS:  # an amendment names the fields it corrects: show their labels
+        items = value if isinstance(value, list) else [value]
+        return "、".join(site.label(kind, tuple(v.split("."))) if isinstance(v, str) else fmt(v) for v in items) or "（空）"
     if isinstance(value, list):
         return "、".join(site.term(kind, names, v) for v in value) if value else "（空）"
     return site.term(kind, names, value)
@@ -351,20 +361,40 @@ def audit_trail(site: Site, record: Record, page: str) -> str:
     return section("审计记录", summary, *notes, *items)
 
 
+AUDIT_HEADERS = ["字段", "修改前", "修改后"]
+
+
+def forge_link(site: Site, key: str, text: str, **values: str) -> Markup:
+    """A link to the forge's page of a pull request or commit, when the site knows where that is."""
+    template = site.links.get(key)
+    if not template:
+        return esc(text)
+    try:
+        url = template.format(**values)
+    except (KeyError, IndexError, ValueError):
+        return esc(text)
+    return link(text, url) if url.startswith(("https://", "http://")) else esc(text)
+
+
 def version_html(site: Site, kind: str, version: Version, number: int, redact) -> Markup:
     commit = version.commit
     head = [tag("strong", f"第 {number} 版"), esc(" · "), date_span(_when(commit.date), COMMIT_CLASS), esc(" · 作者 "),
             tag("span", commit.author, class_="yb-author")]
     pr = version.pr
     if pr:
-        head += [esc(" · 合并请求 "), tag("span", pr, class_="yb-pr")]
-    head += [esc(" · "), tag("span", f"提交 {commit.short}", class_="yb-sha")]
+        head += [esc(" · 合并请求 "), tag("span", forge_link(site, "pull_request_url", pr, number=pr.lstrip("#!")), class_="yb-pr")]
+    head += [esc(" · 提交 "), tag("span", forge_link(site, "commit_url", commit.short, sha=commit.sha), class_="yb-sha")]
     lines = [Markup(f'<div class="yb-version-head">{join(head)}</div>'),
              tag("div", commit.message, class_="yb-version-msg")]
     if version.merge is not None:
         merge = version.merge
-        lines.append(Markup('<div class="yb-note">') + f"由 {merge.author} 于 " + date_span(_when(merge.date), COMMIT_CLASS)
-                     + f" 合并（合并提交 {merge.short}：{merge.subject}）" + Markup("</div>"))
+        approved = merge.reviewers or commit.reviewers
+        lines.append(Markup('<div class="yb-note yb-merge">') + join([
+            esc("审核："), tag("span", "、".join(approved), class_="yb-reviewer") if approved else esc("（合并记录未写明）"),
+            esc(" · 合并："), tag("span", merge.author, class_="yb-merger"), esc(" 于 "), date_span(_when(merge.date), COMMIT_CLASS),
+            esc(" · 合并提交 "), forge_link(site, "commit_url", merge.short, sha=merge.sha)]) + Markup("</div>"))
+    elif commit.reviewers:
+        lines.append(tag("div", "审核：" + "、".join(commit.reviewers), class_="yb-note yb-merge"))
     if version.status == "R" and version.before_path != version.path:
         lines.append(tag("div", f"文件改名：{mask_text(version.before_path)} → {mask_text(version.path)}", class_="yb-note"))
     if version.status == "D":
@@ -378,11 +408,11 @@ def version_html(site: Site, kind: str, version: Version, number: int, redact) -
                  _audit_value(site, kind, c.path, c.new, "yb-new") if c.new is not MISSING else "（删除）"]
                 for c in changes]
         if version.before.data is None and version.status != "D":
-            inner = table(["字段", "原值", "新值"], rows, sortable=False, cls="yb-changes")
+            inner = table(AUDIT_HEADERS, rows, sortable=False, cls="yb-changes")
             # the first version's fields repeat the record: kept out of the search index
             lines.append(Markup(f"<details data-pagefind-ignore><summary>新建记录（{len(rows)} 个字段）</summary>{inner}</details>"))
         elif rows:
-            lines.append(table(["字段", "修改前", "修改后"], rows, sortable=False, cls="yb-changes"))
+            lines.append(table(AUDIT_HEADERS, rows, sortable=False, cls="yb-changes"))
         elif version.changes(partial(site.vis.redact, kind)):
             lines.append(tag("div", f"本版本只修改了统计日（{site.as_of.isoformat()}）之后才发生的事实，内容不在本页显示。", class_="yb-note"))
         elif version.changes():
@@ -423,13 +453,17 @@ def record_page(site: Site, record: Record) -> tuple[str, str]:
 
     from . import leaders
 
+    from . import archive as case_files
+
     extra = {**EXTRA, **planning.EXTRA, **screening.EXTRA, **leaders.EXTRA}.get(record.kind, lambda *_: "")(site, record, page)
+    extra += case_files.EXTRA.get(record.kind, lambda *_: "")(site, record, page)
     head = Markup(f'<p class="yb-note">{esc(site.schemas.kind_label(record.kind))} · 文件 {esc(record.path)} '
                   f"{status_badge(site, record)}</p>")
     text = (front_matter(record_title(site, record))
             + block(head, *later_notes(site, record))
             + "\n" + section("基本信息", fields_block(site, record, page, _campaigns().SHOWN_APART.get(record.kind, ())
-                                                     + leaders.SHOWN_APART.get(record.kind, ())))
+                                                     + leaders.SHOWN_APART.get(record.kind, ())
+                                                     + case_files.SHOWN_APART.get(record.kind, ())))
             + extra
             + audit_trail(site, record, page))
     return page, text

@@ -404,6 +404,23 @@ def run_mkdocs(config, command: str = "build", serve_url: str | None = None) -> 
 
 # -- the whole build --------------------------------------------------------------------------------
 
+LINK_KEYS = ("pull_request_url", "commit_url")
+
+
+def forge_links(root: Path) -> dict[str, str]:
+    """Where the forge shows a pull request and a commit: ``extra.yibao`` in ``mkdocs.yml``, e.g.
+    ``pull_request_url: https://git.example.org/bureau/yibao/pulls/{number}`` and
+    ``commit_url: https://git.example.org/bureau/yibao/commit/{sha}``. Absent or unreadable: none."""
+    import yaml
+
+    try:
+        config = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return {}
+    found = ((config.get("extra") or {}).get("yibao") or {}) if isinstance(config, dict) else {}
+    return {key: found[key] for key in LINK_KEYS if isinstance(found, dict) and isinstance(found.get(key), str)}
+
+
 def generate_docs(root: Path, as_of: _dt.date | None = None, with_history: bool = True, cache=None,
                   jobs: int | None = None) -> tuple[P.Site, Path, list[str], dict[str, float]]:
     """Check, read history, compute and write the docs folder (everything before MkDocs)."""
@@ -428,7 +445,7 @@ def generate_docs(root: Path, as_of: _dt.date | None = None, with_history: bool 
     known = {blob: record.data for record in records if (blob := work_tree.get(record.path))}
     history = pending.finish(known, Gate()) if pending else None
     lap("history")
-    site = P.Site(schemas, records, reports, as_of, history, work_tree)
+    site = P.Site(schemas, records, reports, as_of, history, work_tree, links=forge_links(root))
     build_dir = root / BUILD_DIR
     docs = build_dir / "docs"
     generated = prepare_docs(root, docs, site, build_dir / BLOCKS_DIR)
