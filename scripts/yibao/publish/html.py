@@ -131,6 +131,9 @@ def relative(from_page: str, to_page: str) -> str:
     return posixpath.relpath(target, base or ".")
 
 
+LIST_SEARCH_WEIGHT = 0.2
+
+
 def table(headers: list[Any], rows: list[list[Any]], *, cls: str = "", sortable: bool = True,
           filterable: bool = False, empty: str = "（无）", sort_values: list[list[Any]] | None = None,
           row_classes: list[str] | None = None) -> Markup:
@@ -151,7 +154,9 @@ def table(headers: list[Any], rows: list[list[Any]], *, cls: str = "", sortable:
                 cells.append(f"<td{attrs(data_sort=key)}>{esc(cell)}</td>")
         row_cls = row_classes[r] if row_classes else None
         body.append(f"<tr{attrs(class_=row_cls) if row_cls is not None else ''}>{''.join(cells)}</tr>")
-    filter_attr = ' data-filter="1"' if filterable else ""
+    # a filterable table lists records that each have their own page: its words weigh little in search,
+    # so a search for a name or an ID ranks the record's own page above the lists that mention it
+    filter_attr = f' data-filter="1" data-pagefind-weight="{LIST_SEARCH_WEIGHT}"' if filterable else ""
     return Markup(f'<div class="yb-table-wrap"{filter_attr}><table class="{classes}"><thead><tr>{head}</tr></thead>'
                   f"<tbody>{''.join(body)}</tbody></table></div>")
 
