@@ -51,7 +51,7 @@ def test_demo_decisions_follow_their_provisions(demo, yibao):
     run = yibao("validate", cwd=demo)
     assert run.rc == 0, run.out
     assert not [f for f in findings(run, "warning") if f[1] in ("provision-missing", "reward-policy-missing")], run.out
-    assert "法律条款 10" in run.out and "举报奖励办法 1" in run.out
+    assert "法律条款 12" in run.out and "举报奖励办法 1" in run.out
 
 
 @pytest.mark.parametrize("path, old, new, article", [

@@ -578,7 +578,16 @@ paragraph: 1
 citation: 《医疗保障基金使用监督管理条例》第三十八条
 effective_from: 2021-05-01
 applies_to: [定点医疗机构, 定点零售药店]
+procedure: 行政处罚
 actions: [限期整改, 责令退回, 罚款, 暂停科室结算]
+deadlines:
+  - id: decision-90-days
+    name: 九十日内作出决定
+    starts: timeline.filed_on
+    ends: [timeline.decided_on, timeline.closed_on]
+    days: 90
+    day_type: 自然日
+    only_procedure: 行政处罚
 fine:
   multiple_of: 造成损失金额
   min_multiple: 1

@@ -125,6 +125,15 @@ class Rule:
         wanted = self.raw.get("institution_types")
         return not wanted or itype in wanted
 
+    def fits_procedure(self, case: Record, provisions: dict[str, Record]) -> bool:
+        """A law's deadline that is only for one procedure (``only_procedure``) applies to the cases
+        citing a provision of that procedure (an administrative penalty, not agreement handling)."""
+        wanted = self.raw.get("only_procedure")
+        if not wanted:
+            return True
+        cited = [provisions.get(p) for p in case.get("provisions") or [] if isinstance(p, str)]
+        return any(p is not None and p.get("procedure") == wanted for p in cited)
+
     def fits_inspection(self, inspection: Record) -> bool:
         types = self.raw.get("inspection_types")
         if types and inspection.get("type") not in types:
@@ -140,9 +149,12 @@ def status_of(due: _dt.date, done: _dt.date | None, as_of: _dt.date, due_soon_da
     return DeadlineStatus.DUE_SOON if (due - as_of).days <= due_soon_days else DeadlineStatus.OPEN
 
 
-def _done(record: Record, field: str, as_of: _dt.date) -> _dt.date | None:
-    """The completion date if it is on or before ``as_of`` (a later one has not happened yet)."""
-    done = to_date(record.get(field))
+def _done(record: Record, field: str | list, as_of: _dt.date) -> _dt.date | None:
+    """The completion date if it is on or before ``as_of`` (a later one has not happened yet); a
+    list of fields (a law's deadline: filed, or closed without filing) takes the earliest present."""
+    fields_ = field if isinstance(field, list) else [field]
+    dates = [d for d in (to_date(record.get(f)) for f in fields_ if isinstance(f, str)) if d is not None]
+    done = min(dates) if dates else None
     return done if done is not None and done <= as_of else None
 
 
@@ -168,9 +180,10 @@ def _subjects(view: ContractView, rule: Rule) -> Iterator[tuple[Record, str | No
             if rule.fits_institution_type(itype) and rule.fits_inspection(inspection):
                 yield inspection, institution, itype, to_date(inspection.get(rule.raw.get("starts", "")))
     elif rule.applies_to == "case":
+        provisions = view.index.by_id.get("provision", {})
         for case in view.cases:  # registered by as_of: a later case does not exist yet
             itype = case.get("subject.type")
-            if rule.fits_institution_type(itype):
+            if rule.fits_institution_type(itype) and rule.fits_procedure(case, provisions):
                 yield case, case.get("subject.institution"), itype, _case_start(view, rule, case)
 
 
@@ -183,8 +196,9 @@ def _evaluate_rule(view: ContractView, rule: Rule, due_soon_days: int, errors: l
     bare = _dt.timedelta(days=days)
     as_of, calendar, ends = view.as_of, view.calendar, rule.raw.get("ends", "")
     contract, rule_id, rule_name, applies_to = view.id, rule.id, rule.name, rule.applies_to
+    since = rule.raw.get("since")  # a law's deadline runs only from the day the law took effect
     for record, institution, itype, start in _subjects(view, rule):  # ~100k items at province scale
-        if start is None or start > as_of:
+        if start is None or start > as_of or (since is not None and start < since):
             continue
         needed_for = _Needed(contract, rule_name, rule_id, record, start, days, day_type)
         try:
@@ -250,6 +264,19 @@ def _fixed_dates(view: ContractView, due_soon_days: int) -> list[Deadline]:
     return out
 
 
+def law_rules(view: ContractView) -> list[Rule]:
+    """The procedure deadlines the law sets (``deadlines`` of the provision records), for the cases of
+    every contract; each named with its provision, so a late step says which article it broke."""
+    out = []
+    for provision in view.index.live("provision"):
+        for raw in provision.get("deadlines") or []:
+            if isinstance(raw, dict):
+                out.append(Rule({**raw, "applies_to": "case", "id": f"{provision.id}:{raw.get('id')}",
+                                 "name": f"{raw.get('name')}（{provision.get('citation')}）",
+                                 "since": to_date(provision.get("effective_from"))}))
+    return out
+
+
 def evaluate(view: ContractView, due_soon_days: int = DUE_SOON_DAYS) -> tuple[list[Deadline], list[CalendarYearMissing]]:
     """Every deadline item of the contract as of ``view.as_of``, and the calendar years missing."""
     errors: list[CalendarYearMissing] = []
@@ -257,6 +284,8 @@ def evaluate(view: ContractView, due_soon_days: int = DUE_SOON_DAYS) -> tuple[li
     for raw in view.contract.get("deadlines") or []:
         if isinstance(raw, dict):
             items.extend(_evaluate_rule(view, Rule(raw), due_soon_days, errors))
+    for rule in law_rules(view):
+        items.extend(_evaluate_rule(view, rule, due_soon_days, errors))
     items.extend(_fixed_dates(view, due_soon_days))
     items.sort(key=lambda d: (d.due, d.rule, d.record))
     return items, errors
