@@ -86,9 +86,9 @@ def test_precision_is_confirmed_over_promoted_by_quarter(demo):
     _, text = screening.rules_page(site)
     over_time = text.split("## 准确率随时间的变化", 1)[1].split("\n## ", 1)[0]
     assert re.search(rf'{RULE}</a></td><td>2024 年第 3 季度</td><td data-sort="2">2</td><td data-sort="1">1</td>'
-                     r'<td data-sort="0">0</td><td data-sort="0.5">50.0%</td>', over_time)
+                     r'<td data-sort="0">0</td><td data-sort="0.5">50.00%</td>', over_time)
     _, rule_page = P.record_page(site, site.get("rule", RULE))
-    assert "准确率 50.0%" in rule_page and CONFIRMED in rule_page and NOT_FILED in rule_page
+    assert "准确率 50.00%" in rule_page and CONFIRMED in rule_page and NOT_FILED in rule_page
 
 
 def test_precision_follows_the_date(demo):
@@ -159,7 +159,7 @@ def test_built_page_and_rule_pages_link_and_leak_nothing(built):
     assert not problems and checked > 50, problems[:5]
     text = parse(index).text
     assert "数据筛查" in text and all(ident in text for ident in _rule_ids())
-    assert CONFIRMED in text and "50.0%" in text
+    assert CONFIRMED in text and "50.00%" in text
     nav = (built.output / "index.html").read_text(encoding="utf-8")
     assert 'href="rules/"' in nav or 'href="rules/index.html"' in nav
     for page in pages:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import posixpath
 import re
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Iterable
 
 from ..core import money
@@ -82,10 +83,11 @@ def yuan(value: Any) -> str:
     return money.yuan(value)
 
 
-def percent(value: Any, places: int = 1) -> str:
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+def percent(value: Any) -> str:
+    """A rate as every page shows it: two decimals, truncated (:data:`yibao.core.money.RATE_RULE`)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, Fraction)):
         return fmt(value)
-    return f"{float(value) * 100:.{places}f}%"
+    return money.rate_text(value)
 
 
 def attrs(**values: Any) -> str:

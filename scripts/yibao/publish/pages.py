@@ -25,6 +25,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from functools import partial
 from typing import Any, Callable, Iterable, Iterator
 
@@ -392,7 +393,8 @@ def version_html(site: Site, kind: str, version: Version, number: int, redact) -
         lines.append(Markup('<div class="yb-note yb-merge">') + join([
             esc("审核："), tag("span", "、".join(approved), class_="yb-reviewer") if approved else esc("（合并记录未写明）"),
             esc(" · 合并："), tag("span", merge.author, class_="yb-merger"), esc(" 于 "), date_span(_when(merge.date), COMMIT_CLASS),
-            esc(" · 合并提交 "), forge_link(site, "commit_url", merge.short, sha=merge.sha)]) + Markup("</div>"))
+            esc(" · 合并提交 "), forge_link(site, "commit_url", merge.short, sha=merge.sha), esc(f"：{merge.subject}")])
+                     + Markup("</div>"))
     elif commit.reviewers:
         lines.append(tag("div", "审核：" + "、".join(commit.reviewers), class_="yb-note yb-merge"))
     if version.status == "R" and version.before_path != version.path:
@@ -600,13 +602,13 @@ def sampling_block(site: Site, institution: Record, inspections: list[Record], p
         totals["sampled"] += sampled
         totals["problems"] += problems
         rows.append([site.ref(page, "inspection", r.id), s.get("basis"), f"{s.get('period_start')} 至 {s.get('period_end')}",
-                     fmt(population), fmt(sampled), percent(sampled / population, 2) if population else EMPTY,
-                     fmt(problems), percent(problems / sampled, 1) if sampled else EMPTY])
+                     fmt(population), fmt(sampled), percent(Fraction(sampled, population)) if population else EMPTY,
+                     fmt(problems), percent(Fraction(problems, sampled)) if sampled else EMPTY])
     if not rows:
         return tag("p", "（尚无抽审记录）", class_="yb-empty")
     rows.append([tag("strong", "合计"), "", "", fmt(totals["population"]), fmt(totals["sampled"]),
-                 percent(totals["sampled"] / totals["population"], 2) if totals["population"] else EMPTY,
-                 fmt(totals["problems"]), percent(totals["problems"] / totals["sampled"], 1) if totals["sampled"] else EMPTY])
+                 percent(Fraction(totals["sampled"], totals["population"])) if totals["population"] else EMPTY,
+                 fmt(totals["problems"]), percent(Fraction(totals["problems"], totals["sampled"])) if totals["sampled"] else EMPTY])
     note = tag("p", "抽审比例 = 抽审数 ÷ 期间总数；问题发现率 = 问题数 ÷ 抽审数。考核口径（回溯年数、分母年份）见服务项目页面。", class_="yb-note")
     return join([table(["检查", "抽审对象", "抽审期间", "期间总数", "抽审数", "抽审比例", "问题数", "问题发现率"], rows, sortable=False), note])
 
@@ -972,6 +974,9 @@ def page_makers(site: Site) -> list[Callable[[], tuple[str, str]]]:
         makers += [partial(record_page, site, record) for record in site.all(kind) if record.id]
         makers.append(partial(list_page, site, kind))
     makers += [partial(fn, site) for fn in (coverage_page, changes_page)]  # deadlines: yibao.publish.leaders
+    from . import credit  # the credit grades page (信用评价) builds on this module
+
+    makers.append(partial(credit.credit_page, site))
     return makers
 
 

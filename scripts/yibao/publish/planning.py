@@ -159,7 +159,7 @@ def plans_page(site: P.Site) -> tuple[str, str]:
         sampled, ids = sampled_so_far(site, plan)
         planned = plan.get("planned_count")
         short = isinstance(sampled, int) and isinstance(planned, int) and sampled < planned
-        rule = (f"{percent(plan.get('rate'), 1)} × {fmt(plan.get('volume'))}" if plan.get("rate") is not None
+        rule = (f"{percent(plan.get('rate'))} × {fmt(plan.get('volume'))}" if plan.get("rate") is not None
                 else f"{fmt(plan.get('target_count'))} 份按业务量分配" if plan.get("target_count") is not None else EMPTY)
         rows.append([site.ref(page, "sampling_plan", plan.id, with_name=False), site.ref(page, "institution", plan.get("institution")),
                      site.ref(page, "contract", plan.get("contract"), with_name=False),
