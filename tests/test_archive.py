@@ -225,3 +225,57 @@ def test_a_document_checksum_is_not_taken_for_a_phone_number():
     assert len(digest) == 64 and "13912345678" in digest
     assert find_personal_data(f"sha256: {digest}") == []
     assert find_personal_data("电话 13912345678") != []
+
+
+# -- the portal ---------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def site_2024():
+    from portal_demo import project_records, site_as_of
+
+    schemas, records = project_records()
+    return site_as_of(schemas, records, "2024-12-31")
+
+
+def test_case_page_shows_its_case_file_with_retention_and_completeness(site_2024):
+    from yibao.publish import pages as P
+
+    _, text = P.record_page(site_2024, site_2024.get("case", "AJ-2024-43TGWJ"))
+    assert "案卷文书（一案一卷）" in text and "案卷完整" in text
+    assert "✓ 告知书" in text and "✓ 处理决定书" in text
+    # HT-2024-CJ keeps 处理决定书 30 years: until 2054-11-15, marked as a due date
+    assert '<span class="yb-date-due">2054-11-15</span>（30 年）' in text
+    assert "cf10b9f6bb0a…" in text  # the checksum's first digits, the full one in the title
+    assert text.count("documents") == 0  # not listed again among the fields
+
+
+def test_an_incomplete_case_file_is_shown_as_such(site_2024):
+    from yibao.publish import pages as P
+
+    _, text = P.record_page(site_2024, site_2024.get("case", "AJ-2020-VPA4NG"))
+    assert "案卷不完整：缺少 1 份" in text and "✗ 缺少 告知书" in text
+
+
+def test_documents_dated_after_the_as_of_date_are_left_out():
+    from portal_demo import project_records, site_as_of
+    from yibao.publish import pages as P
+
+    schemas, records = project_records()
+    site = site_as_of(schemas, records, "2024-11-10")  # AJ-2024-43TGWJ: notified 11-05, decided 11-15
+    _, text = P.record_page(site, site.get("case", "AJ-2024-43TGWJ"))
+    assert "拟处理告知书" in text and "处理决定书送达回证" not in text
+
+
+def test_as_of_leaves_out_later_documents_and_later_disposals(schemas):
+    import datetime as dt
+
+    from yibao.compute.as_of import record_as_of
+    from yibao.core.record import Record
+
+    early = {"type": "告知书", "title": "告知书", "date": "2024-02-01", "sha256": "a" * 64, "size": 1, "path": "x/1.txt",
+             "disposal": {"date": "2040-01-01", "approval": "档〔2040〕1号", "approved_by": "医保局"}}
+    late = {"type": "处理决定书", "title": "处理决定书", "date": "2024-06-01", "sha256": "b" * 64, "size": 1, "path": "x/2.txt"}
+    record = Record("case", "records/case/2024/AJ-2024-000001.yaml",
+                    {"id": "AJ-2024-000001", "timeline": {"registered_on": "2024-01-01"}, "documents": [early, late]})
+    state = record_as_of(record, dt.date(2024, 3, 1), schemas)
+    assert state.record.data["documents"] == [{k: v for k, v in early.items() if k != "disposal"}]
+    assert record_as_of(record, dt.date(2041, 1, 1), schemas).record.data["documents"] == [early, late]

@@ -279,6 +279,8 @@ def test_every_date_field_of_every_schema_is_classified():
             continue  # the calendar itself: every date in it is a term
         raw = schemas.schemas[kind]
         found = set(_date_fields(raw))
+        if "documents" in raw.get("properties", {}):  # a case file's documents (vocabulary.schema.json#/$defs/documents)
+            found |= {f"documents.{field}" for field in _date_fields(vocabulary["documents"])}
         for name in ("amendments", "withdrawal"):
             if name in raw.get("properties", {}):
                 found |= {f"{name}.date"}

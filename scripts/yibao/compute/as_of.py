@@ -54,7 +54,8 @@ EXISTS_FROM = {"inspection": "start_date", "case": "timeline.registered_on", "tr
 class Fact:
     """A fact recorded with its date, at ``at`` (a dotted path of a mapping; "" is the record).
 
-    ``each``: ``at`` is a list of mappings, each entry a fact of its own. ``whole``: without the
+    ``each``: ``at`` is a list of mappings, each entry a fact of its own (its ``date`` may be dotted:
+    ``disposal.date`` leaves the entry's ``disposal`` out). ``whole``: without the
     fact the mapping (or entry) did not exist at all, so it goes as a whole (a report not yet
     submitted, a protocol status not yet in force). ``also``: keys recorded with the date that
     belong to the same fact (a milestone's completion evidence).
@@ -67,11 +68,15 @@ class Fact:
     also: tuple[str, ...] = ()
 
 
+#: a case file's documents (:mod:`yibao.core.archive`): each exists from its date; a disposal is a fact of its own
+CASE_FILE = (Fact("documents", "date", whole=True, each=True), Fact("documents", "disposal.date", each=True))
 #: facts by kind: left out of the state when dated after D
 FACTS: dict[str, tuple[Fact, ...]] = {
-    "inspection": (Fact("", "end_date"), Fact("report", "submitted_on", whole=True), Fact("report", "accepted_on")),
+    "inspection": (Fact("", "end_date"), Fact("report", "submitted_on", whole=True), Fact("report", "accepted_on"),
+                   *CASE_FILE),
     "case": tuple(Fact("timeline", step) for step in
-                  ("filed_on", "investigation_ended_on", "notified_on", "decided_on", "closed_on")),
+                  ("filed_on", "investigation_ended_on", "notified_on", "decided_on", "closed_on"))
+            + CASE_FILE,
     "training": (Fact("", "end_date"),),
     "staff": (Fact("", "left_on"),),
     "institution": (Fact("protocol_history", "since", whole=True, each=True),),
@@ -244,11 +249,12 @@ def _leave_out(data: dict, fact: Fact, day: _dt.date) -> tuple[dict, int]:
         if not isinstance(holder, list):
             return data, 0
         kept, dropped = [], 0
+        inside = tuple(fact.date.split("."))
         for entry in holder:
-            if isinstance(entry, dict) and _after(entry.get(fact.date), day):
+            if isinstance(entry, dict) and _after(_at(entry, inside), day):
                 dropped += 1
                 if not fact.whole:
-                    kept.append({k: v for k, v in entry.items() if k != fact.date and k not in fact.also})
+                    kept.append({k: v for k, v in entry.items() if k != inside[0] and k not in fact.also})
             else:
                 kept.append(entry)
         return (_put(data, parts, kept), dropped) if dropped else (data, 0)
