@@ -644,7 +644,7 @@ def contract_team(site: Site, record: Record, page: str) -> str:
     if view is not None:
         staff = [site.now(s) for s in view.staff]
         if staff:
-            rows = [[s.id, s.get("role"), s.get("title"), s.get("education"), fmt(s.get("qualifications")),
+            rows = [[site.ref(page, "staff", s.id, with_name=False), s.get("role"), s.get("title"), s.get("education"), fmt(s.get("qualifications")),
                      fmt(s.get("flight_inspection_experience"))] for s in staff]
             out += section("项目团队", table(["化名编号", "岗位", "职称", "学历", "资质", "有飞行检查经验"], rows))
         counts = [("范围内机构", len(view.scope)), ("检查（已结束）", len(view.inspections)),
@@ -974,9 +974,6 @@ def page_makers(site: Site) -> list[Callable[[], tuple[str, str]]]:
         makers += [partial(record_page, site, record) for record in site.all(kind) if record.id]
         makers.append(partial(list_page, site, kind))
     makers += [partial(fn, site) for fn in (coverage_page, changes_page)]  # deadlines: yibao.publish.leaders
-    from . import credit  # the credit grades page (信用评价) builds on this module
-
-    makers.append(partial(credit.credit_page, site))
     return makers
 
 
