@@ -228,7 +228,7 @@ def onsite_coverage(view: ContractView, target: dict, deadlines: list[Deadline])
     name, goal = target_name(view, target), target_value(target)
     each = (f"计入的检查类型（{'、'.join(kinds)}）每一种都要分别覆盖全部机构：分别计算各类型的覆盖率，"
             "合计只计全部类型都已覆盖的机构，全部类型都达到目标才达标。") if separately else ""
-    definition = ("现场检查覆盖率 = 截至统计日已结束现场检查（on_site: true）的范围内机构数 ÷ 范围内机构数。"
+    definition = ("现场检查覆盖率 = 截至统计日已结束现场检查（检查记录的“现场检查”为“是”）的范围内机构数 ÷ 范围内机构数。"
                   "范围内机构按合同 scope 圈定，以统计日（不晚于服务期结束日）的协议状态为准；"
                   + FORMER_RULE + types_clause(target) + each + AS_OF_RULE + STATUS_RULE + PACE_RULE)
     out, total_num, total_den, total_records, total_facts = [], 0, 0, [], []
@@ -637,7 +637,7 @@ def team_composition(view: ContractView, target: dict, deadlines: list[Deadline]
     has_data = bool(view.staff) and bool(checks)
     met = [c for c in checks if c[2] >= c[3]]
     base = "人员按统计日在项计算（入项日期不晚于统计日、尚未离项、未撤回）。"
-    definition = f"团队配备 = 已满足的团队要求项数 ÷ 合同 team_requirements 的要求项数。{base}{STATUS_RULE}"
+    definition = f"团队配备 = 已满足的团队要求项数 ÷ 合同“团队要求”的要求项数。{base}{STATUS_RULE}"
     value = Fraction(len(met), len(checks)) if has_data else None
     goal = target_value(target)
     out = [Kpi("team_composition", target_name(view, target), definition, value, goal, judge(view, value, goal, has_data),
