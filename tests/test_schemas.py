@@ -677,6 +677,63 @@ volume: 24400
 required_count: 610
 planned_count: 610
 """)
+FULL["credit_scheme"] = ("records/credit_scheme/PJ-2024-TEST.yaml", """\
+id: PJ-2024-TEST
+title: 信用评价办法（测试）
+region_code: "650203"
+year: 2024
+institution_types: [定点医疗机构]
+base_score: 100
+deductions:
+  - id: fine
+    name: 罚款
+    actions: [罚款]
+    fine_basis: [骗取金额]
+    per_finding: false
+    points: 10
+    max_points: 20
+grades:
+  - grade: A
+    min_score: 90
+red_list:
+  grades: [A]
+  without_cases: true
+  exit: 测试
+black_list:
+  grades: [A]
+  actions: [解除定点协议]
+  exit_after_months: 36
+  exit: 测试
+source:
+  official: false
+  where: 测试
+  note: 测试
+status: 已撤回
+withdrawal:
+  date: 2024-08-20
+  reason: 测试
+  requested_by: 医保局
+notes: 全字段办法
+""")
+MINIMAL["credit_scheme"] = (FULL["credit_scheme"][0], """\
+id: PJ-2024-TEST
+title: 信用评价办法（测试）
+region_code: "650203"
+year: 2024
+institution_types: [定点医疗机构]
+base_score: 100
+deductions:
+  - id: fine
+    name: 罚款
+    points: 10
+grades:
+  - grade: A
+    min_score: 0
+source:
+  official: true
+  where: 测试
+status: 有效
+""")
 MINIMAL["provision"] = (FULL["provision"][0], """\
 id: FT-L735-38
 law: 《医疗保障基金使用监督管理条例》

@@ -974,6 +974,9 @@ def page_makers(site: Site) -> list[Callable[[], tuple[str, str]]]:
         makers += [partial(record_page, site, record) for record in site.all(kind) if record.id]
         makers.append(partial(list_page, site, kind))
     makers += [partial(fn, site) for fn in (coverage_page, changes_page)]  # deadlines: yibao.publish.leaders
+    from . import credit  # the credit grades page (信用评价) builds on this module
+
+    makers.append(partial(credit.credit_page, site))
     return makers
 
 
