@@ -76,7 +76,7 @@ def test_json_shape_is_exact(reports):
         assert list(report["contract"]) == ["id", "name", "bureau", "contractor", "period"]
         assert list(report["deadlines"]) == ["overdue", "due_soon", "late"]
         for kpi in report["kpis"]:
-            assert list(kpi) == ["id", "name", "definition", "value", "target", "pace", "status", "numerator", "denominator", "records", "unit"]
+            assert list(kpi) == ["id", "name", "definition", "value", "target", "pace", "status", "numerator", "denominator", "records", "unit", "contract_target", "facts"]
             assert kpi["status"] in ("达标", "未达标", "落后进度", "进行中", "无数据", None)
             assert kpi["unit"] in ("rate", "count", "yuan")
             assert kpi["definition"] and all(isinstance(r, str) for r in kpi["records"])
