@@ -28,6 +28,7 @@ INCOMPLETE = "records/case/2020/AJ-2020-VPA4NG.yaml"  # the demo's one case file
 def demo_copy(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("archive") / "repo"
     shutil.copytree(PROJECT / "schemas", root / "schemas")
+    shutil.copytree(PROJECT / "templates", root / "templates")
     shutil.copytree(PROJECT / "records", root / "records")
     return root
 
@@ -57,7 +58,7 @@ def test_demo_cases_and_inspections_list_their_documents():
     for record in records:
         if record.kind in kinds and record.data.get("documents"):
             kinds[record.kind] += 1
-            for entry in record.data["documents"]:
+            for entry in (e for e in record.data["documents"] if not e.get("generated")):
                 assert (entry["sha256"], entry["size"]) == archive.bytes_digest(synthetic_bytes(record.id, entry))
     assert kinds["inspection"] >= 150 and kinds["case"] >= 30, kinds
     # every contract's records keep their files under the contract's folder of the store
@@ -70,6 +71,8 @@ def test_archive_verify_passes_on_the_demo(demo, yibao):
     run = yibao("-C", str(root), "archive", "verify", "--store", str(store))
     assert run.rc == 0, run.out
     assert [d.code for d in run.diagnostics] == ["case-file-incomplete"]
+    generated = [e for r in (DECIDED, "records/inspection/2024/JC-2024-E6HVGH.yaml") for e in entries(root, r) if e.get("generated")]
+    assert len(generated) == 2 and all((store / e["path"]).read_bytes()[:2] == b"PK" for e in generated)
     assert run.diagnostics[0].path == INCOMPLETE and "告知书" in run.diagnostics[0].message
 
 
@@ -279,3 +282,81 @@ def test_as_of_leaves_out_later_documents_and_later_disposals(schemas):
     state = record_as_of(record, dt.date(2024, 3, 1), schemas)
     assert state.record.data["documents"] == [{k: v for k, v in early.items() if k != "disposal"}]
     assert record_as_of(record, dt.date(2041, 1, 1), schemas).record.data["documents"] == [early, late]
+
+
+# -- generated documents ------------------------------------------------------------------------------------
+INSPECTION = "records/inspection/2024/JC-2024-6TNV2M.yaml"  # hand-written, CJ, with findings and amounts
+
+
+def test_an_inspection_report_is_generated_from_its_record_and_registered(demo, yibao):
+    from yibao.publish.documents import text_of
+
+    root, store = demo
+    text = (root / INSPECTION).read_text(encoding="utf-8")
+    line = next(l for l in text.splitlines() if l.startswith("    description: "))
+    (root / INSPECTION).write_text(text.replace(line, line + "\n    evidence: 内部证据病历号ZX0001", 1), encoding="utf-8")
+    record = yaml.safe_load((root / INSPECTION).read_text(encoding="utf-8"))
+    assert any(f.get("evidence") for f in record["findings"])
+    run = yibao("-C", str(root), "archive", "report", record["id"], "--store", str(store))
+    assert run.rc == 0, run.err
+    entry = entries(root, INSPECTION)[-1]
+    assert entry["generated"] is True and entry["type"] == "调查报告" and entry["path"].endswith("investigation_report.docx")
+    data = (store / entry["path"]).read_bytes()
+    assert archive.bytes_digest(data) == (entry["sha256"], entry["size"])
+    text = text_of(data)
+    assert "调 查 报 告" in text and record["report"]["document"] in text and record["institution"] in text
+    assert "澄江市" in text  # the institution's name, from its own record
+    for finding in record["findings"]:
+        assert finding["description"] in text
+        if "amount" in finding:
+            assert f"{finding['amount']:,.2f}" in text
+    assert all(f.get("evidence", "§§") not in text for f in record["findings"])  # confidential: never in a document
+    assert record["summary"] in text and record["start_date"].isoformat() in text
+    # the record with the new entry is valid; the store with the new file verifies
+    assert yibao("-C", str(root), "validate", INSPECTION).rc == 0
+    assert yibao("-C", str(root), "archive", "verify", "--store", str(store)).rc == 0
+    # the same record and template give the same bytes: a second run changes nothing
+    assert yibao("-C", str(root), "archive", "report", record["id"], "--store", str(store)).rc == 0
+    assert entries(root, INSPECTION)[-1] == entry and len(entries(root, INSPECTION)) == len(record["documents"]) + 1
+    assert not any(e.get("generated") for e in record["documents"])
+
+
+def test_a_decision_notice_holds_the_case_facts_and_record_text_is_never_a_template(demo, yibao):
+    from yibao.publish.documents import text_of
+
+    root, store = demo
+    text = (root / DECIDED).read_text(encoding="utf-8")
+    planted = "摘要含模板语法 {{ bureau }} {% for x in y %} 与 <w:t>标记</w:t> & 符号"
+    text = re.sub(r"^summary: .*$", f"summary: \"{planted}\"", text, flags=re.M)
+    (root / DECIDED).write_text(text, encoding="utf-8")
+    run = yibao("-C", str(root), "archive", "report", "AJ-2024-43TGWJ", "--store", str(store))
+    assert run.rc == 0, run.err
+    entry = entries(root, DECIDED)[-1]
+    body = text_of((store / entry["path"]).read_bytes())
+    assert "处 理 决 定 书" in body and "澄江市医疗保障局" in body and "H53048100002" in body
+    assert planted in body  # shown as written: not rendered, not broken XML
+    assert "《医疗保障基金使用监督管理条例》第三十八条" in body and "责令退回" in body and "445,205.13" in body
+    assert entry["date"].isoformat() == "2024-11-15"
+
+
+def test_the_shipped_templates_are_the_default_layout():
+    from yibao.publish.documents import default_template, templates
+
+    schemas = SchemaSet.load(PROJECT / "schemas")
+    for spec in templates(schemas.vocab("document_type")).values():
+        assert (PROJECT / "templates" / spec.file).read_bytes() == default_template(spec.kind), spec.file
+
+
+def test_a_record_kind_without_a_template_is_a_usage_error(demo, yibao):
+    root, store = demo
+    run = yibao("-C", str(root), "archive", "report", "HT-2024-CJ", "--store", str(store))
+    assert run.rc == 2 and "模板" in run.err and "Traceback" not in run.err
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_a_generated_report_converts_to_pdf(demo, yibao):
+    root, store = demo
+    run = yibao("-C", str(root), "archive", "report", "AJ-2024-43TGWJ", "--store", str(store), "--pdf")
+    assert run.rc == 0
+    pdf = store / "HT-2024-CJ" / "AJ-2024-43TGWJ" / "decision_notice.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")

@@ -67,7 +67,7 @@ REQUIRED_ATTRIBUTES: dict[str, tuple[str, ...]] = {
 #: Attributes whose absence means what it says (no labels: the term is its own label; no rank, …).
 OPTIONAL_ATTRIBUTES = frozenset({"x-labels", "x-id-prefix", "x-applies-to", "x-rank", "x-person", "x-format",
                                  "x-confidential", "x-immutable", "x-screening", "x-claims-role", "x-plan-rule",
-                                 "x-retention-years"})
+                                 "x-retention-years", "x-template"})
 
 
 def missing_attributes(vocabulary: dict) -> list[str]:
