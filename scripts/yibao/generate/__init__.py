@@ -92,11 +92,27 @@ def iter_records(institutions: int, seed: int, schemas: SchemaSet, *, year: int 
         out.append(GeneratedRecord("contract", f"records/contract/{cid}.yaml", day, day, contract))
         out.extend(builder.records())
     years = sorted({r.date.year for r in out} | {r.created.year for r in out})
+    years.append(years[-1] + 1)  # the law's procedure deadlines of the last cases run into the next year
     first = min(r.created for r in out)
     for year_used in years:
         if year_used in CALENDARS:
             out.append(GeneratedRecord("calendar", f"records/calendar/RL-{year_used}.yaml", first, first, calendar_record(year_used)))
+    out.extend(law_records(default_schemas_dir().parent, first))
     return _chronological(out)
+
+
+def law_records(source_root: Path, day) -> list[GeneratedRecord]:
+    """The source repository's :data:`LAW_KINDS` records (hand-written: the provisions and reward
+    policies the generated decisions cite), as records of the generated repository from ``day``."""
+    from ..load.strict_yaml import load_bytes
+
+    out = []
+    for kind in LAW_KINDS:
+        for path in sorted((Path(source_root) / "records" / kind).glob("*.yaml")):
+            data, problems, _ = load_bytes(path.read_bytes())
+            if data is not None and not problems:
+                out.append(GeneratedRecord(kind, f"records/{kind}/{path.name}", day, day, data))
+    return out
 
 
 def _chronological(records: list[GeneratedRecord]) -> list[GeneratedRecord]:

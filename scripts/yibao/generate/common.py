@@ -17,7 +17,7 @@ REGION_SIZE = 161
 MIX = {HOSPITAL: 17, PHARMACY: 143}
 DEFAULT_YEAR = 2024
 #: Generated kinds in the order a repository is built up (used to order records of one day).
-KIND_ORDER = ("calendar", "contract", "institution", "staff", "training", "inspection", "case")
+KIND_ORDER = ("calendar", "provision", "reward_policy", "contract", "institution", "staff", "training", "inspection", "case")
 DEMO_SEED = 20240301
 DEMO_CONTRACT = "records/contract/HT-2024-KLMY.yaml"
 DEMO_KINDS = ("institution", "staff", "inspection", "case", "training")
