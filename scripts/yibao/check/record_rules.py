@@ -326,3 +326,12 @@ def extrapolation_figures_recompute(r: Record, e: ErrorIf, s: SchemaSet, f: Find
     from .planning import extrapolation_figures
 
     extrapolation_figures(r, f.error)
+
+
+# -- what the contract pays for: budgets, instalments, evaluation schemes (``check.money``) ----------
+@rule("budget", "contract", "evaluation_scheme", "acceptance")
+def money_terms_consistent(r: Record, e: ErrorIf, s: SchemaSet, f: Findings) -> None:
+    """Budget lines add up, instalments make up the contract amount, weights make 100."""
+    from .money import record_findings
+
+    record_findings(r, f.error, f.warning)

@@ -47,7 +47,7 @@ from .view import case_stages
 #: the field whose date a record exists from, by kind (kinds not listed always exist)
 EXISTS_FROM = {"inspection": "start_date", "case": "timeline.registered_on", "training": "start_date",
                "staff": "joined_on", "draw": "date", "self_inspection": "submitted_on", "rectification": "issued_on",
-               "extrapolation": "date"}
+               "extrapolation": "date", "acceptance": "date", "payment": "paid_on"}
 
 
 @dataclass(frozen=True)
@@ -78,9 +78,13 @@ FACTS: dict[str, tuple[Fact, ...]] = {
                   ("filed_on", "investigation_ended_on", "notified_on", "decided_on", "closed_on"))
             + CASE_FILE,
     "training": (Fact("", "end_date"),),
-    "staff": (Fact("", "left_on"),),
+    "staff": (Fact("", "left_on"), Fact("postings", "from", whole=True, each=True)),
     "institution": (Fact("protocol_history", "since", whole=True, each=True),),
-    "contract": (Fact("milestones", "completed_on", each=True, also=("evidence",)),),
+    "contract": (Fact("milestones", "completed_on", each=True, also=("evidence",)),
+                 Fact("milestones", "extension.granted_on", each=True), Fact("", "signed_on"),
+                 Fact("fee_cap.spending", "recorded_on", whole=True, each=True)),
+    "budget": (Fact("spent", "date", whole=True, each=True),),
+    "evaluation_scheme": (Fact("scores", "assessed_on", whole=True, each=True),),
     "campaign": (Fact("phases", "completed_on", each=True, also=("evidence",)),),
     "rectification": (Fact("follow_ups", "date", whole=True, each=True), Fact("review", "date", whole=True),
                       Fact("", "closed_on")),
@@ -97,7 +101,8 @@ WITHDRAWAL = Fact("withdrawal", "date", whole=True)
 TERMS: dict[str, tuple[str, ...]] = {"contract": ("period.start", "period.end", "milestones.due"),
                                      "campaign": ("period.start", "period.end", "phases.due", "self_inspections.report_due"),
                                      "rectification": ("deadline",),
-                                     "provision": ("effective_from",), "reward_policy": ("effective_from",)}
+                                     "provision": ("effective_from",), "reward_policy": ("effective_from",),
+                                     "evaluation_scheme": ("periods.start", "periods.end")}
 #: dates of the data a record looked at, by kind: not facts of the work, shown as they are
 DATA_PERIODS: dict[str, tuple[str, ...]] = {"inspection": ("sampling.period_start", "sampling.period_end"),
                                             "campaign": ("self_inspections.data_period.start", "self_inspections.data_period.end"),

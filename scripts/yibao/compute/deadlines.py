@@ -238,13 +238,31 @@ class _Needed:
                 f"从 {self.start} 起算 {self.days} 个{self.day_type}")
 
 
+def extended_due(item: dict, as_of: _dt.date) -> _dt.date | None:
+    """A milestone's due date after the one extension the bureau granted by ``as_of`` (natural
+    days added to the fixed date; whether it stays within ``max_extension_days`` is checked by
+    ``check.money``), else None."""
+    extension = item.get("extension")
+    due = to_date(item.get("due"))
+    if not isinstance(extension, dict) or due is None or not isinstance(extension.get("days"), int):
+        return None
+    granted = to_date(extension.get("granted_on"))
+    if granted is None or granted > as_of:
+        return None
+    return due + _dt.timedelta(days=extension["days"])
+
+
 def _milestones(view: ContractView) -> list[campaigns.DatedItem]:
     out = []
     for item in view.contract.get("milestones") or []:
         due = to_date(item.get("due"))
         if due is None:
             continue
-        out.append(campaigns.DatedItem(item.get("id"), item.get("name") or item.get("id"), "milestone", view.id,
+        name = item.get("name") or item.get("id")
+        extended = extended_due(item, view.as_of)
+        if extended is not None:
+            name, due = f"{name}（原定 {due}，延期至 {extended}）", extended
+        out.append(campaigns.DatedItem(item.get("id"), name, "milestone", view.id,
                                        view.contract.path, None, None, None, due, to_date(item.get("completed_on"))))
     return out
 

@@ -42,6 +42,7 @@ from ..core.record import Record
 from ..core.labelled import Labelled
 from .deadlines import Deadline, DeadlineStatus
 from .frames import ANY_BASIS, MONEY_FIELDS, ON_SITE, Totals, frames_for
+from . import team
 from .view import ContractView
 
 
@@ -622,11 +623,16 @@ def team_checks(view: ContractView, requirements: dict) -> list[tuple[str, str, 
                    and (not quals or set(quals) & set(s.get("qualifications") or []))]
         label = role.get("role") + (f"（具备{'或'.join(quals)}之一）" if quals else "")
         checks.append((role.get("role"), f"{label}人数", len(members), role.get("min", 0), [s.id for s in members]))
+        if role.get("employment"):
+            employed = [s.id for s in members if s.get("employment") == role["employment"]]
+            checks.append((f"{role.get('role')}-employment", f"{role.get('role')}中用工形式为{role['employment']}的人数",
+                           len(employed), role.get("min", 0), employed))
         if role.get("min_title") and role.get("min_with_title") is not None:
             floor = _rank(view, "staff_title", role["min_title"])
             titled = [s.id for s in members if _rank(view, "staff_title", s.get("title")) >= floor]
             checks.append((f"{role.get('role')}-title", f"{role.get('role')}中{role['min_title']}及以上职称人数",
                            len(titled), role["min_with_title"], titled))
+    checks.extend(team.posting_checks(view.contract, view.index.staff_of(view.id), view.as_of))
     return checks
 
 

@@ -13,13 +13,20 @@ Each report is::
      "contract": {"id", "name", "bureau", "contractor", "period": {"start", "end"}},
      "kpis": [{"id", "name", "definition", "value", "target", "status", "numerator",
                "denominator", "records", "unit"}, …],
-     "deadlines": {"overdue": [item, …], "due_soon": [item, …], "late": [item, …]}}
+     "deadlines": {"overdue": [item, …], "due_soon": [item, …], "late": [item, …]},
+     "payments": [instalment, …], "fee_caps": [year, …], "posting_breaches": [run, …]}
 
 Values are JSON numbers: rates as fractions rounded to 6 places (0.025 is 2.5%), counts as
 integers, money (unit ``yuan``) in yuan rounded to the fen; ``status`` is 达标 / 未达标 / 落后进度 / 进行中 /
 无数据, or None for a descriptive KPI that has data. A deadline item is
 ``{"rule", "name", "kind", "record", "path", "institution", "institution_type", "starts_on",
 "due", "done_on", "days", "day_type", "status", "days_late", "workdays_late", "rolled_from"}`` (``rolled_from``: the bare last day when a natural-day period ended on a rest day and ran to the next working day).
+
+A payment instalment (:mod:`.payments`) is ``{"id", "name", "base", "amount", "conditions",
+"trigger_date", "due", "rolled_from", "days", "day_type", "paid", "paid_on", "payments", "status",
+"days_late", "evaluation", "source", "notes"}``; a fee cap ``{"year", "regions", "spending", "rate",
+"by_rate", "ceiling", "cap", …}``; a posting breach (:mod:`.team`) ``{"requirement", "region", "start",
+"end", "days", "have", "need"}``.
 
 A working-day deadline that needs a year without a calendar record raises
 :class:`~yibao.core.calendar.MissingCalendarYears` after every contract was evaluated, so all
@@ -45,6 +52,7 @@ from ..core.textsafe import excel_cell, spreadsheet_cell, visible
 from ..core.record import Record
 from ..core.schemas import SchemaSet
 from . import deadlines as dl
+from . import payments, team
 from ..core.calendar import MissingCalendarYears
 from .kpis import COUNT, RATE, YUAN, Kpi, contract_kpis
 from .view import ContractView, RecordIndex
@@ -84,9 +92,14 @@ def _build_report(records: Iterable[Record], schemas: SchemaSet, as_of: _dt.date
     for contract in contracts:
         view = ContractView(contract, index, as_of, schemas)
         items, errors = dl.evaluate(view, due_soon_days)
+        money = payments.instalments(view, errors)
         missing.extend(errors)
         if not errors:
-            reports.append(report_dict(view, contract_kpis(view, items), items))
+            report = report_dict(view, contract_kpis(view, items), items)
+            report["payments"] = [i.as_json() for i in money]
+            report["fee_caps"] = [f.as_json() for f in payments.fee_caps(view)]
+            report["posting_breaches"] = [b.as_json() for b in team.posting_breaches(contract, index.staff_of(view.id), as_of)]
+            reports.append(report)
     if missing:
         raise MissingCalendarYears(missing)
     return reports
@@ -192,6 +205,9 @@ class Table(Labelled):
     OVERDUE = "已逾期"
     DUE_SOON = "7日内到期"
     LATE = "逾期完成"
+    PAYMENTS = "付款进度"
+    POSTINGS = "派驻缺员"
+    FEE_CAPS = "服务费上限"
     DEFINITIONS = "指标说明"
 
 
@@ -285,6 +301,42 @@ def deadline_frame(reports: list[dict], which: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(DEADLINE_COLUMNS))
 
 
+PAYMENT_COLUMNS = ["项目编号", "分期", "名称", "应付金额", "付款条件", "触发日", "应付日", "已付金额", "付清日", "状态", "逾期天数", "考核", "依据记录"]
+
+
+def payment_frame(reports: list[dict]) -> pd.DataFrame:
+    """Each instalment of each contract: amount, trigger, due and paid dates, lateness."""
+    rows = []
+    for report in reports:
+        for item in report.get("payments", []):
+            conditions = "；".join(f"{c['label']} {c['date'] or '未满足'}" for c in item["conditions"])
+            evaluation = item.get("evaluation")
+            rows.append({"项目编号": report["contract"]["id"], "分期": item["id"], "名称": item["name"],
+                         "应付金额": "待定" if item["amount"] is None else yuan(item["amount"]), "付款条件": conditions,
+                         "触发日": item["trigger_date"] or "—",
+                         "应付日": (item["due"] or "—") + (f"（{item['rolled_from']} 遇休息日顺延）" if item.get("rolled_from") else ""),
+                         "已付金额": yuan(item["paid"]), "付清日": item["paid_on"] or "—", "状态": item["status"],
+                         "逾期天数": "—" if item["days_late"] is None else item["days_late"],
+                         "考核": f"{evaluation['score']} 分，{evaluation['tier'] or '—'}" if evaluation else "—",
+                         "依据记录": " ".join([c["record"] for c in item["conditions"] if c.get("record")] + item["payments"])})
+    return pd.DataFrame(rows, columns=PAYMENT_COLUMNS)
+
+
+def posting_frame(reports: list[dict]) -> pd.DataFrame:
+    rows = [{"项目编号": r["contract"]["id"], "要求": b["requirement"], "行政区划": b["region"], "起": b["start"], "止": b["end"],
+             "天数": b["days"], "派驻人数": b["have"], "要求人数": b["need"]}
+            for r in reports for b in r.get("posting_breaches", [])]
+    return pd.DataFrame(rows, columns=["项目编号", "要求", "行政区划", "起", "止", "天数", "派驻人数", "要求人数"])
+
+
+def fee_cap_frame(reports: list[dict]) -> pd.DataFrame:
+    rows = [{"项目编号": r["contract"]["id"], "年度": f["year"], "实际支出": yuan(f["spending"]),
+             "比例": rate_text(f["rate"]), "按比例": yuan(f["by_rate"]), "年度封顶": yuan(f["ceiling"]), "上限": yuan(f["cap"]),
+             "取值": "年度封顶" if f["capped_by_ceiling"] else "按比例", "未登记支出的区划": "、".join(f["missing"]) or "—"}
+            for r in reports for f in r.get("fee_caps", [])]
+    return pd.DataFrame(rows, columns=["项目编号", "年度", "实际支出", "比例", "按比例", "年度封顶", "上限", "取值", "未登记支出的区划"])
+
+
 def definitions_frame(reports: list[dict]) -> pd.DataFrame:
     rows = [{"项目编号": r["contract"]["id"], "指标编码": k["id"], "指标": k["name"], "定义": k["definition"]}
             for r in reports for k in r["kpis"]]
@@ -300,6 +352,9 @@ def tables(reports: list[dict]) -> dict[str, pd.DataFrame]:
     out[Table.OVERDUE] = deadline_frame(reports, "overdue")
     out[Table.DUE_SOON] = deadline_frame(reports, "due_soon")
     out[Table.LATE] = deadline_frame(reports, "late")
+    out[Table.PAYMENTS] = payment_frame(reports)
+    out[Table.POSTINGS] = posting_frame(reports)
+    out[Table.FEE_CAPS] = fee_cap_frame(reports)
     out[Table.DEFINITIONS] = definitions_frame(reports)
     return {table.label: out[table] for table in Table}
 
@@ -330,7 +385,10 @@ TERMINAL_COLUMNS = {Table.KPIS: ["指标", "数值", "目标", "进度目标", "
                     Table.MONEY: ["分类", "类别", *MONEY_NAMES.values()],
                     Table.OVERDUE: ["规则", "记录", "机构", "截止日", "逾期天数"],
                     Table.DUE_SOON: ["规则", "记录", "机构", "截止日"],
-                    Table.LATE: ["规则", "记录", "机构", "截止日", "完成日", "逾期天数", "逾期工作日数"]}
+                    Table.LATE: ["规则", "记录", "机构", "截止日", "完成日", "逾期天数", "逾期工作日数"],
+                    Table.PAYMENTS: ["分期", "应付金额", "触发日", "应付日", "已付金额", "付清日", "状态", "逾期天数", "考核"],
+                    Table.POSTINGS: ["要求", "行政区划", "起", "止", "天数", "派驻人数", "要求人数"],
+                    Table.FEE_CAPS: ["年度", "实际支出", "比例", "按比例", "年度封顶", "上限", "取值"]}
 
 
 def _terminal(value: Any) -> str:

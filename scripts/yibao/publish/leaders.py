@@ -26,6 +26,7 @@ from ..compute import report as report_mod
 from ..core.money import RATE_RULE
 from ..core.record import Record
 from ..core.textsafe import spreadsheet_cell
+from . import money
 from .html import EMPTY, Markup, block, esc, fmt, join, link, relative, table, tag
 from .pages import (DUE_CLASS, MILESTONES, PAGE_DIRS, STATUS_CLASS, TERM_CLASS, Site, contract_id, date_span, deadlines_table, front_matter,
                     kind_of_id, kpi_anchor, kpi_name, kpi_status, kpi_value_text, pace_text, section)
@@ -509,8 +510,9 @@ def figure_list(site: Site, cid: str, kpis: list[dict], page: str) -> Markup:
 def contract_extra(site: Site, record: Record, page: str) -> str:
     from .pages import contract_team  # the team and record counts stay with the other record sections
 
-    return contract_terms(site, record, page) + contract_figures(site, record, page) + contract_team(site, record, page)
+    return (contract_terms(site, record, page) + contract_figures(site, record, page)
+            + money.contract_money(site, record, page) + contract_team(site, record, page))
 
 
 EXTRA = {"contract": contract_extra}
-SHOWN_APART = {"contract": TARGET_FIELDS_SHOWN_APART}
+SHOWN_APART = {"contract": TARGET_FIELDS_SHOWN_APART + money.SHOWN_APART}

@@ -1,0 +1,281 @@
+"""What the contract pays for (issue 18): instalments, evaluation tied to payment, budget lines,
+fee cap and teams by posting, worked by hand from the demo records.
+
+Karamay (seed 000, "签订合同后且供应商人员配备到位，并满足采购方要求后30日内，采购方支付合同总金额的60%，
+项目验收完毕后30日内支付剩余金额"), contract amount 350,000.00:
+
+- first: 60% = 210,000.00; signed 2024-02-26, the team meets its requirements from 2024-02-27 (the
+  generated roster), the bureau accepts the staffing on 2024-04-02 (SD-2024-KMY001): trigger
+  2024-04-02; + 30 natural days = 2024-05-02, inside 劳动节 (2024-05-01 to 05-05), so due on the
+  next working day 2024-05-06; paid 2024-04-30: on time;
+- final: 350,000.00 - 210,000.00 = 140,000.00; accepted 2024-12-10 (SD-2024-KMY002); + 30 = 2025-01-09
+  (a Thursday, a working day); paid 2025-01-15: 6 days late.
+
+Chengjiang (illustrative terms): the final instalment is due 15 working days after the evaluation is
+accepted on 2025-01-10 (a Friday): Jan 13–17 (5), 20–24 (10), Sunday Jan 26 is a make-up working
+day (11), Jan 27 (12), 春节 Jan 28 – Feb 4, then Feb 5, 6, 7 (15): due 2025-02-07. Its evaluation
+(KH-2024-CJ, seed 001's indicators): 15×0.90 + 10×0.85 + 15×0.88 + 10×0.95 (bureau scores) + 15×0.6
+(15 of 20 inspections = 0.75, banded down to 0.6) + 15 + 10 + 10 (KPIs at target) = 88.7 → 良好 (≥ 85,
+< 95) → 95% of 43,500.00 = 41,325.00.
+
+Zhaoqing (seed 004): 2025 spending 48,000,000 + 36,500,000 + 41,200,000 = 125,700,000.00; × 2.5% =
+3,142,500.00 > the ceiling 3,000,000.00, so the cap is 3,000,000.00. 德庆县 (441226) has its only
+posted member leave on 2025-04-30 and the next posted from 2025-06-01: no one posted 2025-04-30 to
+2025-05-31 (32 days).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from yibao.compute import evaluation as ev
+from yibao.compute import payments, team
+from yibao.compute.view import ContractView, RecordIndex
+from yibao.core.record import Record
+from yibao.core.schemas import SchemaSet
+from yibao.load.strict_yaml import load_bytes
+
+PROJECT = Path(__file__).resolve().parents[1]
+SCHEMAS = SchemaSet.load(PROJECT / "schemas")
+
+
+def load_all(root: Path) -> list[Record]:
+    out = []
+    for path in sorted((root / "records").rglob("*.yaml")):
+        data, problems, _ = load_bytes(path.read_bytes())
+        rel = path.relative_to(root).as_posix()
+        out.append(Record(rel.split("/")[1], rel, data))
+    return out
+
+
+@pytest.fixture(scope="module")
+def index() -> RecordIndex:
+    return RecordIndex.build(load_all(PROJECT), SCHEMAS)
+
+
+def view(index: RecordIndex, cid: str, day: str) -> ContractView:
+    return ContractView(index.get("contract", cid), index, dt.date.fromisoformat(day), SCHEMAS)
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(PROJECT / "records", root / "records")
+    shutil.copytree(PROJECT / "schemas", root / "schemas")
+    return root
+
+
+def edit(root: Path, relpath: str, old: str, new: str) -> None:
+    path = root / relpath
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, (relpath, old)
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+# -- instalments ----------------------------------------------------------------------------------------
+def test_karamay_instalments_worked_by_hand(index):
+    first, final = payments.instalments(view(index, "HT-2024-KLMY", "2025-03-01"))
+    assert (first.id, first.amount, first.trigger_date, first.due, first.rolled_from) == (
+        "first", Decimal("210000.00"), dt.date(2024, 4, 2), dt.date(2024, 5, 6), dt.date(2024, 5, 2))
+    assert [c["date"] for c in first.conditions] == ["2024-02-26", "2024-04-02"]
+    assert "2024-02-27 起满足" in first.conditions[1]["note"] and first.conditions[1]["record"] == "SD-2024-KMY001"
+    assert (first.paid, first.paid_on, first.status, first.days_late) == (
+        Decimal("210000.00"), dt.date(2024, 4, 30), payments.PaymentStatus.PAID_ON_TIME, None)
+    assert (final.amount, final.trigger_date, final.due, final.rolled_from) == (
+        Decimal("140000.00"), dt.date(2024, 12, 10), dt.date(2025, 1, 9), None)
+    assert (final.paid_on, final.status, final.days_late) == (dt.date(2025, 1, 15), payments.PaymentStatus.PAID_LATE, 6)
+
+
+def test_before_acceptance_the_final_instalment_is_not_triggered_and_later_overdue(index):
+    _, final = payments.instalments(view(index, "HT-2024-KLMY", "2024-10-15"))
+    assert (final.trigger_date, final.due, final.status) == (None, None, payments.PaymentStatus.NOT_TRIGGERED)
+    assert final.conditions[0]["note"] == "尚无审定通过的记录"
+    _, final = payments.instalments(view(index, "HT-2024-KLMY", "2025-01-12"))  # accepted, not yet paid
+    assert (final.status, final.days_late, final.paid) == (payments.PaymentStatus.OVERDUE, 3, Decimal(0))
+
+
+def test_team_in_place_waits_for_the_team_and_for_the_bureau(demo):
+    """Without the bureau's acceptance of the staffing, the team alone does not trigger the first instalment."""
+    (demo / "records/acceptance/SD-2024-KMY001.yaml").unlink()
+    index = RecordIndex.build(load_all(demo), SCHEMAS)
+    first, _ = payments.instalments(view(index, "HT-2024-KLMY", "2025-03-01"))
+    assert first.trigger_date is None and first.status is payments.PaymentStatus.PAID_EARLY
+    assert "尚无医保局认可人员配备" in first.conditions[1]["note"]
+
+
+def test_working_day_due_date_across_the_spring_festival(index):
+    first, final = payments.instalments(view(index, "HT-2024-CJ", "2025-03-01"))
+    assert (first.amount, first.due, first.status) == (Decimal("43500.00"), dt.date(2024, 1, 24), payments.PaymentStatus.PAID_ON_TIME)
+    assert (final.base, final.trigger_date, final.due) == (Decimal("43500.00"), dt.date(2025, 1, 10), dt.date(2025, 2, 7))
+    assert (final.amount, final.paid_on, final.status) == (Decimal("41325.00"), dt.date(2025, 2, 6), payments.PaymentStatus.PAID_ON_TIME)
+    assert final.evaluation == {"scheme": "KH-2024-CJ", "period": "2024", "score": "88.70", "tier": "良好",
+                                "payment_share": 0.95, "complete": True}
+
+
+# -- evaluation -------------------------------------------------------------------------------------------
+def test_evaluation_worked_by_hand(index):
+    result = ev.evaluate_scheme(index.get("evaluation_scheme", "KH-2024-CJ"), index, SCHEMAS, "2024")
+    points = {i.id: i.points for i in result.indicators}
+    assert points == {"process": Fraction(27, 2), "method": Fraction(17, 2), "satisfaction": Fraction(66, 5),
+                      "staffing": Fraction(19, 2), "business": 9, "records": 15, "recovered": 10, "refused": 10}
+    business = next(i for i in result.indicators if i.id == "business")
+    assert (business.value, business.attainment, business.share, len(business.inputs)) == (15, Fraction(3, 4), Fraction(3, 5), 15)
+    assert (result.score, result.tier, result.payment_share, result.missing) == (Fraction(887, 10), "良好", Fraction(19, 20), [])
+
+
+def test_bands_and_tiers_pick_the_highest_reached():
+    bands = [{"min": Decimal(1), "share": Decimal(1)}, {"min": Decimal("0.8"), "share": Decimal("0.8")}, {"min": Decimal(0), "share": Decimal(0)}]
+    assert [ev.banded(Fraction(x, 100), bands) for x in (100, 99, 80, 79, 0)] == [1, Fraction(4, 5), Fraction(4, 5), 0, 0]
+    tiers = [{"name": "优秀", "min_score": 95, "payment_share": Decimal(1)}, {"name": "良好", "min_score": 85, "payment_share": Decimal("0.95")},
+             {"name": "不合格", "min_score": 0, "payment_share": Decimal("0.6")}]
+    assert ev.tier_of(tiers, Fraction(95)) == ("优秀", 1)
+    assert ev.tier_of(tiers, Fraction(9499, 100)) == ("良好", Fraction(19, 20))
+    assert ev.tier_of(tiers, Fraction(8499, 100)) == ("不合格", Fraction(3, 5))
+
+
+def test_a_missing_score_leaves_the_evaluation_and_the_payment_open(index):
+    """Before the bureau scored (2025-01-08), the evaluation is incomplete and implies no amount."""
+    result = ev.evaluate_scheme(index.get("evaluation_scheme", "KH-2024-CJ"), index, SCHEMAS, "2024", dt.date(2025, 1, 7))
+    assert result.missing == ["process", "method", "satisfaction", "staffing"] and not result.complete
+
+
+def test_a_lower_score_lowers_the_payment(demo, yibao):
+    """Satisfaction scored 30 instead of 88: 88.7 - 15 × 0.58 = 80.0 → 合格 (≥ 70): 85% of 43,500.00 = 36,975.00."""
+    edit(demo, "records/evaluation_scheme/KH-2024-CJ.yaml", 'indicator: satisfaction, period: "2024", score: 88,',
+         'indicator: satisfaction, period: "2024", score: 30,')
+    edit(demo, "records/payment/ZF-2025-CJ0002.yaml", "amount: 41325.00", "amount: 36975.00")
+    run = yibao("evaluate", "--contract", "HT-2024-CJ", "--period", "2024", "--as-of", "2025-03-01", "--format", "json", "--no-cache", cwd=demo)
+    assert run.rc == 0, run.out + run.err
+    data = json.loads(run.out)
+    assert (data["score"], data["tier"], data["payment_share"]) == (80.0, "合格", 0.85)
+    [final] = data["instalments"]
+    assert (final["amount"], final["paid"], final["status"]) == (36975.0, 36975.0, "按时支付")
+
+
+def test_evaluate_prints_every_indicator_and_the_payment(yibao):
+    run = yibao("evaluate", "--contract", "HT-2024-CJ", "--period", "2024", "--as-of", "2025-03-01", "--inputs", "0", cwd=PROJECT)
+    assert run.rc == 0, run.out + run.err
+    for text in ("监管流程规范性", "社会评价满意度", "拒付追回医保基金数", "JC-2024-1FEJPX：稽核，2024-05-17 结束",
+                 "总分 88.70 分，档次：良好，付款比例：95.00%", "按考核应付 41,325.00 元", "应付日 2025-02-07"):
+        assert text in run.out, text
+    bad = yibao("evaluate", "--contract", "HT-2024-CJ", "--period", "2023", cwd=PROJECT)
+    assert bad.rc == 2 and "没有考核期 2023" in bad.err
+
+
+# -- fee cap and postings (seed 004) ----------------------------------------------------------------------
+def test_fee_cap_is_the_lower_of_share_and_ceiling(index, demo):
+    [cap] = payments.fee_caps(view(index, "HT-2025-ZQYJ", "2026-12-01"))
+    assert (cap.year, cap.spending, cap.by_rate, cap.ceiling, cap.cap, cap.capped_by_ceiling) == (
+        2025, Decimal("125700000.00"), Decimal("3142500.00"), Decimal("3000000.00"), Decimal("3000000.00"), True)
+    assert payments.fee_caps(view(index, "HT-2025-ZQYJ", "2026-01-21"))[0].missing == ["441226"]  # recorded on 01-22
+    edit(demo, "records/contract/HT-2025-ZQYJ.yaml", "ceiling: 3000000.00", "ceiling: 4000000.00")
+    [cap] = payments.fee_caps(view(RecordIndex.build(load_all(demo), SCHEMAS), "HT-2025-ZQYJ", "2026-12-01"))
+    assert (cap.cap, cap.capped_by_ceiling) == (Decimal("3142500.00"), False)
+
+
+def test_a_county_without_posted_staff_is_flagged_with_its_dates(index):
+    contract = index.get("contract", "HT-2025-ZQYJ")
+    staff = index.staff_of("HT-2025-ZQYJ")
+    [breach] = team.posting_breaches(contract, staff, dt.date(2026, 12, 1))
+    assert (breach.region, breach.start, breach.end, breach.days, breach.have, breach.need) == (
+        "441226", dt.date(2025, 4, 30), dt.date(2025, 5, 31), 32, 0, 1)
+    [running] = team.posting_breaches(contract, staff, dt.date(2025, 5, 15))
+    assert (running.start, running.end) == (dt.date(2025, 4, 30), dt.date(2025, 5, 15))
+    assert team.posting_breaches(contract, staff, dt.date(2025, 4, 29)) == []
+
+
+def test_the_city_minimum_is_checked_too(demo):
+    """Moving one of the three city members to 端州区 from 2025-09-01 leaves the city with 1 < 2 from then on."""
+    edit(demo, "records/staff/RY-ZQ0003.yaml", '  - {region_code: "441200", from: 2025-01-01}\n',
+         '  - {region_code: "441200", from: 2025-01-01}\n  - {region_code: "441202", from: 2025-09-01}\n')
+    edit(demo, "records/staff/RY-ZQ0002.yaml", '  - {region_code: "441200", from: 2025-01-01}\n',
+         '  - {region_code: "441200", from: 2025-01-01}\n  - {region_code: "441225", from: 2025-10-01}\n')
+    index = RecordIndex.build(load_all(demo), SCHEMAS)
+    found = team.posting_breaches(index.get("contract", "HT-2025-ZQYJ"), index.staff_of("HT-2025-ZQYJ"), dt.date(2025, 12, 31))
+    assert [(b.requirement, b.region, b.start, b.end, b.have) for b in found] == [
+        ("每县（市、区）至少派驻一名人员", "441226", dt.date(2025, 4, 30), dt.date(2025, 5, 31), 0),
+        ("市级不少于2名", "441200", dt.date(2025, 10, 1), dt.date(2025, 12, 31), 1)]
+
+
+def test_the_docking_deadline_moves_by_the_granted_extension_only_once_granted(yibao):
+    before = yibao("report", "--contract", "HT-2025-ZQYJ", "--as-of", "2025-03-20", "--format", "json", cwd=PROJECT)
+    after = yibao("report", "--contract", "HT-2025-ZQYJ", "--as-of", "2025-12-31", "--format", "json", cwd=PROJECT)
+    assert before.rc == 0 and after.rc == 0, before.err + after.err
+    names = {k["name"]: k["status"] for k in json.loads(after.out)["kpis"] if k["id"].startswith("milestones/")}
+    assert names == {"完成医疗救助“一站式”结算系统对接（原定 2025-03-31，延期至 2025-04-30）（2025-04-30 前）": "达标"}
+    assert "延期" not in before.out
+
+
+# -- checks ----------------------------------------------------------------------------------------------
+def test_the_demo_budget_adds_up_to_ten_thousand_yuan_lines(index):
+    budget = index.get("budget", "ZJ-2024-CJ")
+    lines = {l["id"]: (l.get("quantity"), l.get("unit_price"), l["amount"]) for l in budget.get("lines")}
+    assert lines == {"legal": (None, None, Decimal("5000.00")), "bags": (4000, Decimal("2.00"), Decimal("8000.00")),
+                     "audit-service": (None, None, Decimal("45000.00")), "supervision-service": (None, None, Decimal("42000.00"))}
+    assert sum(a for _, _, a in lines.values()) == budget.get("total") == Decimal("100000.00")
+
+
+@pytest.mark.parametrize("relpath, old, new, code, words", [
+    ("records/budget/ZJ-2024-CJ.yaml", "    amount: 8000.00\n", "    amount: 8800.00\n", "budget-line-mismatch", "数量 4000 × 单价 2.00 元 = 8,000.00 元"),
+    ("records/budget/ZJ-2024-CJ.yaml", "total: 100000.00", "total: 100100.00", "budget-total-mismatch", "相差 100.00 元"),
+    ("records/budget/ZJ-2024-CJ.yaml", "    amount: 42000.00\n", "    amount: 32000.00\n", "budget-contract-mismatch", "预算金额 87,000.00 元"),
+    ("records/contract/HT-2024-KLMY.yaml", "    remainder: true\n", "    share: 0.3\n", "instalment-total-mismatch", "与合同金额 350,000.00 元不符"),
+    ("records/payment/ZF-2025-KMY002.yaml", "amount: 140000.00", "amount: 140000.01", "payment-exceeds-instalment", "超过合同约定的 140,000.00 元"),
+    ("records/payment/ZF-2024-KMY001.yaml", "instalment: first", "instalment: frist", "unknown-instalment", "现有：first、final"),
+    ("records/evaluation_scheme/KH-2024-CJ.yaml", "  - id: process\n    name: 监管流程规范性\n    group: 质量指标\n    weight: 15", "  - id: process\n    name: 监管流程规范性\n    group: 质量指标\n    weight: 16", "evaluation-weights", "101 分"),
+    ("records/evaluation_scheme/KH-2024-CJ.yaml", "  - {name: 不合格, min_score: 0, payment_share: 0.6}\n", "", "evaluation-tiers", "最低分为 0"),
+    ("records/contract/HT-2025-ZQYJ.yaml", "    max_extension_days: 30", "    max_extension_days: 20", "extension-too-long", "最多 20 日"),
+])
+def test_checks_refuse_money_that_does_not_add_up(demo, yibao, relpath, old, new, code, words):
+    assert yibao("validate", "--no-cache", cwd=demo).rc == 0
+    edit(demo, relpath, old, new)
+    run = yibao("validate", "--no-cache", cwd=demo)
+    assert run.rc == 1
+    hits = [d for d in run.diagnostics if d.code == code]
+    assert hits and hits[0].path == relpath and words in hits[0].message, run.out
+
+
+# -- report and portal -------------------------------------------------------------------------------------
+def test_report_table_shows_instalments_breaches_and_fee_caps(yibao):
+    run = yibao("report", "--as-of", "2026-12-01", cwd=PROJECT)
+    assert run.rc == 0, run.err
+    for text in ("【付款进度】", "2024-05-06（2024-05-02 遇休息日顺延）", "逾期支付", "88.70 分，良好",
+                 "【派驻缺员】", "441226 2025-04-30 2025-05-31", "【服务费上限】", "3,142,500.00 3,000,000.00 3,000,000.00 年度封顶"):
+        assert text in " ".join(run.out.split()), text
+
+
+def _later_dates_outside_due_spans(text: str, day: str) -> list[str]:
+    import re
+
+    text = re.sub(r'<span class="yb-date-due">\d{4}-\d{2}-\d{2}</span>', "", text)
+    return [d for d in re.findall(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)", text) if d > day]
+
+
+def test_the_contract_page_shows_money_as_of_its_date():
+    from portal_demo import project_records, site_as_of
+    from yibao.publish.money import contract_money
+
+    schemas, records = project_records()
+    site = site_as_of(schemas, records, "2025-03-01")
+    cj = contract_money(site, site.get("contract", "HT-2024-CJ"), "contracts/HT-2024-CJ.md")
+    for text in ("## 付款进度", "41,325.00 元（约定 43,500.00 元，考核 88.70 分、良好）", '<span class="yb-date-due">2025-02-07</span>',
+                 "## 绩效考核", "总分 88.70 分，档次 良好，付款比例 95.00%", "JC-2024-1FEJPX", "## 预算明细",
+                 "法律顾问咨询费", "4000个", "2.00 元", "8,000.00 元", "100,000.00 元", "与预算总额一致", "合 10.00 万元"):
+        assert text in cj, text
+    klmy = contract_money(site, site.get("contract", "HT-2024-KLMY"), "contracts/HT-2024-KLMY.md")
+    assert "逾期支付" in klmy and "6 天" in klmy and "2024-05-02" in klmy and "为休息日，顺延" in klmy
+    zq = contract_money(site_as_of(schemas, records, "2026-12-01"), site.get("contract", "HT-2025-ZQYJ"), "contracts/HT-2025-ZQYJ.md")
+    for text in ("## 服务费上限", "3,142,500.00 元", "<strong>3,000,000.00 元</strong>", "年度封顶", "## 派驻要求",
+                 "1 段时间不满足", "441226", "2025-04-30", "2025-05-31", "32 天", "0 / 1", "## 合同金额与承办机构", "441203、441284、441223"):
+        assert text in zq, text
+    early = site_as_of(schemas, records, "2024-10-15")
+    page = contract_money(early, early.get("contract", "HT-2024-CJ"), "contracts/HT-2024-CJ.md")
+    assert "考核期 2024（尚未结束，按 2024-10-15 已知的数据计）" in page and "评分不全" in page  # not yet scored by the bureau
+    assert not _later_dates_outside_due_spans(page, "2024-10-15")
+    assert not _later_dates_outside_due_spans(cj, "2025-03-01")
