@@ -2,10 +2,12 @@
 
 - ``draw-not-reproducible`` (error): a draw record, re-run from the repository's own data as of
   its date (frame: the contract's scope institutions of the draw's types on that day, filtered by
-  the frame's ``levels`` and ``not_inspected_months`` when it has them; pool: the
-  contract's team on that day; conflicts: who inspected each institution last time, when the draw
-  excludes them), does not give the recorded frame hash and size, pool hash and size, or the
-  recorded institutions and inspectors.
+  the frame's ``levels``, ``risk_tiers`` and ``not_inspected_months`` when it has them, stratified
+  by type or, with ``per_risk_tier``, by risk tier; pool: the contract's team on that day,
+  including the bureau's inspectors who list the contract; conflicts: the conflicts (回避) staff
+  declared on or before that day, and who inspected each institution last time when the draw
+  excludes them; roles: the pool's ``roles`` requirements), does not give the recorded frame hash
+  and size, pool hash and size, or the recorded institutions and inspectors.
 - ``draw-mismatch`` (error): an inspection names a draw of another contract, a draw that did not
   select its institution, or inspectors other than those drawn for it; or its type requires a draw
   (``x-requires-draw`` of ``inspection_type``: the type and the first start date it applies to)
@@ -41,17 +43,34 @@ def reproduce(record: Record, contract: Record, institutions, staff, inspections
         return None, "抽取日期无效"
     types = frame_spec.get("institution_types") if isinstance(frame_spec.get("institution_types"), list) else []
     levels, months = frame_spec.get("levels"), frame_spec.get("not_inspected_months")
+    tiers, by_tier = frame_spec.get("risk_tiers"), frame_spec.get("per_risk_tier") is not None
     if levels is not None and not (isinstance(levels, list) and levels and all(isinstance(v, str) for v in levels)):
         return None, "机构等级筛选（levels）应为等级列表"
+    if tiers is not None and not (isinstance(tiers, list) and tiers and all(isinstance(v, str) for v in tiers)):
+        return None, "风险等级筛选（risk_tiers）应为风险等级列表"
+    if by_tier and frame_spec.get("per_type"):
+        return None, "不能同时按机构类型（per_type）和风险等级（per_risk_tier）分层"
+    if by_tier and not (isinstance(frame_spec.get("per_risk_tier"), dict) and frame_spec.get("per_risk_tier")):
+        return None, "分风险等级抽取数（per_risk_tier）应为风险等级和数量"
+    roles_spec, required = pool_spec.get("roles", []), []
+    if not isinstance(roles_spec, list):
+        return None, "人员岗位要求（roles）应为列表"
+    for item in roles_spec:
+        if not (isinstance(item, dict) and isinstance(item.get("role"), str) and algo.whole_number(item.get("min"))):
+            return None, "人员岗位要求（roles）每项应写岗位和人数"
+        required.append((item["role"], item["min"]))
     if months is not None and not (algo.whole_number(months) and months >= 1):
         return None, "“近 N 个月未检查”筛选（not_inspected_months）应为正整数"
     skipped = [*withdrawn_terms(schemas, "inspection"), *status_terms(schemas, "inspection", "x-planned")]
     frame = algo.frame_of(contract, institutions, day, types, ScopeTerms.of(schemas), levels=levels,
-                          not_inspected_months=months, inspections=inspections, skip_statuses=skipped)
+                          not_inspected_months=months, inspections=inspections, skip_statuses=skipped,
+                          risk_tiers=tiers, by_risk_tier=by_tier)
     pool = algo.pool_of(contract.id, staff, day, withdrawn_terms(schemas, "staff"))
-    conflicts = None
+    members = [p for p in staff if p.id in set(pool)]
+    conflicts = algo.declared_conflicts(members, day)
     if pool_spec.get("exclude_last_inspectors") is True:
-        conflicts = algo.last_inspectors(inspections, day, skipped)
+        conflicts = algo.merge_conflicts(conflicts, algo.last_inspectors(inspections, day, skipped))
+    roles = {p.id: p.get("role") for p in members}
     counts = algo.counts_of(frame_spec)
     minimum = pool_spec.get("min_per_target")
     if counts is None or not algo.whole_number(minimum):
@@ -59,7 +78,7 @@ def reproduce(record: Record, contract: Record, institutions, staff, inspections
     if isinstance(counts, dict) and sum(counts.values()) != frame_spec.get("count"):
         return None, f"分类型抽取数合计 {sum(counts.values())} 与抽取机构数 {frame_spec.get('count')} 不一致"
     try:
-        return algo.run_draw(str(record.get("seed")), frame, pool, counts, minimum, conflicts), ""
+        return algo.run_draw(str(record.get("seed")), frame, pool, counts, minimum, conflicts, roles, required), ""
     except algo.DrawError as exc:
         return None, str(exc)
 
@@ -68,7 +87,7 @@ def differences(record: Record, got: algo.Draw) -> list[tuple[tuple, str]]:
     """(field path, Chinese description) of everything the re-run draw does not reproduce."""
     out = []
     checks = ((("frame", "ids_sha256"), got.frame_sha256, "抽取范围的 SHA-256"), (("frame", "size"), got.frame_size, "抽取范围机构数"),
-              (("frame", "strata"), got.strata, "各类型范围内机构数"), (("pool", "ids_sha256"), got.pool_sha256, "人员库的 SHA-256"),
+              (("frame", "strata"), got.strata, "各层范围内机构数"), (("pool", "ids_sha256"), got.pool_sha256, "人员库的 SHA-256"),
               (("pool", "size"), got.pool_size, "人员库人数"))
     for path, expected, label in checks:
         written = record.get(".".join(path))

@@ -18,6 +18,8 @@ EXAMPLES = """示例：
       --seed-source "抽取前一日在局网站公告：以抽取当日上证综指收盘点位为种子" \\
       --types 定点医疗机构 定点零售药店 --per-type 定点医疗机构=3 定点零售药店=2 --exclude-last-inspectors
   yibao draw … --types 定点医疗机构 --levels 一级 二级 --not-inspected-months 6 --count 3   # 按等级、近 6 个月未检查筛选
+  yibao draw … --types 定点医疗机构 定点零售药店 --per-risk-tier 高=2 中=1 --require 执法人员=1
+                                    # 按风险等级分层，每家至少 1 名医保局执法人员
   yibao draw verify                 # 复核全部抽取记录
   yibao draw verify records/draw/CQ-2024-ABC123.yaml"""
 
@@ -37,10 +39,16 @@ def register(sub) -> None:
     p.add_argument("--types", nargs="+", metavar="TYPE", default=[], help="抽取的机构类型，例如 定点医疗机构 定点零售药店")
     p.add_argument("--levels", nargs="+", metavar="LEVEL", default=None,
                    help="只抽取这些等级的机构（机构记录的 level 字段），例如 一级 二级；没有等级的机构（如药店）不在范围内")
+    p.add_argument("--risk-tiers", nargs="+", metavar="TIER", default=None,
+                   help="只抽取抽取日风险等级为这些等级的机构（机构记录的 risk_assessments），例如 高 中；没有评定的机构不在范围内")
     p.add_argument("--not-inspected-months", type=int, metavar="N", default=None,
                    help="不抽取抽取日前 N 个月内开始过检查的机构（不计撤销和计划中的检查）")
     p.add_argument("--count", type=int, help="抽取机构数（不分类型时）")
     p.add_argument("--per-type", nargs="+", metavar="TYPE=N", default=[], help="分类型抽取数，例如 定点医疗机构=3")
+    p.add_argument("--per-risk-tier", nargs="+", metavar="TIER=N", default=[],
+                   help="按风险等级分层抽取，例如 高=2 中=1（与 --per-type 二选一；没有评定的机构不在范围内）")
+    p.add_argument("--require", nargs="+", metavar="ROLE=N", default=[],
+                   help="每家至少几名某岗位的检查人员，例如 执法人员=1（医保局执法人员）")
     p.add_argument("--inspectors", type=int, default=2, metavar="N", help="每家检查人员数（至少 2 人，默认 2）")
     p.add_argument("--exclude-last-inspectors", action="store_true", help="回避上次检查该机构的人员")
     p.add_argument("--purpose", default=None, help="抽取用途（检查类型，默认为要求抽取记录的检查类型）")
@@ -92,7 +100,26 @@ def make(root, schemas, args: argparse.Namespace) -> int:
         if not sep or name not in args.types or not n.isdigit():
             raise UsageError(f"--per-type 应写成 机构类型=数量，类型须在 --types 中（现在是 {raw}）")
         per_type[name] = int(n)
-    count = sum(per_type.values()) if per_type else args.count
+    tier_terms = schemas.terms("risk_tier")
+    per_tier = {}
+    for raw in args.per_risk_tier:
+        name, sep, n = raw.partition("=")
+        if not sep or name not in tier_terms or not n.isdigit():
+            raise UsageError(f"--per-risk-tier 应写成 风险等级=数量，等级可选：{'、'.join(tier_terms)}（现在是 {raw}）")
+        per_tier[name] = int(n)
+    if per_tier and per_type:
+        raise UsageError("--per-type 和 --per-risk-tier 只能用一个")
+    if args.risk_tiers is not None and [v for v in args.risk_tiers if v not in tier_terms]:
+        raise UsageError(f"不认识的风险等级 {'、'.join(v for v in args.risk_tiers if v not in tier_terms)}；可选：{'、'.join(tier_terms)}")
+    role_terms = schemas.terms("staff_role")
+    required = []
+    for raw in args.require:
+        name, sep, n = raw.partition("=")
+        if not sep or name not in role_terms or not n.isdigit() or int(n) < 1 or name in [r["role"] for r in required]:
+            raise UsageError(f"--require 应写成 岗位=人数（人数至少 1，每个岗位一次），岗位可选：{'、'.join(role_terms)}（现在是 {raw}）")
+        required.append({"role": name, "min": int(n)})
+    strata_counts = per_tier or per_type
+    count = sum(strata_counts.values()) if strata_counts else args.count
     if not count or count < 1:
         raise UsageError("请用 --count 或 --per-type 给出抽取机构数")
     levels = schemas.terms("institution_level")
@@ -109,19 +136,26 @@ def make(root, schemas, args: argparse.Namespace) -> int:
     purpose = args.purpose or next(iter(schemas.vocab("inspection_type").get("x-requires-draw", {})), None)
     ident = new_id(schemas, KIND, day.year, lambda i: index.exists(KIND, i) or (root / record_path(KIND, i)).exists())
     filters = ([f"等级为{'、'.join(dict.fromkeys(args.levels))}"] if args.levels else []) + (
+        [f"抽取日风险等级为{'、'.join(dict.fromkeys(args.risk_tiers))}"] if args.risk_tiers else []) + (
+        ["按风险等级分层，未评定风险等级的不在范围内"] if per_tier else []) + (
         [f"抽取日前 {args.not_inspected_months} 个月内未开始过检查"] if args.not_inspected_months else [])
     frame_spec = {"description": args.description or f"项目 {args.contract} 在 {args.date} 的监管范围内的{'、'.join(args.types)}"
                                                      + (f"（{'，'.join(filters)}）" if filters else ""),
                   "institution_types": list(args.types), "count": count}
     if args.levels:
         frame_spec["levels"] = list(dict.fromkeys(args.levels))
+    if args.risk_tiers:
+        frame_spec["risk_tiers"] = list(dict.fromkeys(args.risk_tiers))
     if args.not_inspected_months:
         frame_spec["not_inspected_months"] = args.not_inspected_months
     if per_type:
         frame_spec["per_type"] = per_type
+    if per_tier:
+        frame_spec["per_risk_tier"] = per_tier
     data = {"id": ident, "contract": args.contract, "date": args.date, "purpose": purpose, "seed": args.seed,
             "seed_source": args.seed_source, "algorithm": algo.ALGORITHM, "frame": frame_spec,
-            "pool": {"min_per_target": args.inspectors, "exclude_last_inspectors": bool(args.exclude_last_inspectors)}}
+            "pool": {"min_per_target": args.inspectors, "exclude_last_inspectors": bool(args.exclude_last_inspectors),
+                     **({"roles": required} if required else {})}}
     got, reason = reproduce(Record(KIND, record_path(KIND, ident), data), contract, list(index.records_of("institution")),
                             list(index.records_of("staff")), list(index.records_of("inspection")), schemas)
     if got is None:

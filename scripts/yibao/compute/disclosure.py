@@ -100,9 +100,9 @@ def draws_disclosure(records: Iterable[Record], schemas: SchemaSet, as_of: _dt.d
             "contract_name": contract.get("name") if contract else None, "purpose": draw.get("purpose"),
             "algorithm": draw.get("algorithm"), "algorithm_label": schemas.label("draw_algorithm", str(draw.get("algorithm"))),
             "seed": draw.get("seed"), "seed_source": draw.get("seed_source"),
-            "frame": {key: frame.get(key) for key in ("description", "institution_types", "levels", "not_inspected_months",
-                                                     "count", "per_type", "strata", "size", "ids_sha256") if key in frame},
-            "pool": {key: pool.get(key) for key in ("size", "ids_sha256", "min_per_target", "exclude_last_inspectors") if key in pool},
+            "frame": {key: frame.get(key) for key in ("description", "institution_types", "levels", "risk_tiers", "not_inspected_months",
+                                                     "count", "per_type", "per_risk_tier", "strata", "size", "ids_sha256") if key in frame},
+            "pool": {key: pool.get(key) for key in ("size", "ids_sha256", "min_per_target", "exclude_last_inspectors", "roles") if key in pool},
             "selected": selected,
         })
     return out

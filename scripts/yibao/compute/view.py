@@ -64,6 +64,7 @@ class RecordIndex:
     scope_terms: ScopeTerms
     case_stages: tuple[tuple[str, str], ...]
     day_types: DayTypes
+    bureau_roles: frozenset[str] = frozenset()  # staff roles of the bureau's own inspectors (x-bureau): not on any team
     _live: dict[str, list[Record]] = field(default_factory=dict)
     _by_contract: dict[str, dict[str, list[Record]]] = field(default_factory=dict)
     _by_region: dict[str, list[Record]] | None = None
@@ -85,7 +86,7 @@ class RecordIndex:
             by_kind[kind].sort(key=lambda r: r.id or r.path)
         return cls(by_kind, by_id, withdrawn, WorkCalendar.from_records(by_kind.get("calendar", [])),
                    status_terms(schemas, "inspection", "x-planned"), ScopeTerms.of(schemas), case_stages(schemas),
-                   DayTypes.of(schemas))
+                   DayTypes.of(schemas), frozenset(schemas.vocab("staff_role").get("x-bureau", [])))
 
     def live(self, kind: str) -> list[Record]:
         """Records of a kind that are not withdrawn (computed once per kind)."""
@@ -105,10 +106,14 @@ class RecordIndex:
         return groups.get(contract_id, [])
 
     def staff_of(self, contract_id: str) -> list[Record]:
-        """Live staff records that list a contract (grouped once, not scanned per contract)."""
+        """Live staff records that list a contract (grouped once, not scanned per contract): the
+        contractor's team; the bureau's own inspectors (a role in ``x-bureau`` of ``staff_role``),
+        who list a contract only to join its draws' inspector pool, are left out."""
         if self._staff_of is None:
             self._staff_of = {}
             for person in self.live("staff"):
+                if person.get("role") in self.bureau_roles:
+                    continue
                 contracts = person.get("contracts") or []
                 for ident in dict.fromkeys(c for c in contracts if isinstance(c, str)):
                     self._staff_of.setdefault(ident, []).append(person)

@@ -63,6 +63,7 @@ REQUIRED_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "document_type": ("x-required-at",),
     "case_action": ("x-fine", "x-recovery", "x-no-penalty", "x-referral"),
     "fine_basis": ("x-money-fields",),
+    "staff_role": ("x-bureau",),
 }
 #: Attributes whose absence means what it says (no labels: the term is its own label; no rank, …).
 OPTIONAL_ATTRIBUTES = frozenset({"x-labels", "x-id-prefix", "x-applies-to", "x-rank", "x-person", "x-format",

@@ -91,7 +91,8 @@ def draws_page(site: P.Site) -> tuple[str, str]:
 def draw_summary(site: P.Site, draw: dict, page: str) -> Markup:
     frame, pool = draw["frame"], draw["pool"]
     strata = "，".join(f"{k} {v} 家" for k, v in (frame.get("strata") or {}).items())
-    per_type = "，".join(f"{k} {v} 家" for k, v in (frame.get("per_type") or {}).items())
+    per_type = "，".join(f"{k} {v} 家" for k, v in (frame.get("per_risk_tier") or frame.get("per_type") or {}).items())
+    roles = "，".join(f"至少 {r.get('min')} 名{r.get('role')}" for r in pool.get("roles") or [] if isinstance(r, dict))
     return dl([
         ("抽取记录", site.ref(page, "draw", draw["draw"], with_name=False)),
         ("服务项目", site.ref(page, "contract", draw["contract"])),
@@ -101,7 +102,8 @@ def draw_summary(site: P.Site, draw: dict, page: str) -> Markup:
         ("抽取数", f"{frame.get('count')} 家" + (f"（{per_type}）" if per_type else "")),
         ("范围编码 SHA-256", tag("code", frame.get("ids_sha256"))),
         ("检查人员库", f"{pool.get('size')} 人，每家 {pool.get('min_per_target')} 人"
-                       + ("，回避上次检查该机构的人员" if pool.get("exclude_last_inspectors") else "")),
+                       + (f"（{roles}）" if roles else "") + "，回避人员申报的利害关系"
+                       + ("和上次检查该机构的人员" if pool.get("exclude_last_inspectors") else "")),
         ("人员库编号 SHA-256", tag("code", pool.get("ids_sha256"))),
     ])
 
