@@ -269,6 +269,9 @@ def test_screen_and_promote_end_to_end(tmp_path, yibao, monkeypatch):
     for path, lead in zip(written, chosen):
         body = (repo / path).read_text(encoding="utf-8")
         assert "source: 数据筛查" in body and lead["lead_id"] in body and lead["violation_type"] in body
+        import yaml
+
+        assert yaml.safe_load(body)["screening"] == {"rule": lead["rule"], "run": folder.name, "lead": lead["lead_id"]}
         assert "PSN" not in body and "CB-" not in body and not any(e in body for e in lead["evidence"])
     promoted = (folder / "promoted.jsonl").read_text(encoding="utf-8")
     assert all(l["lead_id"] in promoted for l in chosen)

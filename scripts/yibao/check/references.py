@@ -21,7 +21,7 @@ from typing import Callable, Iterable
 
 from ..core.record import Record
 from ..core.schemas import SchemaSet, nearest
-from . import campaigns, contract_bounds, draws, enforcement, money, planning
+from . import campaigns, contract_bounds, draws, enforcement, screening_cases, planning
 
 #: ``report(record, code, message, at[, warning])``: the fifth argument, True for a warning, is
 #: passed positionally (a collecting callable may take ``*args``)
@@ -198,8 +198,6 @@ READS_EVERY: dict[str, tuple[tuple[str, Callable[[Record, list[Record]], bool]],
     "draw": tuple((kind, draws.any_version_matters) for kind in ("institution", "staff", "inspection")),
     # a plan that shares a fixed count by volume reads every institution's volumes
     "sampling_plan": (("institution", planning.any_version_matters),),
-    # the payments of an instalment are summed against what the contract states for it
-    "payment": (("payment", money.same_contract),),
 }
 
 
@@ -404,13 +402,12 @@ CROSS_RULES: dict[str, tuple] = {
     "contract": (contract_bounds.expected_counts_match,),
     "inspection": (inspection_fits_institution, inspectors_on_contract, draws.inspection_matches_draw, *_BOUND),
     "case": (case_subject_fits_institution, related_inspections_same_institution, planning.case_cites_extrapolation,
-             enforcement.case_follows_provisions, enforcement.reward_follows_policy, *_BOUND),
+             enforcement.case_follows_provisions, enforcement.reward_follows_policy,
+             screening_cases.case_fits_screening_rule, *_BOUND),
     "training": _BOUND,
     "draw": (draws.draw_reproducible,),
     "campaign": (campaigns.campaign_consistent,),
     "self_inspection": (campaigns.self_inspection_fits_campaign,),
     "rectification": (campaigns.rectification_fits_campaign,),
     "sampling_plan": (planning.plan_counts_match,),
-    "budget": (money.budget_lines_fit_contracts,),
-    "payment": (money.payment_fits_instalment,),
 }

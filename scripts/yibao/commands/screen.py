@@ -306,6 +306,7 @@ def run_lead(ctx: Context) -> int:
             "summary": (f"数据筛查规则 {lead.rule}（{rule.name if rule else lead.rule_name}）发现疑点：{period}，"
                         f"命中 {lead.hits} 项，涉及金额约 {lead.amount} 元（待核实）。"),
             "money": {"involved": Decimal(lead.amount)},
+            "screening": {"rule": lead.rule, "run": folder.name, "lead": lead.lead_id},
             "timeline": {"registered_on": day},
             "status": registered, "disclosed": False,
             "notes": (f"筛查批次 {folder.name}，线索 {lead.lead_id}；证据行的键保存在医保局的数据目录中"

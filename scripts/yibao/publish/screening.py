@@ -63,7 +63,11 @@ def rule_id_pattern(site: P.Site) -> re.Pattern:
 
 
 def rule_of(site: P.Site, case: Record, pattern: re.Pattern | None = None) -> str | None:
-    """The rule a promoted case names (the first rule record's ID in its summary, then its notes)."""
+    """The rule a promoted case names: its ``screening.rule`` (what ``yibao lead promote`` writes), or
+    for a case written by hand without it, the first rule record's ID in its summary, then its notes."""
+    named = case.get("screening.rule")
+    if isinstance(named, str):
+        return named if site.get("rule", named) is not None else None
     pattern = pattern or rule_id_pattern(site)
     for key in ("summary", "notes"):
         text = case.get(key)
