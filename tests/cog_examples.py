@@ -113,6 +113,49 @@ def draw_example(seed: str, ids: list[str]) -> tuple[str, str]:
     return "\n".join(script), sentence
 
 
+def draw_inspectors_example(draw_id: str, target: str) -> tuple[str, str]:
+    """One target's inspectors of a demo draw by hand: who is left out (declared conflicts, the last
+    inspectors when the draw says so), the shell loop over the rest with its real output in draw
+    order, and the sentence taking the required roles first and then the top of the rest."""
+    import yaml
+
+    from yibao.check.draws import status_terms
+    from yibao.core import draw
+    from yibao.core.record import Record
+    from yibao.core.schemas import SchemaSet
+
+    def records(kind):
+        return [Record(kind, p.relative_to(ROOT).as_posix(), yaml.safe_load(p.read_text(encoding="utf-8")))
+                for p in sorted((ROOT / "records" / kind).rglob("*.yaml"))]
+
+    record = yaml.safe_load((ROOT / f"records/draw/{draw_id}.yaml").read_text(encoding="utf-8"))
+    seed, day = record["seed"], record["date"]
+    staff = records("staff")
+    pool = draw.pool_of(record["contract"], staff, day)
+    members = [p for p in staff if p.id in pool]
+    declared = draw.declared_conflicts(members, day).get(target, [])
+    schemas = SchemaSet.load(ROOT / "schemas")
+    skipped = [*status_terms(schemas, "inspection", "x-withdrawn"), *status_terms(schemas, "inspection", "x-planned")]
+    last = draw.last_inspectors(records("inspection"), day, skipped).get(target, []) if record["pool"].get("exclude_last_inspectors") else []
+    eligible = [p for p in pool if p not in declared and p not in last]
+    inspector_seed = draw.inspector_seed(seed, target)
+    keyed = sorted((draw.rank_key(inspector_seed, p), p) for p in eligible)
+    script = [f'seed="{seed}"; target={target}', f"for id in {' '.join(eligible)}; do",
+              """  echo "$(printf '%s\\ninspectors\\n%s\\n%s' "$seed" "$target" "$id" | sha256sum | cut -d' ' -f1)  $id\"""",
+              "done | sort"]
+    script += [f"# {key}  {ident}" for key, ident in keyed]
+    roles = {p.id: p.get("role") for p in members}
+    required = [(r["role"], r["min"]) for r in record["pool"].get("roles") or []]
+    chosen = draw.pick_inspectors(seed, target, eligible, record["pool"]["min_per_target"], roles, required)
+    left_out = [f"{p}（{'、'.join(why for why, ids in (('上次检查该机构', last), ('申报回避', declared)) if p in ids)}）"
+                for p in pool if p in last or p in declared]
+    steps = [f"先取排在最前的 {n} 名{role}" for role, n in required] + ["再从其余人员中按顺序补足"]
+    sentence = (f"人员库 {len(pool)} 人，{'剔除 ' + '、'.join(left_out) + '后' if left_out else ''}可抽 {len(eligible)} 人；"
+                f"从小到大排列后{'，'.join(steps)}每家 {record['pool']['min_per_target']} 人：抽中 {'、'.join(chosen)}"
+                f"（按排列顺序记录）。")
+    return "\n".join(script), sentence
+
+
 def bench_help() -> str:
     """``python3 benchmarks/bench.py --help``."""
     return run(sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--help")

@@ -271,3 +271,21 @@ def test_a_conflict_declared_after_the_draw_does_not_change_it_but_a_backdated_o
     assert yibao("validate", cwd=full_repo.root).rc == 0
     _declare(full_repo, entry["inspectors"][1], HOSPITAL, "2024-06-03")  # on the draw date: in force
     assert any("检查人员应为" in h.message for h in _not_reproducible(full_repo, yibao, relpath))
+
+
+def test_the_readmes_inspector_example_runs_in_a_shell_and_matches_the_demo_draw():
+    """The README's loop for the demo draw, run for real: the shell prints the lines the cog block
+    wrote, and the inspectors the sentence names are the ones the demo record holds."""
+    import pathlib
+
+    import yaml
+
+    import cog_examples
+
+    script, sentence = cog_examples.draw_inspectors_example("CQ-2024-EY1TF6", "H53048100002")
+    printed = subprocess.run(["sh", "-c", script], capture_output=True, check=True).stdout.decode().splitlines()
+    assert printed == [line[2:] for line in script.splitlines() if line.startswith("# ")]
+    record = yaml.safe_load((pathlib.Path(cog_examples.ROOT) / "records/draw/CQ-2024-EY1TF6.yaml").read_text(encoding="utf-8"))
+    (entry,) = [e for e in record["result"] if e["institution"] == "H53048100002"]
+    assert f"抽中 {'、'.join(entry['inspectors'])}" in sentence
+    assert "RY-W2TQAM（上次检查该机构、申报回避）" in sentence  # the declared conflict is in the demo
