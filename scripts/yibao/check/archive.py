@@ -39,28 +39,33 @@ class Verdict:
     bytes: int
 
 
-def store_files(store: Path) -> dict[str, Path]:
-    """Every regular file under the store, by its path relative to the store (POSIX separators)."""
-    out: dict[str, Path] = {}
-    base = str(store)
-    cut = len(base.rstrip(os.sep)) + 1
-    for folder, dirs, names in os.walk(store):
-        dirs.sort()
-        for name in names:
-            full = os.path.join(folder, name)
-            if os.path.isfile(full):
-                out[full[cut:].replace(os.sep, "/")] = Path(full)
+def store_files(store: Path) -> dict[str, str]:
+    """Every regular file under the store (its full path), by its path relative to the store (POSIX separators)."""
+    out: dict[str, str] = {}
+    base = str(store).rstrip(os.sep) or os.sep
+    cut = len(base) + 1
+    stack = [base]
+    while stack:
+        folder = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                elif entry.is_file():
+                    out[entry.path[cut:] if os.sep == "/" else entry.path[cut:].replace(os.sep, "/")] = entry.path
     return out
 
 
 def verify(records: Iterable[Record], contracts: dict[str, dict], vocabulary: dict, store: Path,
-           read_text: Callable[[str], str | None], digest: Callable[[Path], tuple[str, int]] = archive.file_digest) -> Verdict:
+           read_text: Callable[[str], str | None], digest: Callable[[str], tuple[str, int]] = archive.file_digest) -> Verdict:
     """Every listed document of ``records`` against the files in ``store`` (see the module's docstring)."""
     files = store_files(store)
+    records = sorted(records, key=lambda r: r.path)
+    digests = _digests(files, records, digest)
     referenced: dict[str, tuple[str, str]] = {}  # store path -> (sha256, record path)
     out: list[Diagnostic] = []
     checked = total = 0
-    for record in sorted(records, key=lambda r: r.path):
+    for record in records:
         listed = archive.documents(record.data)
         findings = Findings(record.path)
         contract = contracts.get(str(record.data.get("contract")))
@@ -74,9 +79,9 @@ def verify(records: Iterable[Record], contracts: dict[str, dict], vocabulary: di
             if earlier and earlier[0] != doc.sha256:
                 findings.error("document-path-shared", f"存放位置 {doc.path} 已被 {earlier[1]} 的另一份文书（校验和不同）使用", at=at + ("path",))
             referenced.setdefault(doc.path, (doc.sha256, record.path))
-            until = archive.keep_until(vocabulary, contract, doc)
             found = files.get(doc.path)
             if doc.disposed:
+                until = archive.keep_until(vocabulary, contract, doc)
                 if until is not None and doc.disposal_date is not None and doc.disposal_date <= until:
                     findings.error("document-disposed-early", f"{doc.type}“{doc.title}”应保存至 {until}，"
                                    f"销毁日期 {doc.disposal_date} 早于保管期满", at=at + ("disposal", "date"))
@@ -84,11 +89,12 @@ def verify(records: Iterable[Record], contracts: dict[str, dict], vocabulary: di
                     findings.warning("document-disposed-but-present", f"{doc.type}“{doc.title}”已登记销毁，文书库中仍有 {doc.path}", at=at)
                 continue
             if found is None:
+                until = archive.keep_until(vocabulary, contract, doc)
                 kept = f"（应保存至 {until}）" if until else ""
                 findings.error("document-missing", f"文书库中没有{doc.type}“{doc.title}”：{doc.path}{kept}；"
                                "没有销毁记录的文书不能缺失", at=at + ("path",))
                 continue
-            sha, size = digest(found)
+            sha, size = digests[doc.path]
             total += size
             if sha != doc.sha256 or size != doc.size:
                 findings.error("document-altered", f"{doc.type}“{doc.title}”（{doc.path}）与记录不符：记录的 SHA-256 {doc.sha256[:12]}…、"
@@ -101,6 +107,16 @@ def verify(records: Iterable[Record], contracts: dict[str, dict], vocabulary: di
                               "文书库中的这个文件没有任何记录列出：请在对应记录的 documents 中登记，或移出文书库"))
     out.sort(key=sort_key)
     return Verdict(out, checked, len(files), total)
+
+
+def _digests(files: dict[str, str], records: list[Record], digest: Callable[[str], tuple[str, int]]) -> dict[str, tuple[str, int]]:
+    """(SHA-256, size) of every store file a record lists, read by a few threads (reading a file and
+    hashing it release the GIL, so small files are read while others are hashed)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    wanted = sorted({doc.path for record in records for doc in archive.documents(record.data)} & set(files))
+    with ThreadPoolExecutor(max_workers=min(8, 2 * (os.cpu_count() or 1))) as pool:
+        return dict(zip(wanted, pool.map(lambda rel: digest(files[rel]), wanted, chunksize=64)))
 
 
 def store_tracked(store: Path, root: Path, ignored: Callable[[str], bool]) -> Diagnostic | None:

@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .context import Context, EXIT_INVALID, EXIT_OK, UsageError
+from .context import Context, EXIT_INVALID, EXIT_OK, UsageError, add_run_options
 
 ACTIONS = ("verify", "demo-store", "report", "templates")
 EXAMPLES = """示例：
@@ -38,6 +38,7 @@ def register(sub) -> None:
     p.add_argument("--format", choices=("text", "json", "github"), default="text", help="verify 的输出格式")
     p.add_argument("--templates", metavar="DIR", default=None, help="report：模板目录（默认为仓库的 templates/）")
     p.add_argument("--pdf", action="store_true", help="report：再用 LibreOffice（soffice）转成 PDF（不登记为文书）")
+    add_run_options(p)
     p.set_defaults(func=run)
 
 
@@ -55,7 +56,7 @@ def run(ctx: Context) -> int:
 def _index(ctx: Context):
     from ..speed.run import check_repository
 
-    return check_repository(ctx.root, ctx.schemas, want_data=True)
+    return check_repository(ctx.root, ctx.schemas, cache=ctx.cache(), jobs=ctx.args.jobs, want_data=True)
 
 
 def _store(ctx: Context) -> Path:

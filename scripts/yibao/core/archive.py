@@ -21,10 +21,10 @@ from typing import Any, Iterable
 
 from .record import as_date
 
+CHUNK = 1 << 20
 STORE_ENV = "YIBAO_ARCHIVE_STORE"
 DEFAULT_STORE = "archive-store"
 VOCABULARY = "document_type"
-CHUNK = 1 << 20
 
 
 def store_dir(root: Path, given: str | os.PathLike | None = None) -> Path:
@@ -33,17 +33,16 @@ def store_dir(root: Path, given: str | os.PathLike | None = None) -> Path:
     return Path(chosen) if chosen else Path(root) / DEFAULT_STORE
 
 
-def file_digest(path: Path) -> tuple[str, int]:
-    """(SHA-256 hex, size in bytes) of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    size = 0
+def file_digest(path: str | os.PathLike) -> tuple[str, int]:
+    """(SHA-256 hex, size in bytes) of a file: a small one in one read, a large one in 1 MiB chunks."""
     with open(path, "rb", buffering=0) as handle:
-        while True:
-            chunk = handle.read(CHUNK)
-            if not chunk:
-                break
-            size += len(chunk)
-            digest.update(chunk)
+        data = handle.read(CHUNK)
+        digest = hashlib.sha256(data)
+        size = len(data)
+        while len(data) == CHUNK:
+            data = handle.read(CHUNK)
+            digest.update(data)
+            size += len(data)
     return digest.hexdigest(), size
 
 
@@ -53,32 +52,42 @@ def bytes_digest(data: bytes) -> tuple[str, int]:
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """One entry of a record's ``documents`` list, as far as it is well formed."""
+    """One entry of a record's ``documents`` list, as far as it is well formed (dates read when asked)."""
 
     index: int
     type: str
     title: str
-    date: _dt.date | None
+    raw_date: Any
     sha256: str
     size: int | None
     path: str
-    disposal_date: _dt.date | None
-    disposed: bool
+    disposal: dict | None
+
+    @property
+    def date(self) -> _dt.date | None:
+        return as_date(self.raw_date)
+
+    @property
+    def disposed(self) -> bool:
+        return self.disposal is not None
+
+    @property
+    def disposal_date(self) -> _dt.date | None:
+        return as_date(self.disposal.get("date")) if self.disposal is not None else None
 
 
 def documents(data: dict) -> list[Document]:
     """The record's documents (entries that are not mappings are skipped: the schema reports them)."""
     out = []
     items = data.get("documents") if isinstance(data, dict) else None
-    for i, item in enumerate(items if isinstance(items, list) else []):
-        if not isinstance(item, dict):
+    for i, item in enumerate(items if isinstance(items, list) else ()):
+        if type(item) is not dict:
             continue
         disposal = item.get("disposal")
         size = item.get("size")
-        out.append(Document(i, str(item.get("type", "")), str(item.get("title", "")), as_date(item.get("date")),
-                            str(item.get("sha256", "")), size if isinstance(size, int) and not isinstance(size, bool) else None,
-                            str(item.get("path", "")), as_date(disposal.get("date")) if isinstance(disposal, dict) else None,
-                            isinstance(disposal, dict)))
+        out.append(Document(i, str(item.get("type", "")), str(item.get("title", "")), item.get("date"),
+                            str(item.get("sha256", "")), size if type(size) is int else None,
+                            str(item.get("path", "")), disposal if type(disposal) is dict else None))
     return out
 
 
@@ -145,7 +154,10 @@ def requirements(vocabulary: dict, kind: str, data: dict) -> list[Requirement]:
     """Every document the record's stage requires (``x-required-at``: document type -> the
     ``kind.field`` paths whose value marks the stage), present or missing."""
     rules = vocabulary.get("x-required-at") if isinstance(vocabulary, dict) else None
-    held = {d.type for d in documents(data)}
+    if not rules:
+        return []
+    items = data.get("documents") if isinstance(data, dict) else None
+    held = {item.get("type") for item in items if type(item) is dict} if isinstance(items, list) else set()
     out = []
     prefix = kind + "."
     for doc_type, stages in (rules or {}).items():
