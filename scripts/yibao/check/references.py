@@ -21,7 +21,7 @@ from typing import Callable, Iterable
 
 from ..core.record import Record
 from ..core.schemas import SchemaSet, nearest
-from . import campaigns, contract_bounds, draws, enforcement, screening_cases, planning
+from . import campaigns, contract_bounds, draws, enforcement, screening_cases, money, planning
 
 #: ``report(record, code, message, at[, warning])``: the fifth argument, True for a warning, is
 #: passed positionally (a collecting callable may take ``*args``)
@@ -198,6 +198,8 @@ READS_EVERY: dict[str, tuple[tuple[str, Callable[[Record, list[Record]], bool]],
     "draw": tuple((kind, draws.any_version_matters) for kind in ("institution", "staff", "inspection")),
     # a plan that shares a fixed count by volume reads every institution's volumes
     "sampling_plan": (("institution", planning.any_version_matters),),
+    # the payments of an instalment are summed against what the contract states for it
+    "payment": (("payment", money.same_contract),),
 }
 
 
@@ -410,4 +412,6 @@ CROSS_RULES: dict[str, tuple] = {
     "self_inspection": (campaigns.self_inspection_fits_campaign,),
     "rectification": (campaigns.rectification_fits_campaign,),
     "sampling_plan": (planning.plan_counts_match,),
+    "budget": (money.budget_lines_fit_contracts,),
+    "payment": (money.payment_fits_instalment,),
 }
