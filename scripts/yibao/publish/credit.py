@@ -37,7 +37,7 @@ def scheme_section(site: P.Site, scheme, index: RecordIndex) -> str:
     red = [g for g in grades if g.red]
     black = [g for g in grades if g.black]
     black_rows = [[site.ref(PAGE, "institution", g.institution), g.grade, str(g.score), g.black_reason,
-                   g.black_until.isoformat() if g.black_until else EMPTY] for g in black]
+                   P.date_span(g.black_until.isoformat(), P.DUE_CLASS) if g.black_until else EMPTY] for g in black]  # a term ahead, like a due date
     graded = [g for g in grades if g.deductions or g.black]
     rows = [[site.ref(PAGE, "institution", g.institution), g.type, str(g.score), g.grade,
              "红名单" if g.red else ("黑名单" if g.black else EMPTY), _basis(site, g)] for g in graded]
