@@ -626,7 +626,7 @@ def test_deadline_status_sentence():
 
 def test_json_output_shape(fixture, tmp_path):
     rep = report(fixture, "2024-10-15")
-    assert list(rep) == ["as_of", "contract", "kpis", "deadlines", "payments", "fee_caps", "posting_breaches"]
+    assert list(rep) == ["as_of", "contract", "kpis", "deadlines", "payments", "fee_caps", "team_breaches"]
     assert set(rep["deadlines"]) == {"overdue", "due_soon", "late"}
     for k in rep["kpis"]:
         assert set(k) == {"id", "name", "definition", "value", "target", "pace", "status", "numerator", "denominator", "records", "unit", "contract_target", "facts"}

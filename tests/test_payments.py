@@ -20,8 +20,9 @@ day (11), Jan 27 (12), 春节 Jan 28 – Feb 4, then Feb 5, 6, 7 (15): due 2025-
 
 Zhaoqing (seed 004): 2025 spending 48,000,000 + 36,500,000 + 41,200,000 = 125,700,000.00; × 2.5% =
 3,142,500.00 > the ceiling 3,000,000.00, so the cap is 3,000,000.00. 德庆县 (441226) has its only
-posted member leave on 2025-04-30 and the next posted from 2025-06-01: no one posted 2025-04-30 to
-2025-05-31 (32 days).
+posted member leave on 2025-04-30 and the next posted from 2025-06-01 (a city member moved there, a new
+one joins the city that day): no one posted 2025-04-30 to 2025-05-31 (32 days), and the team is 11 of
+its 12 for the same days.
 """
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ from pathlib import Path
 import pytest
 
 from yibao.compute import evaluation as ev
-from yibao.compute import payments, team
+from yibao.compute import kpis, payments
 from yibao.compute.view import ContractView, RecordIndex
 from yibao.core.record import Record
 from yibao.core.schemas import SchemaSet
@@ -180,27 +181,40 @@ def test_fee_cap_is_the_lower_of_share_and_ceiling(index, demo):
 
 
 def test_a_county_without_posted_staff_is_flagged_with_its_dates(index):
-    contract = index.get("contract", "HT-2025-ZQYJ")
-    staff = index.staff_of("HT-2025-ZQYJ")
-    [breach] = team.posting_breaches(contract, staff, dt.date(2026, 12, 1))
-    assert (breach.region, breach.start, breach.end, breach.days, breach.have, breach.need) == (
-        "441226", dt.date(2025, 4, 30), dt.date(2025, 5, 31), 32, 0, 1)
-    [running] = team.posting_breaches(contract, staff, dt.date(2025, 5, 15))
-    assert (running.start, running.end) == (dt.date(2025, 4, 30), dt.date(2025, 5, 15))
-    assert team.posting_breaches(contract, staff, dt.date(2025, 4, 29)) == []
+    found = kpis.team_breaches(view(index, "HT-2025-ZQYJ", "2026-12-01"))
+    assert [(b.qualifier, b.start, b.end, b.days, b.have, b.need) for b in found] == [
+        ("min_total", dt.date(2025, 4, 30), dt.date(2025, 5, 31), 32, 11, 12),  # RY-ZQ0013 joins 2025-06-01
+        ("posting-441226", dt.date(2025, 4, 30), dt.date(2025, 5, 31), 32, 0, 1)]
+    assert found[1].requirement == "每县（市、区）至少派驻一名人员：派驻 441226 的人数"
+    running = kpis.team_breaches(view(index, "HT-2025-ZQYJ", "2025-05-15"))
+    assert {(b.start, b.end) for b in running} == {(dt.date(2025, 4, 30), dt.date(2025, 5, 15))}
+    assert kpis.team_breaches(view(index, "HT-2025-ZQYJ", "2025-04-29")) == []
+    assert kpis.team_breaches(view(index, "HT-2024-KLMY", "2024-12-31")) == []  # the generated roster keeps every requirement
 
 
 def test_the_city_minimum_is_checked_too(demo):
-    """Moving one of the three city members to 端州区 from 2025-09-01 leaves the city with 1 < 2 from then on."""
+    """The city has RY-ZQ0001, 0002, 0003 and (from 2025-06-01) 0013. Moving 0003 to 端州区 from 2025-09-01
+    leaves 3; moving 0002 to 封开县 and 0013 to 端州区 from 2025-10-01 leaves 1 < 2: short from 2025-10-01."""
     edit(demo, "records/staff/RY-ZQ0003.yaml", '  - {region_code: "441200", from: 2025-01-01}\n',
          '  - {region_code: "441200", from: 2025-01-01}\n  - {region_code: "441202", from: 2025-09-01}\n')
     edit(demo, "records/staff/RY-ZQ0002.yaml", '  - {region_code: "441200", from: 2025-01-01}\n',
          '  - {region_code: "441200", from: 2025-01-01}\n  - {region_code: "441225", from: 2025-10-01}\n')
+    edit(demo, "records/staff/RY-ZQ0013.yaml", '  - {region_code: "441200", from: 2025-06-01}\n',
+         '  - {region_code: "441200", from: 2025-06-01}\n  - {region_code: "441202", from: 2025-10-01}\n')
     index = RecordIndex.build(load_all(demo), SCHEMAS)
-    found = team.posting_breaches(index.get("contract", "HT-2025-ZQYJ"), index.staff_of("HT-2025-ZQYJ"), dt.date(2025, 12, 31))
-    assert [(b.requirement, b.region, b.start, b.end, b.have) for b in found] == [
-        ("每县（市、区）至少派驻一名人员", "441226", dt.date(2025, 4, 30), dt.date(2025, 5, 31), 0),
-        ("市级不少于2名", "441200", dt.date(2025, 10, 1), dt.date(2025, 12, 31), 1)]
+    found = kpis.team_breaches(view(index, "HT-2025-ZQYJ", "2025-12-31"))
+    assert [(b.qualifier, b.start, b.end, b.have) for b in found if b.qualifier == "posting-441200"] == [
+        ("posting-441200", dt.date(2025, 10, 1), dt.date(2025, 12, 31), 1)]
+
+
+def test_a_title_requirement_broken_for_some_days_is_dated_too(demo):
+    """Every team requirement is checked day by day, not only postings: the only 项目负责人 of the
+    medical-assistance contract leaving on 2025-08-01 breaks the role and its employment requirement."""
+    edit(demo, "records/staff/RY-ZQ0001.yaml", "joined_on: 2025-01-01\n", "joined_on: 2025-01-01\nleft_on: 2025-08-01\n")
+    index = RecordIndex.build(load_all(demo), SCHEMAS)
+    found = {b.qualifier: (b.start, b.end, b.have, b.need) for b in kpis.team_breaches(view(index, "HT-2025-ZQYJ", "2025-08-31"))}
+    assert found["项目负责人"] == (dt.date(2025, 8, 1), dt.date(2025, 8, 31), 0, 1)
+    assert found["项目负责人-employment"] == (dt.date(2025, 8, 1), dt.date(2025, 8, 31), 0, 1)
 
 
 def test_the_docking_deadline_moves_by_the_granted_extension_only_once_granted(yibao):
@@ -246,7 +260,7 @@ def test_report_table_shows_instalments_breaches_and_fee_caps(yibao):
     run = yibao("report", "--as-of", "2026-12-01", cwd=PROJECT)
     assert run.rc == 0, run.err
     for text in ("【付款进度】", "2024-05-06（2024-05-02 遇休息日顺延）", "逾期支付", "88.70 分，良好",
-                 "【派驻缺员】", "441226 2025-04-30 2025-05-31", "【服务费上限】", "3,142,500.00 3,000,000.00 3,000,000.00 年度封顶"):
+                 "【团队缺员】", "派驻 441226 的人数 2025-04-30 2025-05-31 32 0 1", "【服务费上限】", "3,142,500.00 3,000,000.00 3,000,000.00 年度封顶"):
         assert text in " ".join(run.out.split()), text
 
 
@@ -271,8 +285,8 @@ def test_the_contract_page_shows_money_as_of_its_date():
     klmy = contract_money(site, site.get("contract", "HT-2024-KLMY"), "contracts/HT-2024-KLMY.md")
     assert "逾期支付" in klmy and "6 天" in klmy and "2024-05-02" in klmy and "为休息日，顺延" in klmy
     zq = contract_money(site_as_of(schemas, records, "2026-12-01"), site.get("contract", "HT-2025-ZQYJ"), "contracts/HT-2025-ZQYJ.md")
-    for text in ("## 服务费上限", "3,142,500.00 元", "<strong>3,000,000.00 元</strong>", "年度封顶", "## 派驻要求",
-                 "1 段时间不满足", "441226", "2025-04-30", "2025-05-31", "32 天", "0 / 1", "## 合同金额与承办机构", "441203、441284、441223"):
+    for text in ("## 服务费上限", "3,142,500.00 元", "<strong>3,000,000.00 元</strong>", "年度封顶", "## 团队要求逐日核对",
+                 "2 段时间不满足", "派驻 441226 的人数", "2025-04-30", "2025-05-31", "32 天", "0 / 1", "11 / 12", "## 合同金额与承办机构", "441203、441284、441223"):
         assert text in zq, text
     early = site_as_of(schemas, records, "2024-10-15")
     page = contract_money(early, early.get("contract", "HT-2024-CJ"), "contracts/HT-2024-CJ.md")

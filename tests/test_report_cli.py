@@ -71,7 +71,7 @@ def test_every_kpi_of_the_issue_is_present_on_the_demo(reports):
 
 def test_json_shape_is_exact(reports):
     for report in reports.values():
-        assert list(report) == ["as_of", "contract", "kpis", "deadlines", "payments", "fee_caps", "posting_breaches"]
+        assert list(report) == ["as_of", "contract", "kpis", "deadlines", "payments", "fee_caps", "team_breaches"]
         for item in report["payments"]:
             assert list(item) == ["contract", "id", "name", "base", "amount", "conditions", "trigger_date", "due", "rolled_from",
                                   "days", "day_type", "paid", "paid_on", "payments", "status", "days_late", "evaluation",
@@ -127,7 +127,7 @@ def test_xlsx_has_one_sheet_per_table_with_chinese_headers(capsys, tmp_path, rep
     rc, _, _ = run(capsys, "--as-of", AS_OF, "--format", "xlsx", "-o", str(target))
     assert rc == 0
     book = openpyxl.load_workbook(target, read_only=True)
-    assert book.sheetnames == ["考核指标", "机构明细", "阶段节点", "案件统计", "金额统计", "已逾期", "7日内到期", "逾期完成", "付款进度", "派驻缺员", "服务费上限", "指标说明"]
+    assert book.sheetnames == ["考核指标", "机构明细", "阶段节点", "案件统计", "金额统计", "已逾期", "7日内到期", "逾期完成", "付款进度", "团队缺员", "服务费上限", "指标说明"]
     headers = [c.value for c in next(book["考核指标"].iter_rows(max_row=1))]
     assert headers == ["项目编号", "指标编码", "指标", "数值", "目标", "进度目标", "状态", "分子", "分母", "依据记录数", "依据记录"]
     for name in book.sheetnames:

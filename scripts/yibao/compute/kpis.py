@@ -636,6 +636,19 @@ def team_checks(view: ContractView, requirements: dict) -> list[tuple[str, str, 
     return checks
 
 
+def team_breaches(view: ContractView) -> list[team.Breach]:
+    """The runs of days from the period's start to ``as_of`` on which the team fell short of any of
+    the contract's team requirements (the checks of :func:`team_checks` on each day)."""
+    requirements = view.contract.get("team_requirements") or {}
+    if not requirements:
+        return []
+
+    def checks_on(day):
+        return team_checks(ContractView(view.contract, view.index, day, view.schemas), requirements)
+
+    return team.breaches(view.contract, view.index.staff_of(view.id), view.as_of, checks_on)
+
+
 @metric("team_composition")
 def team_composition(view: ContractView, target: dict, deadlines: list[Deadline]) -> list[Kpi]:
     requirements = view.contract.get("team_requirements") or {}

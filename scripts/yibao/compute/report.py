@@ -14,7 +14,7 @@ Each report is::
      "kpis": [{"id", "name", "definition", "value", "target", "status", "numerator",
                "denominator", "records", "unit"}, …],
      "deadlines": {"overdue": [item, …], "due_soon": [item, …], "late": [item, …]},
-     "payments": [instalment, …], "fee_caps": [year, …], "posting_breaches": [run, …]}
+     "payments": [instalment, …], "fee_caps": [year, …], "team_breaches": [run, …]}
 
 Values are JSON numbers: rates as fractions rounded to 6 places (0.025 is 2.5%), counts as
 integers, money (unit ``yuan``) in yuan rounded to the fen; ``status`` is 达标 / 未达标 / 落后进度 / 进行中 /
@@ -25,8 +25,8 @@ integers, money (unit ``yuan``) in yuan rounded to the fen; ``status`` is 达标
 A payment instalment (:mod:`.payments`) is ``{"id", "name", "base", "amount", "conditions",
 "trigger_date", "due", "rolled_from", "days", "day_type", "paid", "paid_on", "payments", "status",
 "days_late", "evaluation", "source", "notes"}``; a fee cap ``{"year", "regions", "spending", "rate",
-"by_rate", "ceiling", "cap", …}``; a posting breach (:mod:`.team`) ``{"requirement", "region", "start",
-"end", "days", "have", "need"}``.
+"by_rate", "ceiling", "cap", …}``; a team breach (:mod:`.team`: a run of days on which a team
+requirement was not met) ``{"qualifier", "requirement", "start", "end", "days", "have", "need"}``.
 
 A working-day deadline that needs a year without a calendar record raises
 :class:`~yibao.core.calendar.MissingCalendarYears` after every contract was evaluated, so all
@@ -52,9 +52,9 @@ from ..core.textsafe import excel_cell, spreadsheet_cell, visible
 from ..core.record import Record
 from ..core.schemas import SchemaSet
 from . import deadlines as dl
-from . import payments, team
+from . import payments
 from ..core.calendar import MissingCalendarYears
-from .kpis import COUNT, RATE, YUAN, Kpi, contract_kpis
+from .kpis import COUNT, RATE, YUAN, Kpi, contract_kpis, team_breaches
 from .view import ContractView, RecordIndex
 
 KPI_KEYS = ("id", "name", "definition", "value", "target", "pace", "status", "numerator", "denominator", "records", "unit")
@@ -98,7 +98,7 @@ def _build_report(records: Iterable[Record], schemas: SchemaSet, as_of: _dt.date
             report = report_dict(view, contract_kpis(view, items), items)
             report["payments"] = [i.as_json() for i in money]
             report["fee_caps"] = [f.as_json() for f in payments.fee_caps(view)]
-            report["posting_breaches"] = [b.as_json() for b in team.posting_breaches(contract, index.staff_of(view.id), as_of)]
+            report["team_breaches"] = [b.as_json() for b in team_breaches(view)]
             reports.append(report)
     if missing:
         raise MissingCalendarYears(missing)
@@ -206,7 +206,7 @@ class Table(Labelled):
     DUE_SOON = "7日内到期"
     LATE = "逾期完成"
     PAYMENTS = "付款进度"
-    POSTINGS = "派驻缺员"
+    TEAM = "团队缺员"
     FEE_CAPS = "服务费上限"
     DEFINITIONS = "指标说明"
 
@@ -322,11 +322,11 @@ def payment_frame(reports: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=PAYMENT_COLUMNS)
 
 
-def posting_frame(reports: list[dict]) -> pd.DataFrame:
-    rows = [{"项目编号": r["contract"]["id"], "要求": b["requirement"], "行政区划": b["region"], "起": b["start"], "止": b["end"],
-             "天数": b["days"], "派驻人数": b["have"], "要求人数": b["need"]}
-            for r in reports for b in r.get("posting_breaches", [])]
-    return pd.DataFrame(rows, columns=["项目编号", "要求", "行政区划", "起", "止", "天数", "派驻人数", "要求人数"])
+def team_frame(reports: list[dict]) -> pd.DataFrame:
+    rows = [{"项目编号": r["contract"]["id"], "要求": b["requirement"], "起": b["start"], "止": b["end"],
+             "天数": b["days"], "人数": b["have"], "要求人数": b["need"]}
+            for r in reports for b in r.get("team_breaches", [])]
+    return pd.DataFrame(rows, columns=["项目编号", "要求", "起", "止", "天数", "人数", "要求人数"])
 
 
 def fee_cap_frame(reports: list[dict]) -> pd.DataFrame:
@@ -353,7 +353,7 @@ def tables(reports: list[dict]) -> dict[str, pd.DataFrame]:
     out[Table.DUE_SOON] = deadline_frame(reports, "due_soon")
     out[Table.LATE] = deadline_frame(reports, "late")
     out[Table.PAYMENTS] = payment_frame(reports)
-    out[Table.POSTINGS] = posting_frame(reports)
+    out[Table.TEAM] = team_frame(reports)
     out[Table.FEE_CAPS] = fee_cap_frame(reports)
     out[Table.DEFINITIONS] = definitions_frame(reports)
     return {table.label: out[table] for table in Table}
@@ -387,7 +387,7 @@ TERMINAL_COLUMNS = {Table.KPIS: ["指标", "数值", "目标", "进度目标", "
                     Table.DUE_SOON: ["规则", "记录", "机构", "截止日"],
                     Table.LATE: ["规则", "记录", "机构", "截止日", "完成日", "逾期天数", "逾期工作日数"],
                     Table.PAYMENTS: ["分期", "应付金额", "触发日", "应付日", "已付金额", "付清日", "状态", "逾期天数", "考核"],
-                    Table.POSTINGS: ["要求", "行政区划", "起", "止", "天数", "派驻人数", "要求人数"],
+                    Table.TEAM: ["要求", "起", "止", "天数", "人数", "要求人数"],
                     Table.FEE_CAPS: ["年度", "实际支出", "比例", "按比例", "年度封顶", "上限", "取值"]}
 
 

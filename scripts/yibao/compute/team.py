@@ -5,15 +5,16 @@ entry for each move; the city's own code for city level) and is on the team from
 the day before ``left_on``. A contract's ``team_requirements.postings`` asks for at least
 ``min_each`` people posted in each of its ``regions`` (the contract's scope regions when none are
 written: "每县（市、区）至少派驻一名人员"; "市级不少于2名" names the city's code). A requirement
-has to hold on every day of the service period: :func:`posting_breaches` lists, for each region,
-each run of days on which it did not, with the people posted there then. Nothing here reads a
-vocabulary term; the requirement and the postings are data.
+has to hold on every day of the service period, as does every other team requirement:
+:func:`breaches` lists each run of days on which one was not met (asked on the days the team can
+change: someone joins, leaves or moves). Nothing here reads a vocabulary term; the requirements
+and the postings are data.
 """
 from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
 from ..core.calendar import to_date
 from ..core.record import Record
@@ -54,29 +55,15 @@ def posted_on(staff: Iterable[Record], day: _dt.date) -> dict[str, list[str]]:
     return out
 
 
-def posting_shortfalls(contract: Record, staff: Iterable[Record], day: _dt.date) -> list[tuple[dict, str, int, int]]:
-    """(requirement, region, posted, needed) for every region short of its requirement on ``day``."""
-    posted = posted_on(list(staff), day)
-    out = []
-    for requirement in contract.get("team_requirements.postings") or []:
-        if not isinstance(requirement, dict) or not isinstance(requirement.get("min_each"), int):
-            continue
-        for region in requirement_regions(contract, requirement):
-            have = len(posted.get(region, []))
-            if have < requirement["min_each"]:
-                out.append((requirement, region, have, requirement["min_each"]))
-    return out
-
-
 @dataclass(frozen=True)
 class Breach:
-    """A run of days on which a region had fewer people posted than a requirement asks."""
+    """A run of days on which the team fell short of one requirement (a posting region, a role …)."""
 
-    requirement: str
-    region: str
+    qualifier: str  # the check's code: posting-441226, min_total, 医学 …
+    requirement: str  # the check's name, as the team KPI names it
     start: _dt.date
     end: _dt.date  # inclusive
-    have: int  # the fewest posted on any day of the run
+    have: int  # the fewest on any day of the run
     need: int
 
     @property
@@ -84,7 +71,7 @@ class Breach:
         return (self.end - self.start).days + 1
 
     def as_json(self) -> dict:
-        return {"requirement": self.requirement, "region": self.region, "start": self.start.isoformat(),
+        return {"qualifier": self.qualifier, "requirement": self.requirement, "start": self.start.isoformat(),
                 "end": self.end.isoformat(), "days": self.days, "have": self.have, "need": self.need}
 
 
@@ -100,33 +87,35 @@ def change_days(staff: Iterable[Record], start: _dt.date, end: _dt.date) -> list
     return sorted(days)
 
 
-def posting_breaches(contract: Record, staff: list[Record], as_of: _dt.date) -> list[Breach]:
-    """Every run of days from the period's start to ``as_of`` (at most its end) on which a region
-    fell short of a posting requirement, in date order."""
+Check = tuple[str, str, int, int, list[str]]  # (qualifier, name, have, need, staff IDs), as the team KPI's checks
+
+
+def breaches(contract: Record, staff: list[Record], as_of: _dt.date,
+             checks_on: Callable[[_dt.date], list[Check]]) -> list[Breach]:
+    """Every run of days from the period's start to ``as_of`` (at most its end) on which a team
+    requirement was not met, in date order. ``checks_on(day)`` gives the requirements' checks on a
+    day; they are asked only on the days the team can change (:func:`change_days`)."""
     start, end = to_date(contract.get("period.start")), to_date(contract.get("period.end"))
     if start is None or as_of < start:
         return []
     last = min(as_of, end) if end is not None else as_of
     points = change_days(staff, start, last)
-    open_runs: dict[tuple[str, str], list] = {}
+    open_runs: dict[str, list] = {}
     out: list[Breach] = []
     for i, day in enumerate(points):
         until = points[i + 1] - ONE_DAY if i + 1 < len(points) else last
-        short = {(r.get("name"), region): (have, need) for r, region, have, need in posting_shortfalls(contract, staff, day)}
-        for key in list(open_runs):
-            if key not in short:
-                name, region = key
-                run_start, run_end, have, need = open_runs.pop(key)
-                out.append(Breach(name, region, run_start, run_end, have, need))
-        for key, (have, need) in short.items():
-            if key in open_runs:
-                run = open_runs[key]
-                run[1], run[2] = until, min(run[2], have)
+        short = {qualifier: (name, have, need) for qualifier, name, have, need, _ in checks_on(day) if have < need}
+        for qualifier in [q for q in open_runs if q not in short]:
+            name, run_start, run_end, have, need = open_runs.pop(qualifier)
+            out.append(Breach(qualifier, name, run_start, run_end, have, need))
+        for qualifier, (name, have, need) in short.items():
+            run = open_runs.get(qualifier)
+            if run is None:
+                open_runs[qualifier] = [name, day, until, have, need]
             else:
-                open_runs[key] = [day, until, have, need]
-    for (name, region), (run_start, run_end, have, need) in open_runs.items():
-        out.append(Breach(name, region, run_start, run_end, have, need))
-    return sorted(out, key=lambda b: (b.start, b.requirement, b.region))
+                run[2], run[3] = until, min(run[3], have)
+    out.extend(Breach(q, name, run_start, run_end, have, need) for q, (name, run_start, run_end, have, need) in open_runs.items())
+    return sorted(out, key=lambda b: (b.start, b.qualifier))
 
 
 def posting_checks(contract: Record, staff: list[Record], day: _dt.date) -> list[tuple[str, str, int, int, list[str]]]:

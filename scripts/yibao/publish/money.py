@@ -1,6 +1,6 @@
 """What the contract pays for, on its portal page: the instalments with their trigger, due and paid
 dates, the performance evaluation with every indicator's inputs and the payment it implies, the
-budget lines the contract belongs to, the fee cap, the consortium and the posting requirement's breaches.
+budget lines the contract belongs to, the fee cap, the consortium and the days a team requirement (postings included) was not met.
 
 Everything is as of the portal's date: the payments, fee caps and breaches come from the report
 (:mod:`yibao.compute.payments`, :mod:`yibao.compute.team`), the evaluation from
@@ -210,20 +210,23 @@ def fee_cap_section(site: Site, record: Record, page: str) -> str:
                                            empty="（尚未登记实际支出）"))
 
 
-def postings_section(site: Site, record: Record, page: str) -> str:
-    requirements = [r for r in record.get("team_requirements.postings") or [] if isinstance(r, dict)]
-    if not requirements:
+def team_section(site: Site, record: Record, page: str) -> str:
+    """Every team requirement checked on every day of the period so far: the runs of days one was not met."""
+    requirements = record.get("team_requirements")
+    if not isinstance(requirements, dict) or not requirements:
         return ""
-    breaches = _report(site, record.id).get("posting_breaches", [])
-    rows = [[b["requirement"], b["region"], b["start"], b["end"], f"{b['days']} 天", f"{b['have']} / {b['need']}"] for b in breaches]
+    breaches = _report(site, record.id).get("team_breaches", [])
+    rows = [[b["requirement"], b["start"], b["end"], f"{b['days']} 天", f"{b['have']} / {b['need']}"] for b in breaches]
+    postings = [r for r in requirements.get("postings") or [] if isinstance(r, dict)]
     asked = "；".join(f"{r.get('name')}（每个区划至少 {r.get('min_each')} 名：{'、'.join(r.get('regions') or record.get('scope.rule.region_codes') or [])}）"
-                     for r in requirements)
-    return section("派驻要求", tag("p", f"{asked}。服务期内每一天都须满足，截至 {site.as_of}：" +
-                                    (f"{len(breaches)} 段时间不满足，见下表。" if breaches else "每一天都满足。"), class_="yb-summary"),
-                   table(["要求", "行政区划", "起", "止", "天数", "派驻人数 / 要求"], rows, empty="（无缺员）"))
+                     for r in postings)
+    head = ("合同的团队要求（人数、岗位、职称、学历、用工形式" + ("、派驻：" + asked if asked else "") + "）在服务期内每一天都须满足；"
+            f"截至 {site.as_of}：" + (f"{len(breaches)} 段时间不满足，见下表。" if breaches else "每一天都满足。"))
+    return section("团队要求逐日核对", tag("p", head, class_="yb-summary"),
+                   table(["要求", "起", "止", "天数", "人数 / 要求"], rows, empty="（无缺员）"))
 
 
 def contract_money(site: Site, record: Record, page: str) -> str:
     """Every money section of a contract's page (empty for a contract without such terms)."""
     return (terms_section(site, record, page) + instalments_section(site, record, page) + evaluation_section(site, record, page)
-            + budget_section(site, record, page) + fee_cap_section(site, record, page) + postings_section(site, record, page))
+            + budget_section(site, record, page) + fee_cap_section(site, record, page) + team_section(site, record, page))
