@@ -293,3 +293,19 @@ def test_the_contract_page_shows_money_as_of_its_date():
     assert "考核期 2024（尚未结束，按 2024-10-15 已知的数据计）" in page and "评分不全" in page  # not yet scored by the bureau
     assert not _later_dates_outside_due_spans(page, "2024-10-15")
     assert not _later_dates_outside_due_spans(cj, "2025-03-01")
+
+
+def test_a_kpi_indicator_quoting_a_later_due_date_marks_it_as_one(demo):
+    """An indicator on an on-time KPI: its facts say "应于 … 前完成", which may lie after the page's date."""
+    from portal_demo import site_as_of
+    from yibao.publish.money import contract_money
+    from yibao.speed.run import check_repository
+
+    edit(demo, "records/evaluation_scheme/KH-2024-CJ.yaml", "    kpi: money_refused\n    target: 20000\n",
+         "    kpi: milestones\n    target: 1\n")
+    result = check_repository(demo, SCHEMAS, want_data=True)
+    assert not result.errors
+    site = site_as_of(SCHEMAS, result.records, "2024-02-27")  # the plan milestone: done 02-26, due 02-29
+    page = contract_money(site, site.get("contract", "HT-2024-CJ"), "contracts/HT-2024-CJ.md")
+    assert '应于 <span class="yb-date-due">2024-02-29</span> 前完成，2024-02-26 完成' in page
+    assert not _later_dates_outside_due_spans(page, "2024-02-27")

@@ -10,6 +10,7 @@ what is known and says so, without its later end date.
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -109,11 +110,24 @@ def instalments_section(site: Site, record: Record, page: str) -> str:
 
 
 # -- evaluation --------------------------------------------------------------------------------------
+_DUE = re.compile(r"(\d{4}-\d{2}-\d{2})( 前)")
+
+
+def _with_due_dates(text: str) -> Markup:
+    """Text quoting a due date ("应于 2024-10-20 前完成", a milestone's "（2024-12-31 前）"), the date marked
+    as a due date: a KPI's facts and names may quote one that lies after the portal's date."""
+    parts, at = [], 0
+    for match in _DUE.finditer(text):
+        parts += [esc(text[at:match.start(1)]), date_span(match.group(1), DUE_CLASS)]
+        at = match.end(1)
+    return join(parts + [esc(text[at:])])
+
+
 def _inputs(site: Site, item: ev.IndicatorScore, page: str) -> Markup:
     if not item.inputs:
         return esc(EMPTY)
-    entries = [tag("li", join(["✓ " if f.counts else "✗ ", _ref(site, page, f.record) if kind_of_id(site, f.record) else f.record,
-                                f"：{f.note}" if f.note else ""])) for f in item.inputs]
+    entries = [tag("li", join(["✓ " if f.counts else "✗ ", _ref(site, page, f.record) if kind_of_id(site, f.record) else _with_due_dates(f.record),
+                                _with_due_dates(f"：{f.note}") if f.note else ""])) for f in item.inputs]
     return Markup(f"<details><summary>{len(item.inputs)} 条依据</summary><ul>") + join(entries) + Markup("</ul></details>")
 
 
@@ -143,7 +157,7 @@ def evaluation_section(site: Site, record: Record, page: str) -> str:
                 rows.append([item.group, item.name, ev.score_text(item.weight), site.schemas.label("indicator_source", item.source),
                              _number(item.value), _number(item.target),
                              EMPTY if item.share is None else rate_text(item.share), ev.score_text(item.points),
-                             join([item.basis, _inputs(site, item, page)], " ")])
+                             join([_with_due_dates(item.basis), _inputs(site, item, page)], " ")])
                 keys.append([None, None, float(item.weight), None, None, None, None, float(item.points), None])
             tiers = "；".join(f"{t.get('name')} ≥ {t.get('min_score')} 分付 {rate_text(t.get('payment_share'))}"
                              for t in scheme.get("tiers") or [] if isinstance(t, dict))
