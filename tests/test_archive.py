@@ -360,3 +360,12 @@ def test_a_generated_report_converts_to_pdf(demo, yibao):
     assert run.rc == 0
     pdf = store / "HT-2024-CJ" / "AJ-2024-43TGWJ" / "decision_notice.pdf"
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_the_cheap_pre_check_lets_a_checksum_through_but_not_a_number_beside_it():
+    from yibao.check.personal_data import might_contain_personal_data
+
+    digest = "6f2a2294720595c9ea9f48e8d669a7d96e8a20b19c13912345678d66769a7d96"
+    assert not might_contain_personal_data(f'    sha256: "{digest}"\n    size: 1010\n')
+    assert might_contain_personal_data(f'    sha256: "{digest}"\nnotes: 电话 13912345678\n')
+    assert might_contain_personal_data(f"x{digest}")  # not a token of its own: scanned as usual

@@ -405,6 +405,21 @@ def _institution_code(text: str, start: int, end: int) -> bool:
     return before not in _ASCII_ALNUM and not _MAY_NEED_NORM.match(before)
 
 
+_HEX = frozenset("0123456789abcdef")
+
+
+def _in_digest(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` lies inside a 64-digit lowercase hex token (a SHA-256 digest),
+    the token that :data:`_EXCLUDED` leaves out of the scan."""
+    lo, hi = start, end
+    while lo > 0 and text[lo - 1] in _HEX:
+        lo -= 1
+    while hi < len(text) and text[hi] in _HEX:
+        hi += 1
+    return (hi - lo == 64 and all(c in _HEX for c in text[start:end])
+            and (lo == 0 or not text[lo - 1].isalnum()) and (hi == len(text) or not text[hi].isalnum()))
+
+
 def might_contain_personal_data(text: str) -> bool:
     """Cheap test on a file's (or any) text: False means no value or comment in it can match.
 
@@ -419,6 +434,8 @@ def might_contain_personal_data(text: str) -> bool:
         start, end = block.span()
         if end - start == 11 and _institution_code(text, start, end):
             continue  # the usual case: an institution code, nothing else
+        if _in_digest(text, start, end):
+            continue  # digits inside a SHA-256 digest (a document's checksum): not a number
         if any(not _institution_code(text, *m.span()) for m in _LOOSE_RUN.finditer(text, start, end)):
             return True
     return False
