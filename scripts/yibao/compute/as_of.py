@@ -78,8 +78,10 @@ FACTS: dict[str, tuple[Fact, ...]] = {
                   ("filed_on", "investigation_ended_on", "notified_on", "decided_on", "closed_on"))
             + CASE_FILE,
     "training": (Fact("", "end_date"),),
-    "staff": (Fact("", "left_on"), Fact("postings", "from", whole=True, each=True)),
-    "institution": (Fact("protocol_history", "since", whole=True, each=True),),
+    "staff": (Fact("", "left_on"), Fact("postings", "from", whole=True, each=True),
+              Fact("conflicts", "declared_on", whole=True, each=True)),
+    "institution": (Fact("protocol_history", "since", whole=True, each=True),
+                    Fact("risk_assessments", "since", whole=True, each=True)),
     "contract": (Fact("milestones", "completed_on", each=True, also=("evidence",)),
                  Fact("milestones", "extension.granted_on", each=True), Fact("", "signed_on"),
                  Fact("fee_cap.spending", "recorded_on", whole=True, each=True)),
