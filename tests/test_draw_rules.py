@@ -289,3 +289,22 @@ def test_the_readmes_inspector_example_runs_in_a_shell_and_matches_the_demo_draw
     (entry,) = [e for e in record["result"] if e["institution"] == "H53048100002"]
     assert f"抽中 {'、'.join(entry['inspectors'])}" in sentence
     assert "RY-W2TQAM（申报回避）" in sentence  # the declared conflict is in the demo
+
+
+def test_an_inspection_by_an_inspector_who_declared_a_conflict_is_flagged(full_repo, yibao):
+    """Any inspection, drawn or not: a warning (what happened is recorded, not refused), found again
+    when only the staff record changes (the inspection is re-checked from the cache's point of view)."""
+    from conftest import INSPECTION_ID
+
+    inspection = f"records/inspection/2024/{INSPECTION_ID}.yaml"  # the hospital, 2024-05-06, by A and B
+    assert yibao("validate", cwd=full_repo.root).rc == 0
+    _declare(full_repo, STAFF_B, HOSPITAL, "2024-05-07")  # after the start: nothing to say
+    run = yibao("validate", cwd=full_repo.root)
+    assert run.rc == 0 and "inspector-conflict" not in run.codes
+    full_repo.write(f"records/staff/{STAFF_B}.yaml", staff(STAFF_B))
+    _declare(full_repo, STAFF_B, HOSPITAL, "2024-05-06")
+    run = yibao("validate", cwd=full_repo.root)
+    assert run.rc == 0, run.out
+    (hit,) = [x for x in run.diagnostics if x.code == "inspector-conflict"]
+    assert hit.path == inspection and STAFF_B in hit.message and "申报" in hit.message
+    assert hit.line == full_repo.line_of(inspection, "inspectors:")

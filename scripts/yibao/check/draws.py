@@ -8,6 +8,8 @@
   declared on or before that day, and who inspected each institution last time when the draw
   excludes them; roles: the pool's ``roles`` requirements), does not give the recorded frame hash
   and size, pool hash and size, or the recorded institutions and inspectors.
+- ``inspector-conflict`` (warning): an inspector had declared a conflict (回避) with the inspected
+  institution on or before the inspection's start.
 - ``draw-mismatch`` (error): an inspection names a draw of another contract, a draw that did not
   select its institution, or inspectors other than those drawn for it; or its type requires a draw
   (``x-requires-draw`` of ``inspection_type``: the type and the first start date it applies to)
@@ -169,6 +171,27 @@ def inspection_matches_draw(record: Record, index, schemas: SchemaSet, report) -
         parts = ([f"未被抽中：{'、'.join(map(str, extra))}"] if extra else []) + ([f"抽中但未参加：{'、'.join(map(str, missing))}"] if missing else [])
         report(record, "draw-mismatch",
                f"检查人员与抽取记录 {ident} 抽中的（{'、'.join(map(str, drawn))}）不一致；{'；'.join(parts)}", ("inspectors",))
+
+
+def inspector_declared_conflict(record: Record, index, schemas: SchemaSet, report) -> None:
+    """``inspector-conflict`` (warning): an inspector of the inspection had declared a conflict (回避)
+    with its institution on or before the day it started (a draw never selects such an inspector;
+    an inspection made without a draw is flagged, not refused: the record says what happened)."""
+    status = record.get("status")
+    start, institution = to_date(record.get("start_date")), record.get("institution")
+    if start is None or (isinstance(status, str) and status in withdrawn_terms(schemas, "inspection")):
+        return
+    inspectors = record.get("inspectors") if isinstance(record.get("inspectors"), list) else []
+    for i, ident in enumerate(inspectors):
+        person = index.get("staff", ident) if isinstance(ident, str) else None
+        if person is None:
+            continue
+        declared = algo.declared_conflicts([person], start).get(institution)
+        if declared:
+            entry = next(e for e in person.get("conflicts") if isinstance(e, dict) and e.get("institution") == institution)
+            report(record, "inspector-conflict",
+                   f"检查人员 {ident} 已于 {entry.get('declared_on')} 申报与 {institution} 回避（{entry.get('reason')}，见 {person.path}），"
+                   f"却参加了 {record.get('start_date')} 开始的本次检查", ("inspectors", i), True)
 
 
 def any_version_matters(reader: Record, versions: list[Record]) -> bool:

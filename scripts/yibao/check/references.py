@@ -402,7 +402,8 @@ _BOUND = (contract_bounds.bound_to_contract,)
 #: The rules of each kind besides :func:`references_resolve`, which every record runs.
 CROSS_RULES: dict[str, tuple] = {
     "contract": (contract_bounds.expected_counts_match,),
-    "inspection": (inspection_fits_institution, inspectors_on_contract, draws.inspection_matches_draw, *_BOUND),
+    "inspection": (inspection_fits_institution, inspectors_on_contract, draws.inspection_matches_draw,
+                   draws.inspector_declared_conflict, *_BOUND),
     "case": (case_subject_fits_institution, related_inspections_same_institution, planning.case_cites_extrapolation,
              enforcement.case_follows_provisions, enforcement.reward_follows_policy,
              screening_cases.case_fits_screening_rule, *_BOUND),
