@@ -603,3 +603,13 @@ def test_cached_and_uncached_runs_agree(full_repo, yibao):
     full_repo.write(I, INSPECTION)  # fixed: the cache notices
     run = yibao("validate", cwd=full_repo.root)
     assert [d.path for d in run.diagnostics] == [H]
+
+
+def test_summary_with_only_warnings_says_the_check_passed():
+    """Warnings do not fail a run (exit 0), so the summary must not say it failed."""
+    from yibao.core.diagnostics import Diagnostic, summary_line
+
+    warning = Diagnostic("records/case/2024/AJ-2024-000001.yaml", 1, 1, "case-file-incomplete", "案卷不完整", "warning")
+    error = Diagnostic("records/case/2024/AJ-2024-000001.yaml", 1, 1, "unknown-field", "未知字段", "error")
+    assert summary_line([warning], 3).startswith("检查通过：3 个记录文件") and "1 个提醒" in summary_line([warning], 3)
+    assert summary_line([warning, error], 3).startswith("检查未通过")

@@ -40,6 +40,8 @@ def summary_line(diagnostics: list[Diagnostic], files: int) -> str:
     warnings = len(diagnostics) - errors
     if not diagnostics:
         return f"检查通过：{files} 个记录文件，没有发现错误。"
+    if not errors:  # warnings are shown, they do not fail the check
+        return f"检查通过：{files} 个记录文件，没有发现错误；{warnings} 个提醒，请查看。"
     files_with = len({d.path for d in diagnostics if d.severity == ERROR})
     tail = f"，{warnings} 个提醒" if warnings else ""
     return f"检查未通过：{files} 个记录文件中有 {files_with} 个有问题，共 {errors} 个错误{tail}。"
