@@ -126,19 +126,23 @@ def test_no_page_shows_a_date_after_the_as_of_date(demo):
 
 
 def _terms(root: Path) -> set[str]:
-    """The dates contracts and campaigns fix in advance: service periods, milestone and phase due dates."""
+    """The dates records fix in advance (yibao.compute.as_of.TERMS): service periods, milestone and
+    phase due dates, report and rectification deadlines, the dates a provision or policy takes effect."""
+    from yibao.compute.as_of import TERMS
+
+    def values(node, parts):
+        if isinstance(node, list):
+            return [v for item in node for v in values(item, parts)]
+        if not parts:
+            return [node] if node is not None else []
+        return values(node.get(parts[0]), parts[1:]) if isinstance(node, dict) else []
+
     out = set()
-    for path in (root / "records/contract").glob("*.yaml"):
-        data, _, _ = strict_yaml.load_bytes(path.read_bytes())
-        out |= {data["period"]["start"], data["period"]["end"]}
-        out |= {m["due"] for m in data.get("milestones") or []}
-    for path in (root / "records/campaign").glob("*.yaml"):  # a special campaign's phases are milestones too
-        data, _, _ = strict_yaml.load_bytes(path.read_bytes())
-        out |= {data["period"]["start"], data["period"]["end"]} | {p["due"] for p in data["phases"]}
-        out |= {r["report_due"] for r in data["self_inspections"]}
-    for path in (root / "records/rectification").rglob("*.yaml"):  # a rectification item's deadline is set when it is issued
-        data, _, _ = strict_yaml.load_bytes(path.read_bytes())
-        out.add(data["deadline"])
+    for kind, dotted in TERMS.items():
+        for path in (root / "records" / kind).rglob("*.yaml"):
+            data, _, _ = strict_yaml.load_bytes(path.read_bytes())
+            for field in dotted:
+                out |= set(values(data, field.split(".")))
     return out
 
 

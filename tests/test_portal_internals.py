@@ -97,3 +97,22 @@ def test_a_planted_private_access_in_a_template_is_found():
 
 def test_public_use_passes():
     assert violations("import jinja2\nenv = jinja2.Environment(autoescape=True)\nself._cache = {}\nx.__class__") == []
+
+
+def test_a_confidential_reference_to_a_public_record_is_not_secret_text():
+    """A case's reward policy is confidential (naming it says the case paid a reward), but the policy's
+    ID is public: the policy's own file, the change log and commit messages carry it. The leak scan
+    looks for confidential text, not for IDs of existing records; the field itself stays off the page."""
+    from portal_demo import project_records, site_as_of
+    from yibao.publish import pages, portal
+
+    schemas, records = project_records()
+    site = site_as_of(schemas, records, "2024-12-31")
+    rewarded = [r for r in site.all("case") if r.get("reward_policy")]
+    assert rewarded
+    secrets = portal.secret_values(site)
+    assert all(r.get("reward_policy") not in secrets for r in rewarded)
+    assert any(r.get("lead_text") in secrets for r in site.all("case") if isinstance(r.get("lead_text"), str) and len(r.get("lead_text")) >= portal.LEAK_MIN_LENGTH)
+    for case in rewarded:
+        _, text = pages.record_page(site, case)
+        assert "举报奖励依据" not in text.split("## 审计记录")[0]  # the field's label never shows in the record's sections

@@ -55,6 +55,10 @@ PAGE_DIRS |= CAMPAIGN_DIRS
 PAGE_DIRS["rule"] = "rules"
 #: project staff (pseudonymous codes, roles and qualifications; no names): KPI drill-downs link to them
 PAGE_DIRS["staff"] = "staff"
+#: the law, the credit schemes and the contract's money records: each record has its page, each kind a list
+#: (not reward policies: which policy a case used is confidential, and a policy's ID would be on its page)
+PAGE_DIRS |= {"provision": "provisions", "credit_scheme": "credit-schemes",
+              "budget": "budgets", "acceptance": "acceptances", "payment": "payments", "evaluation_scheme": "evaluation-schemes"}
 CHANGELOG_LIMIT = 200
 STATUS_CLASS = {"ok": "yb-status-ok", "bad": "yb-status-bad", "warn": "yb-status-warn", "na": ""}
 DEADLINE_CLASS = {dl_rules.DeadlineStatus.ON_TIME: "ok", dl_rules.DeadlineStatus.LATE: "warn",

@@ -248,15 +248,19 @@ def secret_values(site: P.Site) -> set[str]:
     """Confidential text long enough to look for in the output without false alarms.
 
     Taken from the records as they are and from every readable version in git history (a value
-    removed from a record long ago is as confidential as a current one).
+    removed from a record long ago is as confidential as a current one). A confidential field that
+    names another record (a case's reward policy, JL-…) is not secret text: the other record's ID is
+    public (its file, the change log, commit messages); what is confidential is that this case
+    names it, and the field itself never reaches a page (:class:`~yibao.publish.visible.Visibility`).
     """
     vis = Visibility(site.schemas)
     found = set()
+    ids = {r.id for r in site.records if r.id}
 
     def add(kind: str, data: dict) -> None:
         for value in vis.secrets(kind, data):
             text = value if isinstance(value, str) else None
-            if text and len(text.strip()) >= LEAK_MIN_LENGTH:
+            if text and len(text.strip()) >= LEAK_MIN_LENGTH and text.strip() not in ids:
                 found.add(text.strip())
 
     for record in site.records:
