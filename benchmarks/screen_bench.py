@@ -41,13 +41,12 @@ def _rules():
 
 
 def generate(folder: Path, lines: int) -> float:
-    from yibao.generate.claims import Policy, generate_claims, read_catalogue
+    from yibao.generate.claims import generate_claims, policy_from_rules, read_catalogue
 
     rules = _rules()
-    policy_rule = next(r for r in rules if "categories" in r.parameters)
     started = time.perf_counter()
     generate_claims(folder, HOSPITALS, PHARMACIES, read_catalogue(PROJECT / "schemas/reference/catalogue.csv"),
-                    Policy(policy_rule.parameters["income"], policy_rule.parameters["categories"]), fee_lines=lines, seed=1)
+                    policy_from_rules(rules), fee_lines=lines, seed=1)
     return time.perf_counter() - started
 
 

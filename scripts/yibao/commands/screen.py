@@ -212,7 +212,7 @@ def institutions_by_role(root: Path, schemas, contract: str | None) -> dict[str,
 
 def run_generate(ctx: Context) -> int:
     args = ctx.args
-    from ..generate.claims import Policy, generate_claims, read_catalogue
+    from ..generate.claims import generate_claims, policy_from_rules, read_catalogue
     from ..screen.rules import load_rules
 
     root = ctx.root
@@ -228,10 +228,11 @@ def run_generate(ctx: Context) -> int:
     if len(hospitals) < 2 or len(pharmacies) < 3:
         raise UsageError(f"至少需要 2 家医疗机构和 3 家药店（现在 {len(hospitals)} 家医疗机构、{len(pharmacies)} 家药店）")
     rules, problems = load_rules(root, ctx.schemas)
-    policy_rule = next((r for r in rules if "categories" in r.parameters and "income" in r.parameters), None)
-    if policy_rule is None:
+    policy = policy_from_rules(rules)
+    if policy is None:
         raise UsageError("没有医疗救助重算规则（带 income 和 categories 参数的规则），无法计算救助金额")
-    policy = Policy(policy_rule.parameters["income"], policy_rule.parameters["categories"])
+    if policy.secondary is None:
+        raise UsageError("没有二次救助重算规则（带 groups 参数的规则），无法计算二次救助金额")
     catalogue = read_catalogue(root / REFERENCE / "catalogue.csv")
     started = time.perf_counter()
     counts = generate_claims(data, hospitals, pharmacies, catalogue, policy, fee_lines=args.fee_lines, seed=args.seed,

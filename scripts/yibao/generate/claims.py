@@ -9,7 +9,8 @@ The clean background keeps every rule by construction: prices at or under the ca
 limits respected, one line per item a visit-day, outpatient prescriptions of at most 14 days'
 supply and a patient's visits at least 20 days apart (so no overlapping prescriptions, no
 readmission within 15 days, no card used twice in a week), a treatment every inpatient day,
-inventory that covers what was settled, medical assistance computed exactly by the policy.
+inventory that covers what was settled, medical assistance and secondary assistance (二次救助)
+computed exactly by the policy.
 Each planted violation gets its own invented patient(s), so planting one never makes another
 rule fire. Deterministic for a seed (one ``random.Random``, no clock, no set iteration).
 
@@ -78,11 +79,14 @@ def age_on(birth: _dt.date, day: _dt.date) -> int:
 
 
 class Policy:
-    """Medical-assistance recomputation, the same arithmetic as rule GZ-015's SQL."""
+    """Medical-assistance recomputation, the same arithmetic as rule GZ-015's SQL; with
+    ``secondary`` (rule GZ-016's parameters), the secondary assistance (二次救助) as GZ-016's SQL."""
 
-    def __init__(self, income, categories: list[dict]) -> None:
+    def __init__(self, income, categories: list[dict], secondary: dict | None = None) -> None:
         self.income = Decimal(str(income))
         self.by = {c["category"]: c for c in categories}
+        self.secondary = secondary
+        self.groups = {g["category"]: g for g in (secondary or {}).get("groups", [])}
 
     def categories(self) -> list[str]:
         return list(self.by)
@@ -96,6 +100,31 @@ class Policy:
         before = rate * max(cum_before - threshold, Decimal(0))
         value = after - before if cap is None else min(cap, after) - min(cap, before)
         return money(value)
+
+    def counts_for_secondary(self, med_type: str) -> bool:
+        return bool(self.secondary) and med_type in self.secondary["med_types"]
+
+    def secondary_pay(self, category: str, cum_before: Decimal, burden: Decimal) -> Decimal:
+        """The secondary assistance of one settlement: the rate of the year's burden above the
+        group's threshold, the year's total capped, as the increment this settlement adds."""
+        g = self.groups.get(category)
+        if g is None:
+            return Decimal("0.00")
+        rate, cap = Decimal(str(self.secondary["rate"])), Decimal(str(self.secondary["cap"]))
+        threshold = Decimal(str(g["threshold"]))
+        after = min(cap, rate * max(cum_before + burden - threshold, Decimal(0)))
+        before = min(cap, rate * max(cum_before - threshold, Decimal(0)))
+        return money(after - before)
+
+
+def policy_from_rules(rules) -> Policy | None:
+    """The policy of the assistance rules among ``rules`` (GZ-015: ``income`` and ``categories``;
+    GZ-016: ``groups``); None without the first."""
+    main = next((r for r in rules if "categories" in r.parameters and "income" in r.parameters), None)
+    if main is None:
+        return None
+    secondary = next((r for r in rules if "groups" in r.parameters), None)
+    return Policy(main.parameters["income"], main.parameters["categories"], secondary.parameters if secondary else None)
 
 
 class Claims:
@@ -115,6 +144,7 @@ class Claims:
         self.amount: dict[tuple, Decimal] = defaultdict(Decimal)  # (inst, hilist) -> settled amount
         self.goods: dict[tuple, str] = {}  # (inst, hilist) -> the institution's goods code
         self.assist_cum: dict[str, Decimal] = defaultdict(Decimal)
+        self.burden_cum: dict[str, Decimal] = defaultdict(Decimal)  # personal burden of the year (二次救助)
         self.drugs = [i for i in catalogue.values() if i.list_type == "药品"]
         self.services = [i for i in catalogue.values() if i.list_type != "药品" and not i.bundle]
 
@@ -131,9 +161,12 @@ class Claims:
 
     # -- one visit ------------------------------------------------------------------------------
     def visit(self, p: dict, inst: str, med_type: str, begin: _dt.date, end: _dt.date, lines: list[tuple],
-              diag: str, maf_extra: Decimal = Decimal(0)) -> tuple[str, str, list[str]]:
+              diag: str, maf_extra: Decimal = Decimal(0), self_pay: Decimal = Decimal(0),
+              sec_paid=None) -> tuple[str, str, list[str]]:
         """Write one visit with its lines ``(day, item_code, cnt, pric[, goods_code])``; returns
-        (mdtrt_id, setl_id, fee line numbers)."""
+        (mdtrt_id, setl_id, fee line numbers). ``self_pay``: costs outside the policy scope (自费),
+        in the settlement's total only; ``sec_paid(correct, burden)``: the secondary assistance
+        paid instead of the correct one (a planted wrong payout)."""
         self.n_visit += 1
         self.n_setl += 1
         mdtrt_id = f"MD{self.n_visit:010d}"
@@ -158,12 +191,20 @@ class Claims:
         hifp = money(inscp * Decimal("0.6"))
         hifmi = Decimal("0.00")
         maf = Decimal("0.00")
+        sec = Decimal("0.00")
         if p["category"]:
             key = f"{p['psn_no']}/{setl_day.year}"
             elig = max(inscp - hifp - hifmi, Decimal(0))
             maf = self.policy.pay(p["category"], self.assist_cum[key], elig)
             self.assist_cum[key] += elig
-        self.setl.append((setl_id, mdtrt_id, p["psn_no"], inst, setl_day, total, inscp, hifp, hifmi, maf + maf_extra, p["category"]))
+            if self.policy.counts_for_secondary(med_type):
+                burden = max(total + self_pay - hifp - hifmi - (maf + maf_extra), Decimal(0))
+                sec = self.policy.secondary_pay(p["category"], self.burden_cum[key], burden)
+                self.burden_cum[key] += burden
+                if sec_paid:
+                    sec = sec_paid(sec, burden)
+        self.setl.append((setl_id, mdtrt_id, p["psn_no"], inst, setl_day, total + self_pay, inscp, hifp, hifmi, maf + maf_extra,
+                          p["category"], sec))
         return mdtrt_id, setl_id, sns
 
     def price(self, item: Item) -> Decimal:
@@ -364,11 +405,36 @@ def plant_assistance(c, hs, ps, k):
     return [(h, setl)]
 
 
+def plant_secondary(c, hs, ps, k):
+    """Three stays of a beneficiary with large costs outside the policy scope: the first crosses
+    the secondary-assistance threshold, the second reaches the yearly cap, the third is past it.
+    Even k: the third is paid at the rate as if there were no cap; odd k: the first is paid at
+    100% instead of the rate. The other stays are paid correctly (so a rule without the rate or
+    without the cap raises false leads)."""
+    groups = list(c.policy.groups)
+    category = groups[0] if k % 2 == 0 else groups[-1]  # an income-type and an expenditure-type group
+    p, h, d = c.person(category=category, birth=_dt.date(1958, 8, 8)), hs[(k + 13) % len(hs)], _day(c, k)
+    rate = Decimal(str(c.policy.secondary["rate"]))
+    wrong = 2 if k % 2 == 0 else 0
+    out = []
+    for i, (self_pay, diag) in enumerate(((Decimal(30000), "I63.900"), (Decimal(60000), "J44.100"), (Decimal(20000), "K29.700"))):
+        b = d + 35 * i * DAY
+        e = b + 6 * DAY
+        if i == wrong:
+            paid = (lambda correct, burden: money(rate * burden)) if k % 2 == 0 else (lambda correct, burden: money(correct / rate))
+        else:
+            paid = None
+        _, setl, _ = c.visit(p, h, INPATIENT, b, e, c.inpatient_lines(p, b, e), diag, self_pay=self_pay, sec_paid=paid)
+        if i == wrong:
+            out.append((h, setl))
+    return out
+
+
 PLANTERS = {
     "GZ-001": plant_duplicate, "GZ-002": plant_price, "GZ-003": plant_split, "GZ-004": plant_sex, "GZ-005": plant_age,
     "GZ-006": plant_child, "GZ-007": plant_quantity, "GZ-008": plant_overlap_drugs, "GZ-009": plant_readmission,
     "GZ-010": plant_idle_stay, "GZ-011": plant_two_stays, "GZ-013": plant_card, "GZ-014": plant_nondrug,
-    "GZ-015": plant_assistance,
+    "GZ-015": plant_assistance, "GZ-016": plant_secondary,
 }
 STOCK_RULE = "GZ-012"  # planted in the inventory, after the settlements are known
 
@@ -376,7 +442,8 @@ SCHEMA = {
     "mdtrt": ("mdtrt_id VARCHAR, psn_no VARCHAR, certno VARCHAR, psn_name VARCHAR, gend VARCHAR, brdy DATE, fixmedins_code VARCHAR, "
               "med_type VARCHAR, begndate DATE, enddate DATE, dept_code VARCHAR"),
     "setl": ("setl_id VARCHAR, mdtrt_id VARCHAR, psn_no VARCHAR, fixmedins_code VARCHAR, setl_date DATE, medfee_sumamt DECIMAL(18,2), "
-             "inscp_scp_amt DECIMAL(18,2), hifp_pay DECIMAL(18,2), hifmi_pay DECIMAL(18,2), maf_pay DECIMAL(18,2), mdcl_asst_type VARCHAR"),
+             "inscp_scp_amt DECIMAL(18,2), hifp_pay DECIMAL(18,2), hifmi_pay DECIMAL(18,2), maf_pay DECIMAL(18,2), mdcl_asst_type VARCHAR, "
+             "sec_asst_pay DECIMAL(18,2)"),
     "fee": ("feedetl_sn VARCHAR, mdtrt_id VARCHAR, setl_id VARCHAR, psn_no VARCHAR, fixmedins_code VARCHAR, fee_ocur_date DATE, "
             "hilist_code VARCHAR, medins_list_code VARCHAR, cnt DECIMAL(18,3), pric DECIMAL(18,2), det_item_fee_sumamt DECIMAL(18,2), dept_code VARCHAR"),
     "diag": "mdtrt_id VARCHAR, diag_code VARCHAR, maindiag_flag VARCHAR",

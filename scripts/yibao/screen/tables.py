@@ -78,6 +78,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         C("hifmi_pay", "money", "大病保险支出", "critical-illness insurance paid"),
         C("maf_pay", "money", "医疗救助基金支出", "medical assistance paid"),
         C("mdcl_asst_type", "code", "医疗救助对象类别（非救助对象为空）", "assistance beneficiary category (empty if none)", required=False),
+        C("sec_asst_pay", "money", "二次救助（倾斜救助）支出；空为本结算不记二次救助", "secondary (top-up) medical assistance paid; empty if not recorded with the settlement", required=False),
     ), period_column="setl_date"),
     Table("fee", "费用明细", "fee line items (FEE_LIST_D)", (
         C("feedetl_sn", "code", "费用明细流水号", "fee line number"),
