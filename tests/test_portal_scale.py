@@ -77,7 +77,9 @@ def sizes(tmp_path_factory):
 
 def test_page_generation_is_linear_in_the_records(sizes, monkeypatch):
     small, large = (_per_page(sizes[n], monkeypatch) for n in SIZES)
-    assert large["pages"] > 6 * small["pages"], (small, large)
+    # the sizes differ enough to show a trend (pages that do not grow with the records, such as the list
+    # page of every kind and the law's provisions, are in both)
+    assert large["pages"] > 5 * small["pages"], (small, large)
     assert large["bytes"] / small["bytes"] < 1.5, f"Markdown per page grows with the repository: {small} {large}"
     assert large["lookups"] / small["lookups"] < 1.5, f"pages look at more records as the repository grows: {small} {large}"
     assert large["cpu"] / small["cpu"] < 2.5, f"time per page grows with the repository: {small} {large}"
