@@ -116,3 +116,15 @@ def test_a_confidential_reference_to_a_public_record_is_not_secret_text():
     for case in rewarded:
         _, text = pages.record_page(site, case)
         assert "举报奖励依据" not in text.split("## 审计记录")[0]  # the field's label never shows in the record's sections
+
+
+def test_a_contract_without_inspections_or_cases_has_no_empty_charts():
+    """The medical-assistance service contract has no inspections or cases: four empty charts would be noise."""
+    from portal_demo import project_records, site_as_of
+    from yibao.publish import pages
+
+    schemas, records = project_records()
+    site = site_as_of(schemas, records, "2025-06-30")
+    by_id = {pages.contract_id(r): r for r in site.reports}
+    assert pages.home_charts(site, by_id["HT-2025-ZQYJ"]) == ""
+    assert 'id="chart-inspections-HT-2024-KLMY"' in pages.home_charts(site, by_id["HT-2024-KLMY"])

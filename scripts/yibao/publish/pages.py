@@ -864,8 +864,8 @@ def home_charts(site: Site, report: dict) -> str:
     """The four charts of one contract: coverage by type, inspections per month, findings, money recovered."""
     cid = contract_id(report)
     view = site.views.get(cid)
-    if view is None:
-        return ""
+    if view is None or not (view.started_inspections or view.cases):
+        return ""  # a contract without inspections or cases (a medical-assistance service) has nothing to chart
     months = contract_months(view)
     parts = [coverage_chart(site, report, view), monthly_inspections_chart(site, view, months),
              findings_chart(site, view), recovered_chart(site, view, months)]
