@@ -12,10 +12,11 @@ PJ-2024-KLMY, worked by hand from the demo records:
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
+
+from demo_copy import copy_demo, edit
 
 PROJECT = Path(__file__).resolve().parents[1]
 SCHEME = "records/credit_scheme/PJ-2024-KLMY.yaml"
@@ -23,17 +24,7 @@ SCHEME = "records/credit_scheme/PJ-2024-KLMY.yaml"
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    shutil.copytree(PROJECT / "records", root / "records")
-    shutil.copytree(PROJECT / "schemas", root / "schemas")
-    return root
-
-
-def edit(root: Path, relpath: str, old: str, new: str) -> None:
-    path = root / relpath
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, (relpath, old)
-    path.write_text(text.replace(old, new), encoding="utf-8")
+    return copy_demo(tmp_path)
 
 
 def grades(yibao, root: Path) -> dict[str, dict]:

@@ -5,10 +5,11 @@ codes; and the build's scan refuses a site that would carry one."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
+
+from demo_copy import copy_demo, edit
 
 from yibao.core.money import yuan
 from yibao.core.schemas import SchemaSet
@@ -21,17 +22,7 @@ DISCLOSED = {"AJ-2024-43TGWJ", "AJ-2024-HCXGJB", "AJ-2024-EKX5AD", "AJ-2024-8QTA
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    shutil.copytree(PROJECT / "records", root / "records")
-    shutil.copytree(PROJECT / "schemas", root / "schemas")
-    return root
-
-
-def edit(root: Path, relpath: str, old: str, new: str) -> None:
-    path = root / relpath
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, (relpath, old)
-    path.write_text(text.replace(old, new), encoding="utf-8")
+    return copy_demo(tmp_path)
 
 
 def cases(root: Path) -> dict[str, dict]:

@@ -15,10 +15,11 @@ Hand-computed ranges (amounts from the demo records, multiples from records/prov
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
+
+from demo_copy import copy_demo, edit
 
 PROJECT = Path(__file__).resolve().parents[1]
 HCXGJB = "records/case/2024/AJ-2024-HCXGJB.yaml"
@@ -30,17 +31,7 @@ SC01GZ = "records/case/2024/AJ-2024-SC01GZ.yaml"
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    shutil.copytree(PROJECT / "records", root / "records")
-    shutil.copytree(PROJECT / "schemas", root / "schemas")
-    return root
-
-
-def edit(root: Path, relpath: str, old: str, new: str) -> None:
-    path = root / relpath
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, (relpath, old)
-    path.write_text(text.replace(old, new), encoding="utf-8")
+    return copy_demo(tmp_path)
 
 
 def findings(run, severity: str = "error") -> list[tuple[str, str, str]]:

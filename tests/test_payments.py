@@ -28,12 +28,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
+
+from demo_copy import copy_demo, edit
 
 from yibao.compute import evaluation as ev
 from yibao.compute import kpis, payments
@@ -66,17 +67,7 @@ def view(index: RecordIndex, cid: str, day: str) -> ContractView:
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    shutil.copytree(PROJECT / "records", root / "records")
-    shutil.copytree(PROJECT / "schemas", root / "schemas")
-    return root
-
-
-def edit(root: Path, relpath: str, old: str, new: str) -> None:
-    path = root / relpath
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, (relpath, old)
-    path.write_text(text.replace(old, new), encoding="utf-8")
+    return copy_demo(tmp_path)
 
 
 # -- instalments ----------------------------------------------------------------------------------------

@@ -17,6 +17,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
+from demo_copy import copy_demo, edit
 from scipy.stats import t as student_t
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -27,17 +29,7 @@ CASE = "records/case/2024/AJ-2024-43TGWJ.yaml"
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    shutil.copytree(PROJECT / "records", root / "records")
-    shutil.copytree(PROJECT / "schemas", root / "schemas")
-    return root
-
-
-def edit(root: Path, relpath: str, old: str, new: str) -> None:
-    path = root / relpath
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, old
-    path.write_text(text.replace(old, new), encoding="utf-8")
+    return copy_demo(tmp_path)
 
 
 def codes(run) -> list[tuple[str, str]]:

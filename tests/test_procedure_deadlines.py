@@ -11,10 +11,11 @@ due 2024-10-19, a Saturday, so the period runs to Monday 2024-10-21 (《民法�
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
+
+from demo_copy import copy_demo, edit
 
 PROJECT = Path(__file__).resolve().parents[1]
 LEAD = "records/case/2024/AJ-2024-2J6E7G.yaml"          # registered 2024-10-11, filed 2024-10-13
@@ -26,17 +27,7 @@ DECISION = "FT-XZCFF-60:decision-90-days"
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    shutil.copytree(PROJECT / "records", root / "records")
-    shutil.copytree(PROJECT / "schemas", root / "schemas")
-    return root
-
-
-def edit(root: Path, relpath: str, old: str, new: str) -> None:
-    path = root / relpath
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, (relpath, old)
-    path.write_text(text.replace(old, new), encoding="utf-8")
+    return copy_demo(tmp_path)
 
 
 def items(yibao, root: Path, as_of: str = "2024-12-31") -> dict[tuple[str, str], dict]:

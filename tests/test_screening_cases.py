@@ -3,12 +3,12 @@ writes it, CI checks it against the rule record, and the portal's precision per 
 rather than by the rule ID the case's text happens to mention."""
 from __future__ import annotations
 
-import re
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
+from demo_copy import copy_demo, edit, findings
 
 from portal_demo import project_records, site_as_of
 
@@ -18,21 +18,7 @@ SC01GZ = "records/case/2024/AJ-2024-SC01GZ.yaml"
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    shutil.copytree(PROJECT / "records", root / "records")
-    shutil.copytree(PROJECT / "schemas", root / "schemas")
-    return root
-
-
-def edit(root: Path, relpath: str, old: str, new: str) -> None:
-    path = root / relpath
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, (relpath, old)
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
-def findings(run, severity: str) -> list[tuple[str, str]]:
-    return re.findall(rf"^(records/\S+?):\d+:\d+: {severity}\[([a-z-]+)\]", run.out, re.M)
+    return copy_demo(tmp_path)
 
 
 def test_demo_screening_cases_name_their_rule(demo, yibao):

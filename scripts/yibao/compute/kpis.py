@@ -381,20 +381,15 @@ def ratio_fact(ident: str, numerator: int, denominator: int | None, goal: Any, s
     """One institution's share against the target (抽审 75 份 / 2,912 份 = 2.57%)."""
     if not denominator:
         return Fact(ident, False, f"{what}，分母缺失（没有可用的业务量或抽审数）", NO_VOLUME)
-    share = display_rate(Fraction(numerator, denominator))
+    share = rate_text(Fraction(numerator, denominator))
     text = f"{what} ÷ {denominator:,} = {share}"
     if goal is None or status == KpiStatus.MET:
         return Fact(ident, True, text)
-    return Fact(ident, False, f"{text}，低于目标 {display_rate(goal)}", BELOW_TARGET)
+    return Fact(ident, False, f"{text}，低于目标 {rate_text(goal)}", BELOW_TARGET)
 
 
 def _percent(value: Any) -> str:
     return f"{float(Fraction(value)) * 100:g}%"
-
-
-def display_rate(value: Any) -> str:
-    """A rate as every page prints it (:func:`yibao.core.money.rate_text`)."""
-    return rate_text(value)
 
 
 def rule_sentence(view: ContractView, rule: dict) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import vl_convert
@@ -52,10 +51,6 @@ def render(spec: dict, chart_id: str) -> str:
     svg = re.sub(r'id="([^"]+)"', lambda m: f'id="{chart_id}-{m.group(1)}"', svg)
     svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{chart_id}-{m.group(1)})", svg)
     return svg.replace('class="marks"', 'class="yb-svg marks" role="img"', 1)
-
-
-def _num(value: Any) -> float:
-    return float(value) if isinstance(value, (int, float, Decimal)) else 0.0
 
 
 def _figure(chart_id: str, title: str, svg: str, data_table: Markup, caption: str = "") -> Markup:

@@ -375,10 +375,6 @@ def page_makers(site: Site) -> list[Callable[[], tuple[str, str]]]:
     return drill_makers(site) + [partial(deadlines_page, site)]
 
 
-def contract_record(site: Site, cid: str) -> Record | None:
-    return site.get("contract", cid)
-
-
 # -- the contract page: its terms in words, its figures with their reasons ------------------------------
 
 TARGET_FIELDS_SHOWN_APART = ("targets", "deadlines")
