@@ -97,12 +97,19 @@ def instalments_add_up(r: Record, error: Say, warning: Say) -> None:
         if ident in seen:
             error("instalment-id-duplicate", f"分期编码 {ident} 重复", ("instalments", i, "id"))
         seen.add(ident)
-        given = [k for k in ("share", "amount", "remainder") if item.get(k) not in (None, False)]
+        given = [k for k in ("share", "amount", "remainder", "fee_cap_year") if item.get(k) not in (None, False)]
         if len(given) != 1:
-            error("instalment-amount", f"分期 {ident}：比例（share）、金额（amount）、剩余金额（remainder）须写且只写一项",
+            error("instalment-amount", f"分期 {ident}：比例（share）、金额（amount）、剩余金额（remainder）、年度服务费上限（fee_cap_year）须写且只写一项",
                   ("instalments", i))
             complete = False
             continue
+        _evaluation_named(item, ident, i, error)
+        if "signing" in (item.get("after") if isinstance(item.get("after"), list) else []) and r.get("signed_on") is None:
+            error("signed-on-missing", f"分期 {ident} 以合同签订为付款条件，须写合同签订日期（signed_on）", ("instalments", i, "after"))
+        if item.get("fee_cap_year") is not None:
+            if not isinstance(r.get("fee_cap"), dict):
+                error("fee-cap-missing", f"分期 {ident} 按年度服务费上限支付，须写服务费上限（fee_cap）", ("instalments", i, "fee_cap_year"))
+            continue  # the year's fee is not part of the contract amount
         if item.get("remainder"):
             remainders += 1
         elif item.get("share") is not None:
@@ -114,12 +121,6 @@ def instalments_add_up(r: Record, error: Say, warning: Say) -> None:
                 fixed += total * (_yuan(item.get("share")) or 0)
         else:
             fixed += _yuan(item.get("amount")) or 0
-        triggers = item.get("after") if isinstance(item.get("after"), list) else []
-        if "evaluation" in triggers and not (item.get("evaluation_scheme") and item.get("period")):
-            error("instalment-evaluation-missing", f"分期 {ident} 以考核结果为付款条件，须写绩效考核办法（evaluation_scheme）和考核期（period）",
-                  ("instalments", i, "after"))
-        if "signing" in triggers and r.get("signed_on") is None:
-            error("signed-on-missing", f"分期 {ident} 以合同签订为付款条件，须写合同签订日期（signed_on）", ("instalments", i, "after"))
     if remainders > 1:
         error("instalment-amount", "只能有一期支付剩余金额（remainder）", ("instalments",))
     if not complete or total is None:
@@ -129,6 +130,17 @@ def instalments_add_up(r: Record, error: Say, warning: Say) -> None:
     elif remainders == 0 and fixed != total:
         error("instalment-total-mismatch", f"各期金额合计 {yuan(fixed)} 元，与合同金额 {yuan(total)} 元不符"
               f"（没有支付剩余金额的一期）", ("instalments",))
+
+
+def _evaluation_named(item: dict, ident: Any, i: int, error: Say) -> None:
+    """An instalment paid by an evaluation names both the scheme and its period."""
+    triggers = item.get("after") if isinstance(item.get("after"), list) else []
+    if "evaluation" in triggers and not (item.get("evaluation_scheme") and item.get("period")):
+        error("instalment-evaluation-missing", f"分期 {ident} 以考核结果为付款条件，须写绩效考核办法（evaluation_scheme）和考核期（period）",
+              ("instalments", i, "after"))
+    elif bool(item.get("evaluation_scheme")) != bool(item.get("period")):
+        error("instalment-evaluation-missing", f"分期 {ident} 按考核档次支付，绩效考核办法（evaluation_scheme）和考核期（period）须一起写",
+              ("instalments", i, "evaluation_scheme" if item.get("evaluation_scheme") else "period"))
 
 
 def extensions_within_limit(r: Record, error: Say, warning: Say) -> None:
@@ -193,10 +205,50 @@ def evaluation_scheme_consistent(r: Record, error: Say, warning: Say) -> None:
         if key in given:
             error("score-duplicate", f"指标 {key[0]} 在考核期 {key[1]} 评了两次分；改分请修改原评分并在提交说明中写明原因", ("scores", j))
         given.add(key)
+    peers: set[tuple] = set()
+    for j, peer in _items(r.get("peer_scores")):
+        if _key(peer.get("period")) not in periods:
+            error("unknown-period", f"其他承办机构得分写的考核期 {peer.get('period')} 不在 periods 中", ("peer_scores", j, "period"))
+        key = (_key(peer.get("member")), _key(peer.get("period")))
+        if key in peers:
+            error("score-duplicate", f"{key[0]} 在考核期 {key[1]} 登记了两个得分", ("peer_scores", j))
+        peers.add(key)
     if _items(r.get("indicators")) and weights != 100:
         error("evaluation-weights", f"各指标权重之和为 {weights} 分，应为 100 分", ("indicators",))
     if _items(r.get("tiers")) and not any(_yuan(t.get("min_score")) == 0 for _, t in _items(r.get("tiers"))):
         error("evaluation-tiers", "分档付款须有一档最低分为 0，任何得分都能落到某一档", ("tiers",))
+
+
+def peers_in_consortium(record: Record, index, schemas: SchemaSet, report) -> None:
+    """Other members' scores name members of the contract's consortium, not the contractor itself
+    (its score is computed from the records)."""
+    contract = index.get("contract", record.get("contract"))
+    if contract is None:
+        return
+    members = {m.get("name") for _, m in _items(contract.get("consortium"))}
+    for j, peer in _items(record.get("peer_scores")):
+        name = peer.get("member")
+        if name == contract.get("contractor"):
+            report(record, "peer-is-contractor", f"{name} 是本合同的受托方，它的得分由本办法计算，不登记", ("peer_scores", j, "member"))
+        elif name not in members:
+            report(record, "peer-not-in-consortium", f"{name} 不在项目 {contract.id} 的承办机构（consortium）中；现有："
+                   f"{'、'.join(sorted(str(m) for m in members)) or '（无）'}", ("peer_scores", j, "member"))
+
+
+def instalment_scheme_fits(record: Record, index, schemas: SchemaSet, report) -> None:
+    """An instalment paid by an evaluation names a scheme of this contract and one of its periods."""
+    for i, item in _items(record.get("instalments")):
+        scheme = index.get("evaluation_scheme", item.get("evaluation_scheme") or "")
+        if scheme is None:
+            continue
+        if scheme.get("contract") != record.id:
+            report(record, "evaluation-scheme-mismatch", f"分期 {item.get('id')} 写的绩效考核办法 {scheme.id} 属于项目 {scheme.get('contract')}，不是本项目",
+                   ("instalments", i, "evaluation_scheme"))
+            continue
+        periods = [p.get("id") for _, p in _items(scheme.get("periods"))]
+        if item.get("period") and item.get("period") not in periods:
+            report(record, "unknown-period", f"分期 {item.get('id')} 写的考核期 {item.get('period')} 不在 {scheme.id} 的考核期中；现有：{'、'.join(map(str, periods))}",
+                   ("instalments", i, "period"))
 
 
 def acceptance_names_period(r: Record, error: Say, warning: Say) -> None:

@@ -401,7 +401,7 @@ def referenced_ids(record: Record, schemas: SchemaSet) -> list[str]:
 _BOUND = (contract_bounds.bound_to_contract,)
 #: The rules of each kind besides :func:`references_resolve`, which every record runs.
 CROSS_RULES: dict[str, tuple] = {
-    "contract": (contract_bounds.expected_counts_match,),
+    "contract": (contract_bounds.expected_counts_match, money.instalment_scheme_fits),
     "inspection": (inspection_fits_institution, inspectors_on_contract, draws.inspection_matches_draw,
                    draws.inspector_declared_conflict, *_BOUND),
     "case": (case_subject_fits_institution, related_inspections_same_institution, planning.case_cites_extrapolation,
@@ -415,4 +415,5 @@ CROSS_RULES: dict[str, tuple] = {
     "sampling_plan": (planning.plan_counts_match,),
     "budget": (money.budget_lines_fit_contracts,),
     "payment": (money.payment_fits_instalment,),
+    "evaluation_scheme": (money.peers_in_consortium,),
 }

@@ -25,6 +25,7 @@ def register(sub) -> None:
 
 
 def run(ctx: Context) -> int:
+    from ..compute import allocation
     from ..compute import evaluation as ev
     from ..compute import payments
     from ..compute.view import ContractView, RecordIndex
@@ -55,10 +56,12 @@ def run(ctx: Context) -> int:
     view = ContractView(contract, index, as_of, ctx.schemas)
     tied = [i for i in payments.instalments(view)
             if i.evaluation and i.evaluation.get("scheme") == scheme.id and i.evaluation.get("period") == args.period]
+    allocated = [a for a in allocation.allocations(scheme, index, ctx.schemas, as_of) if a.period == args.period]
     if args.format == "json":
         out = evaluation.as_json()
         out["as_of"] = as_of.isoformat()
         out["instalments"] = [i.as_json() for i in tied]
+        out["allocation"] = allocated[0].as_json() if allocated else None
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return EXIT_INVALID if result.errors else EXIT_OK
     lines = [f"{scheme.get('title')}（{scheme.id}）",
@@ -78,8 +81,17 @@ def run(ctx: Context) -> int:
     lines.append("")
     lines.append(f"总分 {ev.score_text(evaluation.score)} 分，档次：{evaluation.tier or '—'}，付款比例："
                  + ("—" if evaluation.payment_share is None else f"{ev.score_text(evaluation.payment_share * 100)}%"))
+    if evaluation.consequence:
+        lines.append(f"这一档的其他后果：{evaluation.consequence}")
     if evaluation.missing:
         lines.append(f"评分不全（{'、'.join(evaluation.missing)} 尚无该考核期的数值）：考核结果未定，不据此付款。")
+    for alloc in allocated:
+        lines.append(f"{alloc.year} 年度服务区域分配（按考核期 {alloc.period} 的得分排序，统计日 {as_of}）：")
+        for m in alloc.members:
+            after = "尚未登记" if m.regions_after is None else ("、".join(m.regions_after) or "无")
+            lines.append(f"  {m.rank or '—'}. {m.name}：{'—' if m.score is None else ev.score_text(m.score)} 分（{m.source}）；"
+                         f"原区域 {'、'.join(m.regions_before) or '无'} → {alloc.year} 年 {after}")
+        lines.extend(f"  ! {flag}" for flag in alloc.flags)
     for item in tied:
         amount = "待定" if item.amount is None else f"{yuan(item.amount)} 元"
         base = "—" if item.base is None else f"{yuan(item.base)} 元"

@@ -8,6 +8,9 @@ quantity indicators "分档细化设置". Each indicator of the scheme gets an a
   indicator's ``target`` (or the KPI's own target), at most 1; the KPI's facts are the inputs;
 * ``inspections`` — the inspections of the listed types that ended within the period (not
   planned, not withdrawn): their number ÷ ``target``, at most 1; the inspections are the inputs;
+* ``team_days`` — the days of the period (up to the date evaluated) on which every team requirement
+  of the contract was met (roles, titles, education, postings: the team KPI's checks, day by day)
+  ÷ the period's days; each run of days a requirement was not met is an input;
 * ``manual`` — the bureau's score for the period (the scheme's ``scores``: 0–100, with its evidence
   and the day it was given) ÷ 100; a missing score leaves the evaluation incomplete (it is shown,
   and no payment follows from it).
@@ -96,6 +99,7 @@ class Evaluation:
     tier: str | None
     payment_share: Fraction | None
     missing: list[str]  # indicators without a score for the period (the evaluation is incomplete)
+    consequence: str | None = None  # the tier's other consequence, as the scheme words it
 
     @property
     def complete(self) -> bool:
@@ -104,7 +108,8 @@ class Evaluation:
     def as_json(self) -> dict:
         return {"scheme": self.scheme, "title": self.title, "contract": self.contract, "period": self.period,
                 "start": self.start.isoformat(), "end": self.end.isoformat(), "score": _num(self.score),
-                "tier": self.tier, "payment_share": _num(self.payment_share), "complete": self.complete,
+                "tier": self.tier, "payment_share": _num(self.payment_share), "consequence": self.consequence,
+                "complete": self.complete,
                 "missing": list(self.missing), "indicators": [i.as_json() for i in self.indicators]}
 
 
@@ -157,6 +162,24 @@ def _inspection_count(view: ContractView, indicator: dict, start: _dt.date) -> t
             f"考核期内结束的检查（{which}）：{len(inputs)} 次", inputs)
 
 
+def _team_days(view: ContractView, start: _dt.date) -> tuple[Fraction | None, Fraction | None, str, list[Input]]:
+    """Days of [start, view.as_of] with the whole team requirement met ÷ those days (runs clipped to the period)."""
+    if not view.contract.get("team_requirements") or view.as_of < start:
+        return None, None, "合同没有团队要求" if not view.contract.get("team_requirements") else "考核期尚未开始", []
+    total = (view.as_of - start).days + 1
+    short: set[_dt.date] = set()
+    inputs = []
+    for breach in kpis_mod.team_breaches(view):
+        first, last = max(breach.start, start), breach.end
+        if last < first:
+            continue
+        short.update(first + _dt.timedelta(days=d) for d in range((last - first).days + 1))
+        inputs.append(Input(breach.requirement, False, f"{first} 至 {last}，{(last - first).days + 1} 天，{breach.have} / {breach.need} 人"))
+    met = total - len(short)
+    return (Fraction(met), Fraction(total),
+            f"团队要求逐日核对：{start} 至 {view.as_of} 共 {total} 天，{len(short)} 天有要求未满足，满足 {met} 天", inputs)
+
+
 def _manual(indicator: dict, period: str, scores: list[dict], as_of: _dt.date) -> tuple[Fraction | None, Fraction, str, list[Input]]:
     """The bureau's score of the indicator for the period, as known on ``as_of`` (a score given later is not yet)."""
     for item in scores:
@@ -175,6 +198,8 @@ def score_indicator(view: ContractView, indicator: dict, period: str, start: _dt
         value, target, basis, inputs = _kpi_value(view, indicator, kpis)
     elif source == "inspections":
         value, target, basis, inputs = _inspection_count(view, indicator, start)
+    elif source == "team_days":
+        value, target, basis, inputs = _team_days(view, start)
     else:
         value, target, basis, inputs = _manual(indicator, period, scores, as_of)
     weight = fraction(indicator.get("weight")) or Fraction(0)
@@ -227,9 +252,12 @@ def evaluate_scheme(scheme: Record, index: RecordIndex, schemas: SchemaSet, peri
         kpis = kpis_mod.contract_kpis(view, items)
     results = [score_indicator(view, i, period, start, kpis, scores, known) for i in indicators]
     total = sum((r.points for r in results), Fraction(0))
-    tier, share = tier_of([t for t in scheme.get("tiers") or [] if isinstance(t, dict)], total)
+    tiers = [t for t in scheme.get("tiers") or [] if isinstance(t, dict)]
+    tier, share = tier_of(tiers, total)
     missing = [r.id for r in results if r.share is None]
-    return Evaluation(scheme.id, scheme.get("title"), contract.id, period, start, end, results, total, tier, share, missing)
+    consequence = next((t.get("consequence") for t in tiers if t.get("name") == tier), None) if not missing else None
+    return Evaluation(scheme.id, scheme.get("title"), contract.id, period, start, end, results, total, tier, share, missing,
+                      consequence)
 
 
 def schemes_of(index: RecordIndex, contract_id: str) -> list[Record]:

@@ -12,8 +12,12 @@ as metrics are (vocabulary ``payment_trigger``):
   (``records/acceptance/``) of ``team_in_place``: seed 000 "供应商人员配备到位，并满足采购方要求后";
 * ``acceptance`` — the first passed acceptance record of ``acceptance`` (000: "项目验收完毕后",
   "由克拉玛依区医疗保障局审定");
-* ``evaluation`` — the passed acceptance record of ``evaluation`` for the instalment's ``period``;
-  the amount is then scaled by the payment share of the evaluation's tier (:mod:`.evaluation`).
+* ``evaluation`` — the passed acceptance record of ``evaluation`` for the instalment's ``period``.
+
+An instalment that names an ``evaluation_scheme`` and ``period`` (whatever its conditions: for
+Karamay the bureau's acceptance rests on its scored review) is paid at the payment share of the
+evaluation's tier (:mod:`.evaluation`); with an incomplete evaluation the amount is not yet known.
+An instalment of ``fee_cap_year`` is that year's fee cap from the spending recorded by ``as_of``.
 
 The due date is the trigger date plus ``days`` of the instalment's ``day_type``, counted as the
 Civil Code says (:meth:`~yibao.core.calendar.WorkCalendar.add_days`: a natural-day period ending on
@@ -33,7 +37,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from ..core.calendar import CalendarYearMissing, to_date
-from ..core.instalments import base_amounts, money
+from ..core.instalments import base_amounts, fee_cap, money
 from ..core.labelled import Labelled
 from ..core.record import Record
 from . import evaluation as ev
@@ -72,7 +76,7 @@ class Instalment:
     payments: list[str]
     status: PaymentStatus
     days_late: int | None = None
-    evaluation: dict | None = None  # {"scheme", "period", "score", "tier", "payment_share", "complete"}
+    evaluation: dict | None = None  # {"scheme", "period", "score", "tier", "payment_share", "complete", "text"}
     source: str | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -157,12 +161,21 @@ def _evaluation(view: ContractView, item: dict) -> tuple[dict | None, Fraction |
     if scheme is None or not item.get("period"):
         return None, None
     try:
+        start, _end = ev.period_of(scheme, item.get("period"))
+        if start > view.as_of:
+            return {"scheme": scheme.id, "period": item.get("period"), "score": None, "tier": None, "payment_share": None,
+                    "complete": False, "text": "考核期尚未开始"}, None
         result = ev.evaluate_scheme(scheme, view.index, view.schemas, item.get("period"), view.as_of)
     except ev.EvaluationError:
         return None, None
-    share = result.payment_share if result.complete else None
+    if not result.complete:  # a partial score is no result: nothing is said about the tier
+        return {"scheme": scheme.id, "period": result.period, "score": None, "tier": None, "payment_share": None,
+                "complete": False, "text": f"评分不全（尚缺 {len(result.missing)} 项）",
+                "missing": [i.name for i in result.indicators if i.id in result.missing]}, None
+    share = result.payment_share
     return ({"scheme": scheme.id, "period": result.period, "score": ev.score_text(result.score), "tier": result.tier,
-             "payment_share": None if share is None else float(share), "complete": result.complete}, share)
+             "payment_share": None if share is None else float(share), "complete": True,
+             "text": f"{ev.score_text(result.score)} 分，{result.tier or '—'}"}, share)
 
 
 # -- the instalments --------------------------------------------------------------------------------
@@ -177,6 +190,9 @@ def instalments(view: ContractView, errors: list[CalendarYearMissing] | None = N
         paid_on = to_date(record.get("paid_on"))
         if paid_on is not None and paid_on <= view.as_of:
             paid_by.setdefault(record.get("instalment"), []).append(record)
+    terms = contract.get("fee_cap")
+    recorded = [e for e in (terms.get("spending") or [] if isinstance(terms, dict) else [])
+                if isinstance(e, dict) and to_date(e.get("recorded_on")) is not None and to_date(e.get("recorded_on")) <= view.as_of]
     out = []
     for item in contract.get("instalments") or []:
         if not isinstance(item, dict):
@@ -187,14 +203,20 @@ def instalments(view: ContractView, errors: list[CalendarYearMissing] | None = N
         dates = [to_date(c["date"]) for c in conditions]
         trigger_date = max(dates) if dates and all(dates) else None
         base = bases.get(ident)
-        amount, evaluation = base, None
         notes = []
-        if "evaluation" in triggers:
+        year = item.get("fee_cap_year")
+        if isinstance(year, int) and not isinstance(year, bool):
+            base = fee_cap(contract, year, recorded)
+            if base is None:
+                notes.append(f"{year} 年各区实际支出尚未登记齐全，服务费上限待定")
+        amount, evaluation = base, None
+        if item.get("evaluation_scheme"):
             evaluation, share = _evaluation(view, item)
             amount = (base * Decimal(share.numerator) / Decimal(share.denominator)).quantize(FEN, rounding=ROUND_HALF_UP) \
                 if base is not None and share is not None else None
             if evaluation is not None and not evaluation["complete"]:
-                notes.append("考核评分不全，应付金额待定")
+                missing = "、".join(evaluation.get("missing") or [])
+                notes.append(f"考核期 {evaluation['period']}：{evaluation['text']}{'：' + missing if missing else ''}，应付金额待定")
         due = rolled = None
         working = item.get("day_type") in view.index.day_types.working
         if trigger_date is not None and isinstance(item.get("days"), int):

@@ -317,7 +317,7 @@ def payment_frame(reports: list[dict]) -> pd.DataFrame:
                          "应付日": (item["due"] or "—") + (f"（{item['rolled_from']} 遇休息日顺延）" if item.get("rolled_from") else ""),
                          "已付金额": yuan(item["paid"]), "付清日": item["paid_on"] or "—", "状态": item["status"],
                          "逾期天数": "—" if item["days_late"] is None else item["days_late"],
-                         "考核": f"{evaluation['score']} 分，{evaluation['tier'] or '—'}" if evaluation else "—",
+                         "考核": evaluation["text"] if evaluation else "—",
                          "依据记录": " ".join([c["record"] for c in item["conditions"] if c.get("record")] + item["payments"])})
     return pd.DataFrame(rows, columns=PAYMENT_COLUMNS)
 

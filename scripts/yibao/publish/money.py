@@ -94,7 +94,7 @@ def instalments_section(site: Site, record: Record, page: str) -> str:
         evaluation = item.get("evaluation")
         amount = _money(item.get("amount"))
         if evaluation:
-            amount += f"（约定 {_money(item.get('base'))}，考核 {evaluation['score']} 分、{evaluation.get('tier') or EMPTY}）"
+            amount += f"（约定 {_money(item.get('base'))}，考核 {evaluation['text']}）"
         rows.append([join([tag("strong", item["id"]), " ", item["name"]]), amount, _conditions(site, item, page),
                      fmt(item.get("trigger_date")), _due(site, item), f"{item.get('days')} 个{item.get('day_type')}",
                      join([_money(item.get("paid")), " ", join([_ref(site, page, p) for p in item.get("payments", [])], "、")]),
