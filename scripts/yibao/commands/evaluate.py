@@ -30,7 +30,7 @@ def run(ctx: Context) -> int:
     from ..compute import payments
     from ..compute.view import ContractView, RecordIndex
     from ..core.clock import today
-    from ..core.money import yuan
+    from ..core.money import rate_text, yuan
     from ..core.textsafe import visible
     from ..speed.run import check_repository
 
@@ -67,9 +67,8 @@ def run(ctx: Context) -> int:
     lines = [f"{scheme.get('title')}（{scheme.id}）",
              f"项目 {contract.id}，考核期 {evaluation.period}（{evaluation.start} 至 {evaluation.end}）"]
     for item in evaluation.indicators:
-        value = "—" if item.value is None else ev.score_text(item.value).rstrip("0").rstrip(".") if item.value.denominator != 1 else str(item.value)
-        target = "—" if item.target is None else (str(item.target) if item.target.denominator == 1 else ev.score_text(item.target))
-        share = "—" if item.share is None else f"{ev.score_text(item.share * 100)}%"
+        value, target = item.value_text(item.value), item.value_text(item.target)
+        share = "—" if item.share is None else rate_text(item.share)
         lines.append("")
         lines.append(f"[{item.group}] {item.name}（{item.id}，权重 {ev.score_text(item.weight)}）：{ev.score_text(item.points)} 分")
         lines.append(f"  数值 {value} / 目标 {target}，得分比例 {share}；{item.basis}")
@@ -80,7 +79,7 @@ def run(ctx: Context) -> int:
             lines.append(f"  …… 另有 {len(item.inputs) - len(shown)} 条（--inputs 0 列出全部）")
     lines.append("")
     lines.append(f"总分 {ev.score_text(evaluation.score)} 分，档次：{evaluation.tier or '—'}，付款比例："
-                 + ("—" if evaluation.payment_share is None else f"{ev.score_text(evaluation.payment_share * 100)}%"))
+                 + ("—" if evaluation.payment_share is None else rate_text(evaluation.payment_share)))
     if evaluation.consequence:
         lines.append(f"这一档的其他后果：{evaluation.consequence}")
     if evaluation.missing:

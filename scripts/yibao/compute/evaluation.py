@@ -30,6 +30,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..core.calendar import to_date
+from ..core.money import rate_text
 from ..core.record import Record
 from ..core.schemas import SchemaSet
 from . import deadlines as dl
@@ -78,12 +79,23 @@ class IndicatorScore:
     points: Fraction
     basis: str  # how the value was found, in words
     inputs: list[Input] = field(default_factory=list)
+    unit: str | None = None  # the KPI's unit (rate, count, yuan) for a kpi indicator
+
+    def value_text(self, value: Fraction | None) -> str:
+        """The value or target as the KPI shows it: a rate as a percentage, a count whole, else two decimals."""
+        if value is None:
+            return "—"
+        if self.unit == kpis_mod.RATE:
+            return rate_text(value)
+        if value.denominator == 1:
+            return str(value.numerator)
+        return score_text(value)
 
     def as_json(self) -> dict:
         return {"id": self.id, "name": self.name, "group": self.group, "weight": _num(self.weight),
                 "source": self.source, "value": _num(self.value), "target": _num(self.target),
                 "attainment": _num(self.attainment), "share": _num(self.share), "points": _num(self.points),
-                "basis": self.basis, "inputs": [{"record": i.record, "counts": i.counts, "note": i.note} for i in self.inputs]}
+                "unit": self.unit, "basis": self.basis, "inputs": [{"record": i.record, "counts": i.counts, "note": i.note} for i in self.inputs]}
 
 
 @dataclass
@@ -137,14 +149,14 @@ def banded(attainment: Fraction, bands: list[dict]) -> Fraction:
     return best[1] if best else Fraction(0)
 
 
-def _kpi_value(view: ContractView, indicator: dict, kpis: list[kpis_mod.Kpi]) -> tuple[Fraction | None, Fraction | None, str, list[Input]]:
+def _kpi_value(view: ContractView, indicator: dict, kpis: list[kpis_mod.Kpi]) -> tuple[Fraction | None, Fraction | None, str, list[Input], str | None]:
     wanted = indicator.get("kpi")
     kpi = next((k for k in kpis if k.id == wanted), None)
     if kpi is None:
-        return None, fraction(indicator.get("target")), f"报表中没有指标 {wanted}（统计日 {view.as_of}）", []
+        return None, fraction(indicator.get("target")), f"报表中没有指标 {wanted}（统计日 {view.as_of}）", [], None
     target = fraction(indicator.get("target")) or fraction(kpi.target)
     inputs = [Input(f.record, f.counts, f.note) for f in kpi.facts] or [Input(r, True, "") for r in kpi.records]
-    return fraction(kpi.value), target, f"报表指标“{kpi.name}”（{wanted}），统计日 {view.as_of}", inputs
+    return fraction(kpi.value), target, f"报表指标“{kpi.name}”（{wanted}），统计日 {view.as_of}", inputs, kpi.unit
 
 
 def _inspection_count(view: ContractView, indicator: dict, start: _dt.date) -> tuple[Fraction, Fraction | None, str, list[Input]]:
@@ -194,8 +206,9 @@ def _manual(indicator: dict, period: str, scores: list[dict], as_of: _dt.date) -
 def score_indicator(view: ContractView, indicator: dict, period: str, start: _dt.date,
                     kpis: list[kpis_mod.Kpi], scores: list[dict], as_of: _dt.date) -> IndicatorScore:
     source = indicator.get("source")
+    unit = None
     if source == "kpi":
-        value, target, basis, inputs = _kpi_value(view, indicator, kpis)
+        value, target, basis, inputs, unit = _kpi_value(view, indicator, kpis)
     elif source == "inspections":
         value, target, basis, inputs = _inspection_count(view, indicator, start)
     elif source == "team_days":
@@ -210,7 +223,7 @@ def score_indicator(view: ContractView, indicator: dict, period: str, start: _dt
         share = banded(attainment, bands) if bands else attainment
     points = weight * share if share is not None else Fraction(0)
     return IndicatorScore(indicator.get("id"), indicator.get("name"), indicator.get("group"), weight, source,
-                          value, target, attainment, share, points, basis, inputs)
+                          value, target, attainment, share, points, basis, inputs, unit)
 
 
 # -- a scheme for a period ------------------------------------------------------------------------

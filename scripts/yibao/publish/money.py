@@ -131,12 +131,6 @@ def _inputs(site: Site, item: ev.IndicatorScore, page: str) -> Markup:
     return Markup(f"<details><summary>{len(item.inputs)} 条依据</summary><ul>") + join(entries) + Markup("</ul></details>")
 
 
-def _number(value: Any) -> str:
-    if value is None:
-        return EMPTY
-    return ev.score_text(value).rstrip("0").rstrip(".") if value.denominator != 1 else str(value.numerator)
-
-
 def evaluation_section(site: Site, record: Record, page: str) -> str:
     parts: list[Any] = []
     for scheme in site.index.own(ev.KIND, record.id):
@@ -155,7 +149,7 @@ def evaluation_section(site: Site, record: Record, page: str) -> str:
             rows, keys = [], []
             for item in result.indicators:
                 rows.append([item.group, item.name, ev.score_text(item.weight), site.schemas.label("indicator_source", item.source),
-                             _number(item.value), _number(item.target),
+                             item.value_text(item.value), item.value_text(item.target),
                              EMPTY if item.share is None else rate_text(item.share), ev.score_text(item.points),
                              join([_with_due_dates(item.basis), _inputs(site, item, page)], " ")])
                 keys.append([None, None, float(item.weight), None, None, None, None, float(item.points), None])
