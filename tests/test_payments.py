@@ -107,7 +107,7 @@ def test_working_day_due_date_across_the_spring_festival(index):
     assert (final.base, final.trigger_date, final.due) == (Decimal("43500.00"), dt.date(2025, 1, 10), dt.date(2025, 2, 7))
     assert (final.amount, final.paid_on, final.status) == (Decimal("41325.00"), dt.date(2025, 2, 6), payments.PaymentStatus.PAID_ON_TIME)
     assert final.evaluation == {"scheme": "KH-2024-CJ", "period": "2024", "score": "88.70", "tier": "良好",
-                                "payment_share": 0.95, "complete": True}
+                                "payment_share": 0.95, "complete": True, "text": "88.70 分，良好"}
 
 
 # -- evaluation -------------------------------------------------------------------------------------------
@@ -269,7 +269,7 @@ def test_the_contract_page_shows_money_as_of_its_date():
     schemas, records = project_records()
     site = site_as_of(schemas, records, "2025-03-01")
     cj = contract_money(site, site.get("contract", "HT-2024-CJ"), "contracts/HT-2024-CJ.md")
-    for text in ("## 付款进度", "41,325.00 元（约定 43,500.00 元，考核 88.70 分、良好）", '<span class="yb-date-due">2025-02-07</span>',
+    for text in ("## 付款进度", "41,325.00 元（约定 43,500.00 元，考核 88.70 分，良好）", '<span class="yb-date-due">2025-02-07</span>',
                  "## 绩效考核", "总分 88.70 分，档次 良好，付款比例 95.00%", "JC-2024-1FEJPX", "## 预算明细",
                  "法律顾问咨询费", "4000个", "2.00 元", "8,000.00 元", "100,000.00 元", "与预算总额一致", "合 10.00 万元"):
         assert text in cj, text
@@ -300,3 +300,116 @@ def test_a_kpi_indicator_quoting_a_later_due_date_marks_it_as_one(demo):
     page = contract_money(site, site.get("contract", "HT-2024-CJ"), "contracts/HT-2024-CJ.md")
     assert '应于 <span class="yb-date-due">2024-02-29</span> 前完成，2024-02-26 完成' in page
     assert not _later_dates_outside_due_spans(page, "2024-02-27")
+
+
+# -- every contract: instalments and the evaluation behind them (issue 18's "done when") -------------------
+#
+# Karamay's acceptance (KH-2024-KLMY, as of 2024-11-20): onsite 15 × 151/161 = 14.068, record and claim
+# sampling 10 + 5, problems 10, hospital reports 5 × 21/22 = 4.773, pharmacy reports 5 × 134/150 = 4.467,
+# trainings, topics and the two kinds of study trips 4 × 5, the team on all 265 days 10, the bureau's
+# 90 and 85 on 10 each: 95.808 → 通过 (≥ 80) → 100% of 140,000.00.
+# Shapingba (KH-2020-SPB, as of 2020-11-30): night rounds 12.5 × 3/5 = 7.5, day rounds 12.5 × 1/5 = 2.5,
+# records 20 × 0.048864/0.05 = 19.546, handling 15 × 1/2 = 7.5, self-inspection reports 10 × 6/7 = 8.571,
+# rectifications 10 × 1/3 = 3.333, the bureau's 80 on 20 = 16: 64.95 → 合格 (≥ 60) → 85% of 200,000.00
+# = 170,000.00.
+# Zhaoqing (KH-2025-ZQYJ, 2025): 40 × 0.92 + 40 × 0.90 = 72.8; the team met every requirement on 333
+# of 365 days (德庆县 unposted and the team 11 of 12 on the same 32 days) = 0.912, banded to 0.6 → 6;
+# docking within its extension 10: 88.80 → 良好 → 100% of the year's fee cap 3,000,000.00; accepted
+# 2026-02-27 + 30 days = Sunday 2026-03-29, so due Monday 2026-03-30; paid 2026-03-20.
+@pytest.mark.parametrize("cid, ident, score, tier, base, amount, due, paid_on", [
+    ("HT-2024-KLMY", "final", "95.81", "通过", "140000.00", "140000.00", dt.date(2025, 1, 9), dt.date(2025, 1, 15)),
+    ("HT-2020-SPB", "lump-sum", "64.95", "合格", "200000.00", "170000.00", dt.date(2020, 12, 21), dt.date(2020, 12, 18)),
+    ("HT-2024-CJ", "final", "88.70", "良好", "43500.00", "41325.00", dt.date(2025, 2, 7), dt.date(2025, 2, 6)),
+    ("HT-2025-ZQYJ", "fee-2025", "88.80", "良好", "3000000.00", "3000000.00", dt.date(2026, 3, 30), dt.date(2026, 3, 20)),
+])
+def test_every_contract_has_an_evaluated_instalment_worked_by_hand(index, cid, ident, score, tier, base, amount, due, paid_on):
+    items = {i.id: i for i in payments.instalments(view(index, cid, "2026-12-01"))}
+    item = items[ident]
+    assert (item.evaluation["score"], item.evaluation["tier"], item.evaluation["complete"]) == (score, tier, True)
+    assert (item.base, item.amount, item.due, item.paid_on, item.paid) == (Decimal(base), Decimal(amount), due, paid_on, Decimal(amount))
+    assert not item.notes
+
+
+def test_every_demo_contract_has_instalments_and_an_evaluation_scheme(index):
+    for contract in index.contracts:
+        assert contract.get("instalments"), contract.id
+        assert ev.schemes_of(index, contract.id), contract.id
+
+
+def test_team_days_counts_each_day_once_and_bands_it(index):
+    result = ev.evaluate_scheme(index.get("evaluation_scheme", "KH-2025-ZQYJ"), index, SCHEMAS, "2025")
+    team = next(i for i in result.indicators if i.id == "team")
+    assert (team.value, team.target, team.share, team.points) == (333, 365, Fraction(3, 5), 6)
+    assert [i.note for i in team.inputs] == ["2025-04-30 至 2025-05-31，32 天，11 / 12 人", "2025-04-30 至 2025-05-31，32 天，0 / 1 人"]
+    assert (result.score, result.tier, result.consequence) == (Fraction(888, 10), "良好", "下一年度原则上维持服务区域")
+
+
+def test_later_fee_instalments_wait_for_spending_and_scores(index):
+    items = {i.id: i for i in payments.instalments(view(index, "HT-2025-ZQYJ", "2026-12-01"))}
+    assert (items["fee-2026"].amount, items["fee-2026"].evaluation["text"]) == (None, "评分不全（尚缺 2 项）")
+    assert "2026 年各区实际支出尚未登记齐全" in items["fee-2026"].notes[0]
+    assert items["fee-2027"].evaluation["text"] == "考核期尚未开始"
+    early = {i.id: i for i in payments.instalments(view(index, "HT-2025-ZQYJ", "2026-01-21"))}  # 德庆县 recorded on 01-22
+    assert early["fee-2025"].base is None and early["fee-2025"].status is payments.PaymentStatus.NOT_TRIGGERED
+
+
+def test_allocation_ranks_the_insurers_and_flags_regions_against_the_ranking(index, demo):
+    from yibao.compute import allocation
+
+    [result] = allocation.allocations(index.get("evaluation_scheme", "KH-2025-ZQYJ"), index, SCHEMAS, dt.date(2026, 12, 1))
+    assert [(m.rank, m.name[:2], ev.score_text(m.score), len(m.regions_before), len(m.regions_after)) for m in result.members] == [
+        (1, "西江", "88.80", 3, 3), (2, "星湖", "86.00", 2, 3), (3, "鼎湖", "78.50", 3, 2)]
+    assert result.year == 2026 and result.flags == []
+    # before the bureau recorded the scores, only the regions are known
+    [before] = allocation.allocations(index.get("evaluation_scheme", "KH-2025-ZQYJ"), index, SCHEMAS, dt.date(2026, 2, 9))
+    assert all(m.score is None for m in before.members) and not before.complete
+    # 广宁县 given back to the insurer that scored lowest: 鼎湖 (78.50) holds 3 regions, 星湖 (86.00) 2
+    edit(demo, "records/contract/HT-2025-ZQYJ.yaml", 'year: 2026\n    regions: ["441204", "441224", "441223"]',
+         'year: 2026\n    regions: ["441204", "441224"]')
+    edit(demo, "records/contract/HT-2025-ZQYJ.yaml", 'year: 2026\n    regions: ["441203", "441284"]',
+         'year: 2026\n    regions: ["441203", "441284", "441223"]')
+    moved = RecordIndex.build(load_all(demo), SCHEMAS)
+    [result] = allocation.allocations(moved.get("evaluation_scheme", "KH-2025-ZQYJ"), moved, SCHEMAS, dt.date(2026, 12, 1))
+    assert len(result.flags) == 1 and result.flags[0].startswith("鼎湖") and "78.50 分" in result.flags[0] and "星湖" in result.flags[0]
+
+
+def test_evaluate_shows_the_allocation_and_the_fee(yibao):
+    run = yibao("evaluate", "--contract", "HT-2025-ZQYJ", "--period", "2025", "--as-of", "2026-12-01", cwd=PROJECT)
+    assert run.rc == 0, run.out + run.err
+    for text in ("总分 88.80 分，档次：良好，付款比例：100.00%", "这一档的其他后果：下一年度原则上维持服务区域",
+                 "2026 年度服务区域分配", "2. 星湖健康保险股份有限公司肇庆中心支公司（虚构）：86.00 分",
+                 "按考核应付 3,000,000.00 元；应付日 2026-03-30", "团队要求逐日核对：2025-01-01 至 2025-12-31 共 365 天，32 天有要求未满足"):
+        assert text in run.out, text
+    running = yibao("evaluate", "--contract", "HT-2025-ZQYJ", "--period", "2026", "--as-of", "2026-12-01", cwd=PROJECT)
+    assert running.rc == 0 and "考核结果未定" in running.out and "档次：" not in running.out
+
+
+def test_the_contract_page_shows_the_allocation_and_no_tier_for_a_partial_score():
+    from portal_demo import project_records, site_as_of
+    from yibao.publish.money import contract_money
+
+    schemas, records = project_records()
+    site = site_as_of(schemas, records, "2026-12-01")
+    page = contract_money(site, site.get("contract", "HT-2025-ZQYJ"), "contracts/HT-2025-ZQYJ.md")
+    for text in ("2026 年度服务区域分配（按考核期 2025 的得分）", "78.50 分", "441204、441224、441223", "与考核排名一致",
+                 "总分 88.80 分，档次 良好，付款比例 100.00%；下一年度原则上维持服务区域", "3,000,000.00 元（约定 3,000,000.00 元，考核 88.80 分，良好）",
+                 "考核期 2026（尚未结束，按 2026-12-01 已知的数据计），评分不全，考核结果未定"):
+        assert text in page, text
+    assert "档次 不合格" not in page
+
+
+@pytest.mark.parametrize("relpath, old, new, code, words", [
+    ("records/payment/ZF-2026-ZQ0001.yaml", "amount: 3000000.00", "amount: 3000000.01", "payment-exceeds-instalment", "超过合同约定的 3,000,000.00 元"),
+    ("records/contract/HT-2024-KLMY.yaml", "    evaluation_scheme: KH-2024-KLMY\n", "    evaluation_scheme: KH-2024-CJ\n", "evaluation-scheme-mismatch", "属于项目 HT-2024-CJ"),
+    ("records/contract/HT-2024-KLMY.yaml", '    period: "2024"\n', '    period: "2023"\n', "unknown-period", "不在 KH-2024-KLMY 的考核期中"),
+    ("records/contract/HT-2024-KLMY.yaml", '    period: "2024"\n', "", "instalment-evaluation-missing", "须一起写"),
+    ("records/evaluation_scheme/KH-2025-ZQYJ.yaml", "member: 星湖健康", "member: 星河健康", "peer-not-in-consortium", "不在项目 HT-2025-ZQYJ 的承办机构"),
+    ("records/evaluation_scheme/KH-2025-ZQYJ.yaml", "member: 星湖健康保险股份有限公司肇庆中心支公司（虚构）", "member: 西江人寿保险股份有限公司肇庆中心支公司（虚构）", "peer-is-contractor", "由本办法计算"),
+    ("records/contract/HT-2025-ZQYJ.yaml", "fee_cap:\n  rate: 0.025\n", "fee_cap_terms:\n  rate: 0.025\n", "fee-cap-missing", "须写服务费上限"),
+])
+def test_checks_refuse_evaluations_and_fees_that_do_not_fit(demo, yibao, relpath, old, new, code, words):
+    edit(demo, relpath, old, new)
+    run = yibao("validate", "--no-cache", cwd=demo)
+    assert run.rc == 1
+    hits = [d for d in run.diagnostics if d.code == code]
+    assert hits and words in hits[0].message, run.out

@@ -78,12 +78,14 @@ def run(ctx: Context) -> int:
         if len(shown) < len(item.inputs):
             lines.append(f"  …… 另有 {len(item.inputs) - len(shown)} 条（--inputs 0 列出全部）")
     lines.append("")
-    lines.append(f"总分 {ev.score_text(evaluation.score)} 分，档次：{evaluation.tier or '—'}，付款比例："
-                 + ("—" if evaluation.payment_share is None else rate_text(evaluation.payment_share)))
+    if evaluation.missing:
+        lines.append(f"评分不全（{'、'.join(evaluation.missing)} 尚无该考核期的数值）：考核结果未定，不据此付款；"
+                     f"其余指标已计 {ev.score_text(evaluation.score)} 分。")
+    else:
+        lines.append(f"总分 {ev.score_text(evaluation.score)} 分，档次：{evaluation.tier or '—'}，付款比例："
+                     + ("—" if evaluation.payment_share is None else rate_text(evaluation.payment_share)))
     if evaluation.consequence:
         lines.append(f"这一档的其他后果：{evaluation.consequence}")
-    if evaluation.missing:
-        lines.append(f"评分不全（{'、'.join(evaluation.missing)} 尚无该考核期的数值）：考核结果未定，不据此付款。")
     for alloc in allocated:
         lines.append(f"{alloc.year} 年度服务区域分配（按考核期 {alloc.period} 的得分排序，统计日 {as_of}）：")
         for m in alloc.members:

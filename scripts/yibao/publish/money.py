@@ -14,6 +14,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from ..compute import allocation
 from ..compute import evaluation as ev
 from ..compute import payments as pay
 from ..core.calendar import to_date
@@ -142,10 +143,13 @@ def evaluation_section(site: Site, record: Record, page: str) -> str:
             running = end > site.as_of
             when = (f"考核期 {result.period}（尚未结束，按 {site.as_of} 已知的数据计）" if running
                     else f"考核期 {result.period}（{start} 至 {end}）")
-            head = (f"{scheme.get('title')}：{when}，总分 {ev.score_text(result.score)} 分，档次 {result.tier or EMPTY}，"
-                    f"付款比例 {EMPTY if result.payment_share is None else rate_text(result.payment_share)}")
-            if result.missing:
-                head += f"；评分不全（{'、'.join(result.missing)}），考核结果未定"
+            if result.missing:  # a partial sum is no score: no tier, no payment share
+                head = (f"{scheme.get('title')}：{when}，评分不全，考核结果未定：尚缺"
+                        f"{'、'.join(i.name for i in result.indicators if i.id in result.missing)}；其余指标已计 {ev.score_text(result.score)} 分")
+            else:
+                head = (f"{scheme.get('title')}：{when}，总分 {ev.score_text(result.score)} 分，档次 {result.tier or EMPTY}，"
+                        f"付款比例 {EMPTY if result.payment_share is None else rate_text(result.payment_share)}"
+                        + (f"；{result.consequence}" if result.consequence else ""))
             rows, keys = [], []
             for item in result.indicators:
                 rows.append([item.group, item.name, ev.score_text(item.weight), site.schemas.label("indicator_source", item.source),
@@ -154,13 +158,35 @@ def evaluation_section(site: Site, record: Record, page: str) -> str:
                              join([_with_due_dates(item.basis), _inputs(site, item, page)], " ")])
                 keys.append([None, None, float(item.weight), None, None, None, None, float(item.points), None])
             tiers = "；".join(f"{t.get('name')} ≥ {t.get('min_score')} 分付 {rate_text(t.get('payment_share'))}"
+                             + (f"，{t.get('consequence')}" if t.get("consequence") else "")
                              for t in scheme.get("tiers") or [] if isinstance(t, dict))
             parts += [tag("p", head, class_="yb-summary"),
                       table(["类别", "指标", "权重", "来源", "数值", "目标", "得分比例", "得分", "依据"], rows, sort_values=keys),
                       tag("p", f"分档：{tiers}。依据：{scheme.get('source')}", class_="yb-note")]
+            parts += _allocation(site, scheme, result.period)
     if not parts:
         return ""
     return section("绩效考核", *parts)
+
+
+def _allocation(site: Site, scheme: Record, period: str) -> list[Any]:
+    """The members ranked by the period's scores beside the regions they hold before and after (seed 004)."""
+    out: list[Any] = []
+    for result in allocation.allocations(scheme, site.index, site.schemas, site.as_of):
+        if result.period != period:
+            continue
+        rows = [[fmt(m.rank) if m.rank else EMPTY, m.name, EMPTY if m.score is None else f"{ev.score_text(m.score)} 分", m.source,
+                 "、".join(m.regions_before) or EMPTY,
+                 "尚未登记" if m.regions_after is None else ("、".join(m.regions_after) or "无")] for m in result.members]
+        said = (f"{result.year} 年度的区域分配与考核排名一致（得分高的机构分得的区域不少于得分低的）。" if not result.flags and all(
+                    m.regions_after is not None for m in result.members) else
+                f"{result.year} 年度的区域分配尚未登记。" if not result.flags else "")
+        out += [tag("h3", f"{result.year} 年度服务区域分配（按考核期 {period} 的得分）"),
+                table(["排名", "承办机构", "考核得分", "得分来源", "原承办区域", f"{result.year} 年承办区域"], rows, sortable=False)]
+        out += [tag("p", tag("span", f"与考核结果不一致：{flag}", class_=f"yb-badge {STATUS_CLASS['bad']}"), class_="yb-summary") for flag in result.flags]
+        out.append(tag("p", said + "分配机制：结合每年考核情况按区域分配服务范围，原则上优先分配服务质量好的承办机构（肇庆市医疗救助保险服务项目需求调研公告 一（四）3）。",
+                       class_="yb-note"))
+    return out
 
 
 # -- budget lines ------------------------------------------------------------------------------------
