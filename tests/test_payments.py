@@ -360,14 +360,12 @@ def test_allocation_ranks_the_insurers_and_flags_regions_against_the_ranking(ind
     assert [(m.rank, m.name[:2], ev.score_text(m.score), len(m.regions_before), len(m.regions_after)) for m in result.members] == [
         (1, "西江", "88.80", 3, 3), (2, "星湖", "86.00", 2, 3), (3, "鼎湖", "78.50", 3, 2)]
     assert result.year == 2026 and result.flags == []
-    # before the bureau recorded the scores, only the regions are known
+    # before the bureau recorded the scores and decided, only the 2025 regions are known
     [before] = allocation.allocations(index.get("evaluation_scheme", "KH-2025-ZQYJ"), index, SCHEMAS, dt.date(2026, 2, 9))
-    assert all(m.score is None for m in before.members) and not before.complete
+    assert all(m.score is None and m.regions_after is None for m in before.members) and not before.complete
     # 广宁县 given back to the insurer that scored lowest: 鼎湖 (78.50) holds 3 regions, 星湖 (86.00) 2
-    edit(demo, "records/contract/HT-2025-ZQYJ.yaml", 'year: 2026\n    regions: ["441204", "441224", "441223"]',
-         'year: 2026\n    regions: ["441204", "441224"]')
-    edit(demo, "records/contract/HT-2025-ZQYJ.yaml", 'year: 2026\n    regions: ["441203", "441284"]',
-         'year: 2026\n    regions: ["441203", "441284", "441223"]')
+    edit(demo, "records/contract/HT-2025-ZQYJ.yaml", 'regions: ["441204", "441224", "441223"]', 'regions: ["441204", "441224"]')
+    edit(demo, "records/contract/HT-2025-ZQYJ.yaml", 'regions: ["441203", "441284"]\n', 'regions: ["441203", "441284", "441223"]\n')
     moved = RecordIndex.build(load_all(demo), SCHEMAS)
     [result] = allocation.allocations(moved.get("evaluation_scheme", "KH-2025-ZQYJ"), moved, SCHEMAS, dt.date(2026, 12, 1))
     assert len(result.flags) == 1 and result.flags[0].startswith("鼎湖") and "78.50 分" in result.flags[0] and "星湖" in result.flags[0]

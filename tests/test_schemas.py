@@ -58,7 +58,10 @@ consortium:
     regions: ["650203"]
     share: 1
     year: 2024
+    decided_on: 2024-01-15
     note: 牵头
+  - name: 测试第二成员
+    regions: ["650204"]
 instalments:
   - id: first
     name: 签订后支付一半
@@ -82,6 +85,12 @@ instalments:
     period: "2024"
     days: 15
     day_type: 工作日
+  - id: fee-2024
+    name: 2024年度服务费（按上限）
+    fee_cap_year: 2024
+    after: [acceptance]
+    days: 30
+    day_type: 自然日
 fee_cap:
   rate: 0.025
   ceiling: 3000000.00
@@ -963,7 +972,7 @@ id: KH-2024-FULL
 contract: HT-2024-FULL
 title: 测试考核办法
 periods:
-  - {id: "2024", start: 2024-03-01, end: 2024-11-20}
+  - {id: "2024", start: 2024-03-01, end: 2024-11-20, allocation_year: 2025}
 indicators:
   - id: quality
     name: 满意度
@@ -990,8 +999,10 @@ indicators:
     target: 1000
 scores:
   - {indicator: quality, period: "2024", score: 90, evidence: 问卷, assessed_on: 2024-11-25}
+peer_scores:
+  - {member: 测试第二成员, period: "2024", score: 80, evidence: 评估报告, assessed_on: 2024-11-26}
 tiers:
-  - {name: 合格, min_score: 60, payment_share: 1}
+  - {name: 合格, min_score: 60, payment_share: 1, consequence: 下一年度维持区域}
   - {name: 不合格, min_score: 0, payment_share: 0.8}
 source: 测试办法
 status: 已撤回

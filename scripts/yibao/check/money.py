@@ -222,12 +222,13 @@ def evaluation_scheme_consistent(r: Record, error: Say, warning: Say) -> None:
 def peers_in_consortium(record: Record, index, schemas: SchemaSet, report) -> None:
     """Other members' scores name members of the contract's consortium, not the contractor itself
     (its score is computed from the records)."""
-    contract = index.get("contract", record.get("contract"))
+    cid = record.get("contract")
+    contract = index.get("contract", cid) if isinstance(cid, str) else None
     if contract is None:
         return
-    members = {m.get("name") for _, m in _items(contract.get("consortium"))}
+    members = {_key(m.get("name")) for _, m in _items(contract.get("consortium"))}
     for j, peer in _items(record.get("peer_scores")):
-        name = peer.get("member")
+        name = _key(peer.get("member"))
         if name == contract.get("contractor"):
             report(record, "peer-is-contractor", f"{name} 是本合同的受托方，它的得分由本办法计算，不登记", ("peer_scores", j, "member"))
         elif name not in members:
@@ -238,7 +239,8 @@ def peers_in_consortium(record: Record, index, schemas: SchemaSet, report) -> No
 def instalment_scheme_fits(record: Record, index, schemas: SchemaSet, report) -> None:
     """An instalment paid by an evaluation names a scheme of this contract and one of its periods."""
     for i, item in _items(record.get("instalments")):
-        scheme = index.get("evaluation_scheme", item.get("evaluation_scheme") or "")
+        ident = item.get("evaluation_scheme")
+        scheme = index.get("evaluation_scheme", ident) if isinstance(ident, str) else None
         if scheme is None:
             continue
         if scheme.get("contract") != record.id:

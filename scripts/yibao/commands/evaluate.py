@@ -89,9 +89,9 @@ def run(ctx: Context) -> int:
     for alloc in allocated:
         lines.append(f"{alloc.year} 年度服务区域分配（按考核期 {alloc.period} 的得分排序，统计日 {as_of}）：")
         for m in alloc.members:
-            after = "尚未登记" if m.regions_after is None else ("、".join(m.regions_after) or "无")
+            after = "尚未登记" if m.regions_after is None else ("、".join(m.regions_after) or "（不再承办）")
             lines.append(f"  {m.rank or '—'}. {m.name}：{'—' if m.score is None else ev.score_text(m.score)} 分（{m.source}）；"
-                         f"原区域 {'、'.join(m.regions_before) or '无'} → {alloc.year} 年 {after}")
+                         f"原区域 {'、'.join(m.regions_before) or '（未承办）'} → {alloc.year} 年 {after}")
         lines.extend(f"  ! {flag}" for flag in alloc.flags)
     for item in tied:
         amount = "待定" if item.amount is None else f"{yuan(item.amount)} 元"

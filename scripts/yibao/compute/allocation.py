@@ -54,9 +54,14 @@ class Allocation:
                 "members": [m.as_json() for m in self.members], "flags": list(self.flags)}
 
 
-def regions_in(contract: Record, year: int) -> dict[str, list[str]]:
+def known(contract: Record, as_of: _dt.date) -> list[dict]:
+    """The consortium entries with a year, as decided by ``as_of`` (an entry decided later is not yet known)."""
+    return [m for m in contract.get("consortium") or [] if isinstance(m, dict) and isinstance(m.get("year"), int)
+            and (to_date(m.get("decided_on")) is None or to_date(m.get("decided_on")) <= as_of)]
+
+
+def regions_in(members: list[dict], year: int) -> dict[str, list[str]]:
     """Member name -> regions in the latest consortium allocation recorded for a year up to ``year``."""
-    members = [m for m in contract.get("consortium") or [] if isinstance(m, dict) and isinstance(m.get("year"), int)]
     years = sorted({m["year"] for m in members if m["year"] <= year})
     if not years:
         return {}
@@ -76,9 +81,10 @@ def allocations(scheme: Record, index: RecordIndex, schemas: SchemaSet, as_of: _
         if end is None or end > as_of:
             continue
         year = period["allocation_year"]
-        before = regions_in(contract, year - 1)
-        recorded_after = any(isinstance(m, dict) and m.get("year") == year for m in contract.get("consortium") or [])
-        after = regions_in(contract, year) if recorded_after else {}
+        members_known = known(contract, as_of)
+        before = regions_in(members_known, year - 1)
+        recorded_after = any(m["year"] == year for m in members_known)
+        after = regions_in(members_known, year) if recorded_after else {}
         own = ev.evaluate_scheme(scheme, index, schemas, period.get("id"), as_of)
         scores: dict[str, tuple[Fraction | None, str]] = {}
         for name in before:

@@ -39,10 +39,12 @@ def fee_cap(contract: Any, year: int, entries: list[dict] | None = None) -> Deci
     if rate is None or ceiling is None:
         return None
     if entries is None:
-        entries = [e for e in terms.get("spending") or [] if isinstance(e, dict)]
+        spending = terms.get("spending")
+        entries = [e for e in spending if isinstance(e, dict)] if isinstance(spending, list) else []
     rows = [e for e in entries if e.get("year") == year]
-    regions = [r for r in contract.get("scope.rule.region_codes") or [] if isinstance(r, str)]
-    if not rows or any(r not in {e.get("region_code") for e in rows} for r in regions):
+    listed = contract.get("scope.rule.region_codes")
+    regions = [r for r in listed if isinstance(r, str)] if isinstance(listed, list) else []
+    if not rows or any(r not in [e.get("region_code") for e in rows] for r in regions):
         return None
     amounts = [money(e.get("amount")) for e in rows]
     if any(a is None for a in amounts):

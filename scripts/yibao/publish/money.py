@@ -177,7 +177,7 @@ def _allocation(site: Site, scheme: Record, period: str) -> list[Any]:
             continue
         rows = [[fmt(m.rank) if m.rank else EMPTY, m.name, EMPTY if m.score is None else f"{ev.score_text(m.score)} 分", m.source,
                  "、".join(m.regions_before) or EMPTY,
-                 "尚未登记" if m.regions_after is None else ("、".join(m.regions_after) or "无")] for m in result.members]
+                 "尚未登记" if m.regions_after is None else ("、".join(m.regions_after) or "（不再承办）")] for m in result.members]
         said = (f"{result.year} 年度的区域分配与考核排名一致（得分高的机构分得的区域不少于得分低的）。" if not result.flags and all(
                     m.regions_after is not None for m in result.members) else
                 f"{result.year} 年度的区域分配尚未登记。" if not result.flags else "")
