@@ -42,7 +42,7 @@ def test_demo_decisions_follow_their_provisions(demo, yibao):
     run = yibao("validate", cwd=demo)
     assert run.rc == 0, run.out
     assert not [f for f in findings(run, "warning") if f[1] in ("provision-missing", "reward-policy-missing")], run.out
-    assert "法律条款 12" in run.out and "举报奖励办法 1" in run.out
+    assert "法律条款 13" in run.out and "举报奖励办法 1" in run.out
 
 
 @pytest.mark.parametrize("path, old, new, article", [
@@ -156,3 +156,12 @@ def test_every_provision_says_where_its_figures_come_from():
         assert source["where"]
         if not source["official"]:
             assert source.get("note"), path.name
+
+
+def test_a_provision_not_yet_in_force_on_the_decision_date_is_caught(demo, yibao):
+    """AJ-2024-HCXGJB was decided on 2024-08-17 under 第三十八条 (in force since 2021-05-01); a decision
+    dated 2021-04-30 comes a day before the 条例 took effect (other rules object to the date too)."""
+    edit(demo, HCXGJB, "decided_on: 2024-08-17", "decided_on: 2021-04-30")
+    run = yibao("validate", cwd=demo)
+    caught = [f for f in findings(run) if f[0] == HCXGJB and f[1] == "provision-not-in-force"]
+    assert caught and "自 2021-05-01 起施行" in caught[0][2] and "第三十七条" in caught[0][2], run.out

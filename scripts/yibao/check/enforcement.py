@@ -9,6 +9,11 @@ comes from the vocabulary (``case_action``: ``x-fine``, ``x-recovery``, ``x-no-p
 
 - ``provision-missing`` (warning): a case decided on penalties names no provision (``provisions``).
 - ``provision-subject-mismatch`` (error): a cited provision does not apply to the case's subject type.
+- ``provision-not-in-force`` (error): a cited provision took effect after the case was decided.
+  行政处罚法 (2021) Art. 37 applies the rules in force when the violation happened, or newer lighter
+  ones in force at the decision; neither admits a rule not yet in force on the decision date (the
+  article's text was found in unofficial copies only). Cases record no violation date, so the
+  first half of the article cannot be checked.
 - ``action-not-allowed`` (error): an action that none of the cited provisions allows.
 - ``recovery-amount-missing`` (error): 责令退回 without the amount ordered back.
 - ``fine-out-of-range`` (error): the fine lies outside every range the cited provisions give for
@@ -24,7 +29,7 @@ from decimal import ROUND_UP, Decimal, InvalidOperation
 from typing import Callable
 
 from ..core.money import yuan
-from ..core.record import Record
+from ..core.record import Record, as_date
 from ..core.schemas import SchemaSet
 
 Report = Callable[..., None]
@@ -107,7 +112,14 @@ def case_follows_provisions(record: Record, index, schemas: SchemaSet, report: R
     if not found:
         return
     subject = record.get("subject.type")
+    decided = as_date(record.get("timeline.decided_on"))
     for i, provision in found:
+        since = as_date(provision.get("effective_from"))
+        if decided is not None and since is not None and decided < since:
+            report(record, "provision-not-in-force",
+                   f"{provision.get('citation')}（{provision.id}）自 {since} 起施行，本案 {decided} 作出决定时尚未施行，不能作为依据"
+                   "（《行政处罚法》第三十七条：适用违法行为发生时的规定，决定时新规定处罚较轻的适用新规定；两者都不包括决定时尚未施行的规定）",
+                   ("provisions", i))
         applies = _strings(provision.get("applies_to"))
         if isinstance(subject, str) and applies and subject not in applies:
             report(record, "provision-subject-mismatch",
