@@ -236,6 +236,13 @@ def test_the_demo_budget_adds_up_to_ten_thousand_yuan_lines(index):
     ("records/evaluation_scheme/KH-2024-CJ.yaml", "  - id: process\n    name: 监管流程规范性\n    group: 质量指标\n    weight: 15", "  - id: process\n    name: 监管流程规范性\n    group: 质量指标\n    weight: 16", "evaluation-weights", "101 分"),
     ("records/evaluation_scheme/KH-2024-CJ.yaml", "  - {name: 不合格, min_score: 0, payment_share: 0.6}\n", "", "evaluation-tiers", "最低分为 0"),
     ("records/contract/HT-2025-ZQYJ.yaml", "    max_extension_days: 30", "    max_extension_days: 20", "extension-too-long", "最多 20 日"),
+    ("records/payment/ZF-2026-ZQ0001.yaml", "amount: 3000000.00", "amount: 3000000.01", "payment-exceeds-instalment", "超过合同约定的 3,000,000.00 元"),
+    ("records/contract/HT-2024-KLMY.yaml", "    evaluation_scheme: KH-2024-KLMY\n", "    evaluation_scheme: KH-2024-CJ\n", "evaluation-scheme-mismatch", "属于项目 HT-2024-CJ"),
+    ("records/contract/HT-2024-KLMY.yaml", '    period: "2024"\n', '    period: "2023"\n', "unknown-period", "不在 KH-2024-KLMY 的考核期中"),
+    ("records/contract/HT-2024-KLMY.yaml", '    period: "2024"\n', "", "instalment-evaluation-missing", "须一起写"),
+    ("records/evaluation_scheme/KH-2025-ZQYJ.yaml", "member: 星湖健康", "member: 星河健康", "peer-not-in-consortium", "不在项目 HT-2025-ZQYJ 的承办机构"),
+    ("records/evaluation_scheme/KH-2025-ZQYJ.yaml", "member: 星湖健康保险股份有限公司肇庆中心支公司（虚构）", "member: 西江人寿保险股份有限公司肇庆中心支公司（虚构）", "peer-is-contractor", "由本办法计算"),
+    ("records/contract/HT-2025-ZQYJ.yaml", "fee_cap:\n  rate: 0.025\n", "fee_cap_terms:\n  rate: 0.025\n", "fee-cap-missing", "须写服务费上限"),
 ])
 def test_checks_refuse_money_that_does_not_add_up(demo, yibao, relpath, old, new, code, words):
     assert yibao("validate", "--no-cache", cwd=demo).rc == 0
@@ -394,20 +401,3 @@ def test_the_contract_page_shows_the_allocation_and_no_tier_for_a_partial_score(
                  "考核期 2026（尚未结束，按 2026-12-01 已知的数据计），评分不全，考核结果未定"):
         assert text in page, text
     assert "档次 不合格" not in page
-
-
-@pytest.mark.parametrize("relpath, old, new, code, words", [
-    ("records/payment/ZF-2026-ZQ0001.yaml", "amount: 3000000.00", "amount: 3000000.01", "payment-exceeds-instalment", "超过合同约定的 3,000,000.00 元"),
-    ("records/contract/HT-2024-KLMY.yaml", "    evaluation_scheme: KH-2024-KLMY\n", "    evaluation_scheme: KH-2024-CJ\n", "evaluation-scheme-mismatch", "属于项目 HT-2024-CJ"),
-    ("records/contract/HT-2024-KLMY.yaml", '    period: "2024"\n', '    period: "2023"\n', "unknown-period", "不在 KH-2024-KLMY 的考核期中"),
-    ("records/contract/HT-2024-KLMY.yaml", '    period: "2024"\n', "", "instalment-evaluation-missing", "须一起写"),
-    ("records/evaluation_scheme/KH-2025-ZQYJ.yaml", "member: 星湖健康", "member: 星河健康", "peer-not-in-consortium", "不在项目 HT-2025-ZQYJ 的承办机构"),
-    ("records/evaluation_scheme/KH-2025-ZQYJ.yaml", "member: 星湖健康保险股份有限公司肇庆中心支公司（虚构）", "member: 西江人寿保险股份有限公司肇庆中心支公司（虚构）", "peer-is-contractor", "由本办法计算"),
-    ("records/contract/HT-2025-ZQYJ.yaml", "fee_cap:\n  rate: 0.025\n", "fee_cap_terms:\n  rate: 0.025\n", "fee-cap-missing", "须写服务费上限"),
-])
-def test_checks_refuse_evaluations_and_fees_that_do_not_fit(demo, yibao, relpath, old, new, code, words):
-    edit(demo, relpath, old, new)
-    run = yibao("validate", "--no-cache", cwd=demo)
-    assert run.rc == 1
-    hits = [d for d in run.diagnostics if d.code == code]
-    assert hits and words in hits[0].message, run.out
