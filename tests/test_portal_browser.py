@@ -469,3 +469,24 @@ def test_wall_screen_fills_a_1920_display_offline(browser, site_url, tmp_path_fa
         page.clean()
     finally:
         page.page.close()
+
+
+@pytest.mark.parametrize("query, page", [
+    ("瑞康大药房丰收街店", "institutions/P65020300251.html"),  # Pagefind alone: not among its first fifty
+    ("澄江市福源路众益药店", "institutions/P53048100347.html"),
+])
+def test_a_full_chinese_name_pins_its_record_above_the_results(watched, query, page):
+    """Pagefind segments Chinese one way when indexing (jieba: 瑞康/大/药房) and another when querying
+    (the browser's Intl.Segmenter: 瑞康/大药房), so a pharmacy's full name can miss its own page; the
+    search box matches the query against the records' names (pagefind/record-names.json) and pins them."""
+    watched.open("index.html")
+    _search(watched.page, query)
+    pinned = watched.page.locator("#yb-exact .yb-by-name a")
+    pinned.first.wait_for(timeout=20000)
+    assert pinned.first.get_attribute("href").endswith(page)
+    assert query in pinned.first.inner_text()
+    watched.page.locator("#yb-search input.pagefind-ui__search-input").fill("药房")  # a part of hundreds of names
+    watched.page.locator("#yb-exact .yb-by-name").wait_for(timeout=20000)
+    text = watched.page.locator("#yb-exact .yb-by-name").inner_text()
+    assert text.count("（P") == 5 and "另有" in text, text
+    watched.clean()

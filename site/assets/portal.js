@@ -80,7 +80,8 @@
       .then(function (others) { makeSearch(box, root, others); });
   }
 
-  /* 查询正好是一个记录编号时，把该记录本身的页面置顶（各份索引分别排序，别处提到该编号的页面可能排在前面） */
+  /* 查询正好是一个记录编号时，把该记录本身的页面置顶（各份索引分别排序，别处提到该编号的页面可能排在前面）；查询是记录名称的一部分时，置顶名称相符的记录 */
+  var MAX_NAMES = 5;
   function pinExactRecord(box, root) {
     var patterns = null;
     var pinned = document.createElement("div");
@@ -88,10 +89,42 @@
     pinned.hidden = true;
     var asked = "";
     var lists = {};  /* folder -> promise of the IDs that have a page there */
-    function show(query) {
+    var names = null;  /* promise of [[ID, name, folder], …], fetched at the first Chinese query */
+    function byName(query) {
+      /* Pagefind 建索引和查询时的中文分词不一致（Pagefind/pagefind#1237），机构全名可能找不到本机构页面：按名称原文匹配后置顶 */
+      var wanted = query.replace(/\s+/g, ""), token = asked;
+      if (wanted.length < 2 || !/[\u3400-\u9fff]/.test(wanted)) return;
+      if (!names) {
+        names = fetch(root + "pagefind/record-names.json").then(function (r) { return r.ok ? r.json() : []; })
+          .catch(function () { return []; });
+      }
+      names.then(function (all) {
+        if (asked !== token) return;
+        var found = all.filter(function (e) { return e[1].indexOf(wanted) >= 0; });
+        function rank(e) { var bare = e[1].replace(/（虚构）$/, ""); return bare === wanted ? 0 : (bare.indexOf(wanted) === 0 ? 1 : 2); }
+        found.sort(function (a, b) { return rank(a) - rank(b) || a[1].length - b[1].length || (a[0] < b[0] ? -1 : 1); });
+        if (!found.length) return;
+        var list = document.createElement("span");
+        list.className = "yb-by-name";
+        list.appendChild(document.createTextNode("名称相符："));
+        found.slice(0, MAX_NAMES).forEach(function (e, i) {
+          if (i) list.appendChild(document.createTextNode("；"));
+          var a = document.createElement("a");
+          a.href = root + e[2] + "/" + e[0] + ".html";
+          a.textContent = e[1] + "（" + e[0] + "）";
+          list.appendChild(a);
+        });
+        if (found.length > MAX_NAMES) list.appendChild(document.createTextNode("；另有 " + (found.length - MAX_NAMES) + " 个名称相符的记录"));
+        pinned.appendChild(list);
+        pinned.hidden = false;
+      });
+    }
+    function show(raw) {
+      var query = raw.toUpperCase();
       asked = query;
       pinned.hidden = true;
       pinned.textContent = "";
+      byName(raw);
       if (!patterns || !query) return;
       patterns.forEach(function (pair) {
         if (!new RegExp(pair[0]).test(query)) return;
@@ -102,11 +135,13 @@
         }
         lists[folder].then(function (ids) {
           if (asked !== query || ids.indexOf(query) < 0) return;
+          var exact = document.createElement("span");
           var a = document.createElement("a");
           a.href = root + folder + "/" + query + ".html";
           a.textContent = "编号 " + query + " 的记录页面";
-          pinned.textContent = "完全匹配：";
-          pinned.appendChild(a);
+          exact.appendChild(document.createTextNode("完全匹配："));
+          exact.appendChild(a);
+          pinned.insertBefore(exact, pinned.firstChild);
           pinned.hidden = false;
         });
       });
@@ -123,7 +158,7 @@
         if (drawer) drawer.parentNode.insertBefore(pinned, drawer);
         else input.parentNode.appendChild(pinned);
       }
-      show(input.value.trim().toUpperCase());
+      show(input.value.trim());
     });
   }
 

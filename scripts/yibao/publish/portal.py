@@ -487,6 +487,7 @@ def _build(root: Path, output: Path, as_of: _dt.date | None, progress: Callable[
     # share the cores); the pages MkDocs built go into the last chunk
     indexer = search.Indexer(output)
     id_patterns = search.id_patterns(site.schemas, P.PAGE_DIRS)
+    names = search.record_names(site, P.PAGE_DIRS)
     try:
         try:
             written = R.write_record_pages(site, output, frame_html, default_jobs() if jobs is None else jobs, secrets,
@@ -506,6 +507,7 @@ def _build(root: Path, output: Path, as_of: _dt.date | None, progress: Callable[
         indexer.add(built_by_mkdocs)
         indexer.finish()
         search.write_id_patterns(output, id_patterns, written.paths)
+        search.write_record_names(output, names, written.paths)
     except search.SearchIndexError as exc:
         indexer.abort()
         raise PortalError("search-index", str(exc)) from None

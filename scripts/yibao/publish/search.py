@@ -16,6 +16,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -235,3 +236,39 @@ def write_id_patterns(site_dir: Path, patterns: list[list[str]], pages: Iterable
         (site_dir / BUNDLE / "ids" / f"{folder}.json").write_text(json.dumps(sorted(names)), encoding="utf-8")
     (site_dir / BUNDLE / RECORD_IDS).write_text(json.dumps({"patterns": patterns}, ensure_ascii=False), encoding="utf-8")
 
+
+
+#: record names and where their pages are: [[ID, name, folder], …] (read by assets/portal.js)
+RECORD_NAMES = "record-names.json"
+#: the fields that name a record on its page (the first a kind's schema has whose label says it is a
+#: name or heading: a staff record's ``title`` is a professional title, 职称, and is left out)
+NAME_FIELDS = ("name", "title")
+NAMES_A_RECORD = re.compile("名称|标题")
+
+
+def record_names(site, page_dirs: dict[str, str]) -> list[list[str]]:
+    """Every record with a page and a public name (institutions, contracts, rules …): ``[ID, name,
+    folder]``. Pagefind segments Chinese with jieba when indexing but with the browser's
+    ``Intl.Segmenter`` when querying, and the two disagree on names ("瑞康大药房" is 瑞康/大/药房 in the
+    index, 瑞康/大药房 in the query: Pagefind/pagefind#1237), so a full institution name can miss its
+    own page. The search box matches the query against these names as plain text and pins the
+    records it names above Pagefind's results. A confidential field is never a name here."""
+    out = []
+    for kind, folder in page_dirs.items():
+        schema = site.schemas.schemas.get(kind, {}).get("properties", {})
+        field = next((f for f in NAME_FIELDS if f in schema and not schema[f].get("x-confidential")
+                      and NAMES_A_RECORD.search(str(schema[f].get("title", "")))), None)
+        if field is None:
+            continue
+        for record in site.all(kind):
+            name = record.get(field)
+            if isinstance(name, str) and name.strip():
+                out.append([record.id, name.strip(), folder])
+    return sorted(out)
+
+
+def write_record_names(site_dir: Path, names: list[list[str]], pages: Iterable[str]) -> None:
+    """The names of the records whose page was written (``pagefind/record-names.json``)."""
+    written = set(pages)
+    kept = [entry for entry in names if f"{entry[2]}/{entry[0]}.html" in written]
+    (site_dir / BUNDLE / RECORD_NAMES).write_text(json.dumps(kept, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
