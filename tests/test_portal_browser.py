@@ -490,3 +490,24 @@ def test_a_full_chinese_name_pins_its_record_above_the_results(watched, query, p
     text = watched.page.locator("#yb-exact .yb-by-name").inner_text()
     assert text.count("（P") == 5 and "另有" in text, text
     watched.clean()
+
+
+@pytest.mark.parametrize("width", [1440, 390])
+def test_the_pinned_names_are_on_top_of_the_results_and_fit_a_phone(watched, width):
+    """The pinned panel is not hidden under Pagefind's results panel (which moves down by its height)
+    and its names wrap instead of pushing the page sideways."""
+    watched.page.set_viewport_size({"width": width, "height": 844})
+    watched.open("index.html")
+    _search(watched.page, "药房")
+    watched.page.locator("#yb-exact .yb-by-name").wait_for(timeout=20000)
+    watched.page.wait_for_timeout(300)
+    seen = watched.page.evaluate("""() => {
+        const pin = document.getElementById("yb-exact").getBoundingClientRect();
+        const drawer = document.querySelector("#yb-search .pagefind-ui__drawer").getBoundingClientRect();
+        const link = document.querySelector("#yb-exact .yb-by-name a").getBoundingClientRect();
+        const hit = document.elementFromPoint(link.left + 4, link.top + link.height / 2);
+        return {onTop: !!hit && !!hit.closest("#yb-exact"), below: drawer.top >= pin.bottom - 1,
+                sideways: document.documentElement.scrollWidth - window.innerWidth};
+    }""")
+    assert seen == {"onTop": True, "below": True, "sideways": 0}, seen
+    watched.clean()

@@ -89,6 +89,9 @@
     pinned.hidden = true;
     var asked = "";
     var lists = {};  /* folder -> promise of the IDs that have a page there */
+    function fit() {  /* the results panel starts below the pinned panel */
+      box.style.setProperty("--yb-pin", pinned.hidden ? "0px" : pinned.offsetHeight + "px");
+    }
     var names = null;  /* promise of [[ID, name, folder], …], fetched at the first Chinese query */
     function byName(query) {
       /* Pagefind 建索引和查询时的中文分词不一致（Pagefind/pagefind#1237），机构全名可能找不到本机构页面：按名称原文匹配后置顶 */
@@ -117,6 +120,7 @@
         if (found.length > MAX_NAMES) list.appendChild(document.createTextNode("；另有 " + (found.length - MAX_NAMES) + " 个名称相符的记录"));
         pinned.appendChild(list);
         pinned.hidden = false;
+        fit();
       });
     }
     function show(raw) {
@@ -124,6 +128,7 @@
       asked = query;
       pinned.hidden = true;
       pinned.textContent = "";
+      fit();
       byName(raw);
       if (!patterns || !query) return;
       patterns.forEach(function (pair) {
@@ -143,6 +148,7 @@
           exact.appendChild(a);
           pinned.insertBefore(exact, pinned.firstChild);
           pinned.hidden = false;
+          fit();
         });
       });
     }
