@@ -77,3 +77,20 @@ def test_the_ninety_days_are_not_for_agreement_handling(demo, yibao):
 def test_a_decision_in_time_is_not_flagged(demo, yibao):
     edit(demo, NOTIFIED, "  notified_on: 2024-08-06\n", "  notified_on: 2024-08-06\n  decided_on: 2024-10-21\n")
     assert ("AJ-2024-8D7J6S", DECISION) not in items(yibao, demo)
+
+
+def test_the_report_counts_cases_handled_within_the_legal_deadlines(yibao):
+    """As of 2024-12-31 Karamay has 32 leads whose filing decision was due or made (3 still overdue:
+    29 on time) and 14 filed cases whose 90-day decision was due or made (AJ-2024-8D7J6S overdue: 13);
+    Shapingba's 2020 cases came before both provisions took effect and get no such rate."""
+    run = yibao("report", "--as-of", "2024-12-31", "--format", "json", cwd=PROJECT)
+    assert run.rc == 0, run.err
+    legal = {(r["contract"]["id"], k["id"].split("/", 1)[1]): (k["numerator"], k["denominator"], k["status"])
+             for r in json.loads(run.out) for k in r["kpis"] if k["id"].startswith("legal_on_time/")}
+    assert legal[("HT-2024-KLMY", FILING)] == (29, 32, None)
+    assert legal[("HT-2024-KLMY", DECISION)] == (13, 14, None)
+    assert not [key for key in legal if key[0] == "HT-2020-SPB"]
+    kpi = next(k for r in json.loads(run.out) if r["contract"]["id"] == "HT-2024-KLMY" for k in r["kpis"]
+               if k["id"] == f"legal_on_time/{DECISION}")
+    late = [f for f in kpi["facts"] if not f["counts"]]
+    assert [f["record"] for f in late] == ["AJ-2024-8D7J6S"] and "第六十条" in kpi["name"]

@@ -40,7 +40,7 @@ from typing import Any, Callable, Iterable
 from ..core.money import rate_text
 from ..core.record import Record
 from ..core.labelled import Labelled
-from .deadlines import Deadline, DeadlineStatus
+from .deadlines import Deadline, DeadlineStatus, law_rules
 from .frames import ANY_BASIS, MONEY_FIELDS, ON_SITE, Totals, frames_for
 from . import team
 from .view import ContractView
@@ -745,6 +745,18 @@ def untargeted_on_time(view: ContractView, deadlines: list[Deadline], targets: l
         for rule in rules:
             items = [d for d in deadlines if d.kind == kind and d.rule == rule.get("id")]
             out.append(on_time_kpi(view, f"{metric_id}/{rule.get('id')}", rule.get("name") or label, [rule], items, None))
+    return out + legal_on_time(view, deadlines)
+
+
+def legal_on_time(view: ContractView, deadlines: list[Deadline]) -> list[Kpi]:
+    """The on-time rate of the contract's cases under each procedure deadline the law sets (the
+    provisions' ``deadlines``, :func:`.deadlines.law_rules`): descriptive, no contract sets a target
+    on the law; only for a rule with at least one of the contract's cases under it."""
+    out = []
+    for rule in law_rules(view):
+        items = [d for d in deadlines if d.rule == rule.id]
+        if items:
+            out.append(on_time_kpi(view, f"legal_on_time/{rule.id}", f"法定期限按时率：{rule.name}", [rule.raw], items, None))
     return out
 
 
