@@ -81,7 +81,25 @@ def step_duckdb(folder: str, memory_limit: str) -> dict:
     engine.register(sources)
     per_rule = {}
     found = run_library(engine, rules, on_rule=lambda r, n, s: per_rule.__setitem__(r.id, round(s, 3)))
-    return {"seconds": time.perf_counter() - started, "leads": sum(map(len, found.values())), "per_rule": per_rule}
+    seconds = time.perf_counter() - started
+    missed, unmatched = against_planted(Path(folder), found)
+    return {"seconds": seconds, "leads": sum(map(len, found.values())), "per_rule": per_rule,
+            "planted": sum(1 for _ in (Path(folder) / "planted.jsonl").open(encoding="utf-8")),
+            "planted_missed": missed, "leads_not_planted": unmatched}
+
+
+def against_planted(folder: Path, found: dict) -> tuple[int, int]:
+    """(planted violations no lead names, leads that name no planted violation): a lead names a planted
+    violation when it is of the same rule and institution and its evidence holds the planted key (as
+    the golden test in tests/test_screen.py matches them)."""
+    planted = [json.loads(line) for line in (folder / "planted.jsonl").read_text(encoding="utf-8").splitlines()]
+    matched, missed = set(), 0
+    for item in planted:
+        hits = {(item["rule"], i) for i, row in enumerate(found.get(item["rule"], []))
+                if row[0] == item["institution"] and item["evidence"] in row[6]}
+        missed += not hits
+        matched |= hits
+    return missed, sum(len(rows) for rows in found.values()) - len(matched)
 
 
 def step_spark(folder: str, memory_limit: str) -> dict:
@@ -163,6 +181,8 @@ def main() -> int:
             entry[step] = measure(step, folder, args.memory_limit, 1 if step == "spark" else args.runs)
             print(f"{size:>11,} {step:<7} {entry[step]['seconds']:8.2f} s  peak {entry[step]['peak_mib']:8.1f} MiB", flush=True)
         entry["ratio_duckdb_to_scan"] = round(entry["duckdb"]["seconds"] / entry["scan"]["seconds"], 2)
+        duck = entry["duckdb"]
+        print(f"{size:>11,} planted {duck['planted']}, missed {duck['planted_missed']}, leads not planted {duck['leads_not_planted']}", flush=True)
         report["sizes"][str(size)] = entry
         print(f"{size:>11,} library/scan = {entry['ratio_duckdb_to_scan']}", flush=True)
     if args.output:
