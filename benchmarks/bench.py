@@ -318,6 +318,17 @@ def measure_size(repo: Path, runs: int, work: Path, portal: bool, log, peers: bo
         code = "import sys; from pathlib import Path; from yibao.load.history import read_history; read_history(Path(sys.argv[1]))"
         s, p, _, _ = run_measured([sys.executable, "-c", code, str(repo)], repo, env)
         add("audit_trail", s, p, "一次 git log + 批量读取 blob + 解析全部版本")
+        # the handover manifest: every record version of the history and every document checksum
+        # (the documents' own files are not generated: their recorded checksums are taken)
+        store = work / "empty-store"
+        store.mkdir(exist_ok=True)
+        manifest = work / "manifest.json"
+        s, p, _, _ = run_measured(_yibao("-C", str(repo), "manifest", "--store", str(store), "--date", "2024-12-31",
+                                         "--output", str(manifest)), repo, env)
+        add("manifest", s, p, "移交清单：全部记录版本和文书校验和，Merkle 根")
+        s, p, _, _ = run_measured(_yibao("-C", str(repo), "manifest", "--store", str(store), "verify", str(manifest)), repo, env,
+                                  check=False)
+        add("manifest_verify", s, p, "复核清单（文书文件不在，只复核记录版本；退出码不计）")
         log(f"  第 {i + 1}/{runs} 轮：冷校验 {results['validate_cold'].seconds[-1]:.2f}s"
             f"（组合下限 {results['ref_compose_limit'].seconds[-1]:.2f}s），热校验 {results['validate_warm'].seconds[-1]:.2f}s"
             f"（git status {results['ref_git_status'].seconds[-1]:.2f}s）")
@@ -510,7 +521,8 @@ LABELS = {
     "ref_git_status": "参照：git status --porcelain（热）",
     "validate_changed": "改动 10 个文件后校验",
     "report_first": "考核报告（首次，缓存无记录内容）",
-    "report": "考核报告 report", "audit_trail": "审计记录提取", "portal_build": "门户构建",
+    "report": "考核报告 report", "audit_trail": "审计记录提取", "manifest": "移交清单 manifest",
+    "manifest_verify": "复核移交清单 manifest verify", "portal_build": "门户构建",
     "ref_plain_material": "参照：纯 mkdocs-material 构建（同样页数）",
     "peer_check_jsonschema": "对照：check-jsonschema", "peer_naive_audit_trail": "对照：逐文件 git log",
 }
