@@ -128,7 +128,8 @@ def _inputs(site: Site, item: ev.IndicatorScore, page: str) -> Markup:
     if not item.inputs:
         return esc(EMPTY)
     entries = [tag("li", join(["✓ " if f.counts else "✗ ", _ref(site, page, f.record) if kind_of_id(site, f.record) else _with_due_dates(f.record),
-                                _with_due_dates(f"：{f.note}") if f.note else ""])) for f in item.inputs]
+                                _with_due_dates(f"：{f.note}") if f.note else ""]))
+               for f in sorted(item.inputs, key=lambda f: f.counts)]  # what does not count first, as on the KPI pages
     return Markup(f"<details><summary>{len(item.inputs)} 条依据</summary><ul>") + join(entries) + Markup("</ul></details>")
 
 
