@@ -34,7 +34,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 from ..speed.pool import default_jobs
 from ..core.diagnostics import Diagnostic
@@ -282,6 +282,20 @@ def secret_values(site: P.Site) -> set[str]:
     return found
 
 
+def _batches(texts: Iterable[str], size: int = 1 << 24) -> Iterator[str]:
+    """The texts joined by newlines into batches of about ``size`` characters (a longer text alone)."""
+    batch: list[str] = []
+    length = 0
+    for text in texts:
+        batch.append(text)
+        length += len(text) + 1
+        if length >= size:
+            yield "\n".join(batch)
+            batch, length = [], 0
+    if batch:
+        yield "\n".join(batch)
+
+
 def check_no_leak(output: Path, secrets: set[str], docs: Path | None = None, blocks: Path | None = None) -> None:
     """After the build: no confidential text in the search index, no personal data on any page.
 
@@ -294,23 +308,30 @@ def check_no_leak(output: Path, secrets: set[str], docs: Path | None = None, blo
     not a bank card), the pages keep their cells apart. The record pages are scanned the same way
     as they are written (:func:`yibao.publish.records.write_record_pages`), before Pagefind runs.
     """
-    texts = [path.read_text(encoding="utf-8") for path in sorted((output / planning.DISCLOSURE_DIR).glob("*"))
-             if path.is_file()]  # the public disclosure files (一公开), outside the search index
-    texts += [path.read_text(encoding="utf-8-sig") for path in sorted((output / leaders.EXPORT_DIR).rglob("*.csv"))]
     screen = output / wall.FILE
-    if screen.is_file():
-        texts.append(screen.read_text(encoding="utf-8"))
-    if (output / search.BUNDLE).is_dir():
-        texts.append(search.index_text(output))
-    legacy = output / "search" / "search_index.json"
-    if legacy.is_file():
-        data = json.loads(legacy.read_text(encoding="utf-8"))
-        texts += [f"{d.get('title', '')}\n{d.get('text', '')}" for d in data.get("docs", [])]
-    if secrets and texts:
+
+    def texts() -> Iterator[str]:
+        for path in sorted((output / planning.DISCLOSURE_DIR).glob("*")):  # the public disclosure files (一公开)
+            if path.is_file():
+                yield path.read_text(encoding="utf-8")
+        for path in sorted((output / leaders.EXPORT_DIR).rglob("*.csv")):
+            yield path.read_text(encoding="utf-8-sig")
+        if screen.is_file():
+            yield screen.read_text(encoding="utf-8")
+        if (output / search.BUNDLE).is_dir():
+            yield from search.index_texts(output)
+        legacy = output / "search" / "search_index.json"
+        if legacy.is_file():
+            data = json.loads(legacy.read_text(encoding="utf-8"))
+            yield from (f"{d.get('title', '')}\n{d.get('text', '')}" for d in data.get("docs", []))
+
+    if secrets:
         import html
 
-        text = html.unescape("\n".join(texts)).replace("\u200b", "")
-        leaked = [s for s in secrets if s in text or s.replace("\n", " ") in text]
+        leaked: set[str] = set()
+        for chunk in _batches(texts()):  # a few MB at a time: the whole index of a large site is GBs as text
+            text = html.unescape(chunk).replace("\u200b", "")
+            leaked.update(s for s in secrets if s in text or s.replace("\n", " ") in text)
         if leaked:
             shutil.rmtree(output / search.BUNDLE, ignore_errors=True)  # never left behind to be served
             shutil.rmtree(output / planning.DISCLOSURE_DIR, ignore_errors=True)

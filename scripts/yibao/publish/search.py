@@ -21,7 +21,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import orjson
 
@@ -181,11 +181,11 @@ def fragments(site_dir: Path):
             yield orjson.loads(decompressed(path))
 
 
-def index_text(site_dir: Path) -> str:
-    """Everything the search bundles hold as text: every fragment (content, title, metadata, anchors)
-    and the other files, decompressed (the word index itself is binary; its words come from the
-    same text)."""
-    parts = []
+def index_texts(site_dir: Path) -> Iterator[str]:
+    """Everything the search bundles hold as text, one file at a time: every fragment (content,
+    title, metadata, anchors) and the other files, decompressed (the word index itself is binary;
+    its words come from the same text). One file at a time, so that a scan of a large site never
+    holds the whole index in memory."""
     for bundle in bundle_dirs(site_dir):
         for path in sorted(bundle.rglob("*")):
             if not path.is_file() or path.suffix in (".wasm", ".js", ".css"):
@@ -193,12 +193,17 @@ def index_text(site_dir: Path) -> str:
             data = decompressed(path)
             if path.suffix == ".pf_fragment":
                 fragment = orjson.loads(data)
-                parts.append(fragment.get("content", ""))
+                parts = [fragment.get("content", "")]
                 parts += [str(v) for v in (fragment.get("meta") or {}).values()]
                 parts += [str(a.get("text", "")) for a in fragment.get("anchors") or []]
+                yield "\n".join(parts)
             else:
-                parts.append(data.decode("utf-8", "replace"))
-    return "\n".join(parts)
+                yield data.decode("utf-8", "replace")
+
+
+def index_text(site_dir: Path) -> str:
+    """:func:`index_texts` as one text."""
+    return "\n".join(index_texts(site_dir))
 
 
 #: record IDs and where their pages are: {"patterns": [[ID pattern, folder], …]} (read by assets/portal.js)
