@@ -220,3 +220,19 @@ def test_diff_masks_a_number_before_escaping_its_separators(tmp_path: Path, caps
         assert run_main(["-C", str(root), "diff", "main", "HEAD", "--format", fmt, "--as-of", "2024-10-15"]) == 0
         out = capsys.readouterr().out
         assert "8765" not in out and "4321" not in out.replace("139******21", ""), (fmt, out)  # the middle groups masked
+
+
+def test_the_leak_check_reads_the_pages_the_search_index_leaves_out(tmp_path: Path):
+    """The KPI drill-down pages are not in the search index (search.NOT_INDEXED): the final scan reads
+    them from their own files, so a confidential value on one of them still stops the build."""
+    from yibao.publish import search
+
+    page = tmp_path / search.NOT_INDEXED[0] / "HT-2024-KLMY" / "kpi-cases_total.html"
+    page.parent.mkdir(parents=True)
+    page.write_text("<table><tr><td>AJ-2024-000001</td><td>已电话核实</td></tr></table>", encoding="utf-8")
+    check_no_leak(tmp_path, {SECRET})
+    page.write_text(f"<table><tr><td>AJ-2024-000001</td><td>{html.escape(SECRET)}</td></tr></table>", encoding="utf-8")
+    with pytest.raises(PortalError) as caught:
+        check_no_leak(tmp_path, {SECRET})
+    assert caught.value.code == "confidential-leak"
+    assert search.indexed(["kpis/HT-2024-KLMY/kpi-cases_total.html", "cases/AJ-2024-000001.html"]) == ["cases/AJ-2024-000001.html"]

@@ -299,8 +299,9 @@ def _batches(texts: Iterable[str], size: int = 1 << 24) -> Iterator[str]:
 def check_no_leak(output: Path, secrets: set[str], docs: Path | None = None, blocks: Path | None = None) -> None:
     """After the build: no confidential text in the search index, no personal data on any page.
 
-    The search index holds the text of every page (records, their audit trails, the change log),
-    so a confidential value it does not hold no page shows: Pagefind's bundle is read decompressed
+    The search index holds the text of every page (records, their audit trails, the change log)
+    but the KPI drill-down lists (``search.NOT_INDEXED``, read here from their own files), so a
+    confidential value neither holds no page shows: Pagefind's bundle is read decompressed
     (:func:`yibao.publish.search.index_text`), and a Material index, if one is there, as well.
     Personal data is looked for with the scanner ``validate`` uses, in every page MkDocs built from
     ``docs`` and ``blocks`` (the summary and hand-written pages, before the theme wrapped them), one text node at
@@ -320,6 +321,8 @@ def check_no_leak(output: Path, secrets: set[str], docs: Path | None = None, blo
             yield screen.read_text(encoding="utf-8")
         if (output / search.BUNDLE).is_dir():
             yield from search.index_texts(output)
+        for path in search.not_indexed(output):  # pages the index does not hold: their own text
+            yield path.read_text(encoding="utf-8")
         legacy = output / "search" / "search_index.json"
         if legacy.is_file():
             data = json.loads(legacy.read_text(encoding="utf-8"))
