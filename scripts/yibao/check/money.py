@@ -194,25 +194,12 @@ def evaluation_scheme_consistent(r: Record, error: Say, warning: Say) -> None:
                 error("indicator-incomplete", f"指标“{indicator.get('name')}”的数据来源为 {indicator.get('source')}，须写 {field}",
                       ("indicators", i, "source"))
     manual = {_key(ind.get("id")) for _, ind in _items(r.get("indicators")) if ind.get("source") == "manual"}
-    given: set[tuple] = set()
     for j, score in _items(r.get("scores")):
         if _key(score.get("indicator")) not in manual:
             error("unknown-indicator", f"评分写的指标 {score.get('indicator')} 不是数据来源为 manual 的指标；可评分的指标："
                   f"{'、'.join(sorted(map(str, manual))) or '（无）'}", ("scores", j, "indicator"))
-        if _key(score.get("period")) not in periods:
-            error("unknown-period", f"评分写的考核期 {score.get('period')} 不在 periods 中", ("scores", j, "period"))
-        key = (_key(score.get("indicator")), _key(score.get("period")))
-        if key in given:
-            error("score-duplicate", f"指标 {key[0]} 在考核期 {key[1]} 评了两次分；改分请修改原评分并在提交说明中写明原因", ("scores", j))
-        given.add(key)
-    peers: set[tuple] = set()
-    for j, peer in _items(r.get("peer_scores")):
-        if _key(peer.get("period")) not in periods:
-            error("unknown-period", f"其他承办机构得分写的考核期 {peer.get('period')} 不在 periods 中", ("peer_scores", j, "period"))
-        key = (_key(peer.get("member")), _key(peer.get("period")))
-        if key in peers:
-            error("score-duplicate", f"{key[0]} 在考核期 {key[1]} 登记了两个得分", ("peer_scores", j))
-        peers.add(key)
+    _scored_once(r, "scores", "indicator", periods, error, "评分", "指标 {} 在考核期 {} 评了两次分；改分请修改原评分并在提交说明中写明原因")
+    _scored_once(r, "peer_scores", "member", periods, error, "其他承办机构得分", "{} 在考核期 {} 登记了两个得分")
     if _items(r.get("indicators")) and weights != 100:
         error("evaluation-weights", f"各指标权重之和为 {weights} 分，应为 100 分", ("indicators",))
     if _items(r.get("tiers")) and not any(_yuan(t.get("min_score")) == 0 for _, t in _items(r.get("tiers"))):
@@ -251,6 +238,18 @@ def instalment_scheme_fits(record: Record, index, schemas: SchemaSet, report) ->
         if item.get("period") and item.get("period") not in periods:
             report(record, "unknown-period", f"分期 {item.get('id')} 写的考核期 {item.get('period')} 不在 {scheme.id} 的考核期中；现有：{'、'.join(map(str, periods))}",
                    ("instalments", i, "period"))
+
+
+def _scored_once(r: Record, field: str, who: str, periods: set, error: Say, what: str, twice: str) -> None:
+    """Each entry of a score list names a period of the scheme, and scores its subject once per period."""
+    given: set[tuple] = set()
+    for j, entry in _items(r.get(field)):
+        if _key(entry.get("period")) not in periods:
+            error("unknown-period", f"{what}写的考核期 {entry.get('period')} 不在 periods 中", (field, j, "period"))
+        key = (_key(entry.get(who)), _key(entry.get("period")))
+        if key in given:
+            error("score-duplicate", twice.format(*key), (field, j))
+        given.add(key)
 
 
 def acceptance_names_period(r: Record, error: Say, warning: Say) -> None:
