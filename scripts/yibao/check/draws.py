@@ -68,7 +68,8 @@ def reproduce(record: Record, contract: Record, institutions, staff, inspections
                           not_inspected_months=months, inspections=inspections, skip_statuses=skipped,
                           risk_tiers=tiers, by_risk_tier=by_tier)
     pool = algo.pool_of(contract.id, staff, day, withdrawn_terms(schemas, "staff"))
-    members = [p for p in staff if p.id in set(pool)]
+    in_pool = set(pool)
+    members = [p for p in staff if p.id in in_pool]
     conflicts = algo.declared_conflicts(members, day)
     if pool_spec.get("exclude_last_inspectors") is True:
         conflicts = algo.merge_conflicts(conflicts, algo.last_inspectors(inspections, day, skipped))
@@ -179,7 +180,7 @@ def inspector_declared_conflict(record: Record, index, schemas: SchemaSet, repor
     an inspection made without a draw is flagged, not refused: the record says what happened)."""
     status = record.get("status")
     start, institution = to_date(record.get("start_date")), record.get("institution")
-    if start is None or (isinstance(status, str) and status in withdrawn_terms(schemas, "inspection")):
+    if start is None or not isinstance(institution, str) or (isinstance(status, str) and status in withdrawn_terms(schemas, "inspection")):
         return
     inspectors = record.get("inspectors") if isinstance(record.get("inspectors"), list) else []
     for i, ident in enumerate(inspectors):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Callable
 
-from ..core.instalments import base_amounts, money
+from ..core.instalments import base_amounts, money, share_amount
 from ..core.money import yuan
 from ..core.record import Record, as_date
 from ..core.schemas import SchemaSet
@@ -118,7 +118,7 @@ def instalments_add_up(r: Record, error: Say, warning: Say) -> None:
                       ("instalments", i, "share"))
                 complete = False
             else:
-                fixed += total * (_yuan(item.get("share")) or 0)
+                fixed += share_amount(total, _yuan(item.get("share")) or 0)  # rounded as the payments round it
         else:
             fixed += _yuan(item.get("amount")) or 0
     if remainders > 1:

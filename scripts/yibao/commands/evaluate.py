@@ -50,7 +50,7 @@ def run(ctx: Context) -> int:
         raise UsageError(f"没有编号为 {args.contract} 的项目；现有项目：{known}")
     try:
         scheme = ev.find_scheme(index, contract.id, args.scheme)
-        evaluation = ev.evaluate_scheme(scheme, index, ctx.schemas, args.period)
+        evaluation = ev.evaluate_scheme(scheme, index, ctx.schemas, args.period, as_of)
     except ev.EvaluationError as exc:
         raise UsageError(str(exc)) from None
     view = ContractView(contract, index, as_of, ctx.schemas)

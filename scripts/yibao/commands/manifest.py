@@ -153,14 +153,21 @@ def verify(ctx: Context, path: Path) -> int:
     store = store_dir(ctx.root, args.store)
     repo = Repository(ctx.root)
 
+    ancestors: dict[str, set[str]] = {}
+
     def is_ancestor(commit: str, head: str) -> bool:
-        return repo.status("merge-base", "--is-ancestor", commit, head)[0] == 0
+        """One ``git rev-list`` for the manifest's head, not one git call per version asked about."""
+        if head not in ancestors:
+            code, listed = repo.status("rev-list", head)
+            ancestors[head] = set(listed.split()) if code == 0 else set()
+        return commit in ancestors[head]
 
     try:
         diagnostics += M.verify(ctx.root, manifest, _records(ctx), store if store.is_dir() else None, path.name, is_ancestor)
     except (HistoryError, GitError) as exc:
         raise _history_error(exc) from None
-    print(render(diagnostics, args.format, int(manifest.get("records") or 0)))
+    count = manifest.get("records")
+    print(render(diagnostics, args.format, count if isinstance(count, int) and not isinstance(count, bool) else 0))
     if args.format == "text":
         sys.stderr.write(f"清单 {path.name}：{manifest.get('records')} 个记录版本，{manifest.get('documents')} 份文书，"
                          f"根哈希 {manifest.get('root')}\n")

@@ -74,6 +74,7 @@ def allocations(scheme: Record, index: RecordIndex, schemas: SchemaSet, as_of: _
     if contract is None or not contract.get("consortium"):
         return []
     out = []
+    members_known = known(contract, as_of)
     for period in scheme.get("periods") or []:
         if not isinstance(period, dict) or not isinstance(period.get("allocation_year"), int):
             continue
@@ -81,7 +82,6 @@ def allocations(scheme: Record, index: RecordIndex, schemas: SchemaSet, as_of: _
         if end is None or end > as_of:
             continue
         year = period["allocation_year"]
-        members_known = known(contract, as_of)
         before = regions_in(members_known, year - 1)
         recorded_after = any(m["year"] == year for m in members_known)
         after = regions_in(members_known, year) if recorded_after else {}

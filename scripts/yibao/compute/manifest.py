@@ -176,11 +176,19 @@ def verify(root: Path, manifest: dict, records: Iterable[Record], store: Path | 
             out.append(Diagnostic(path, 1, 1, "record-version-after-manifest",
                                   f"提交 {commit[:12]} 在清单生成之后（清单截至 {str(head)[:12]}）", WARNING))
     documents = [line.split("\t") for line in lines if line.startswith(DOCUMENT + "\t")]
+    malformed = [fields for fields in documents if len(fields) != 5]
+    if malformed:
+        out.append(Diagnostic(name, 1, 1, "manifest-unreadable", f"清单中 {len(malformed)} 行文书记录的字段数不对（应为 5 个，以制表符分隔）"))
+        documents = [fields for fields in documents if len(fields) == 5]
     if documents and store is None:
         out.append(Diagnostic(name, 1, 1, "store-missing", "清单列有文书，但没有给出文书库（--store DIR）", ERROR))
     elif store is not None:
+        inside = store.resolve()
         for _, rel, sha, size, record_path in documents:
             target = store / rel
+            if not target.resolve().is_relative_to(inside):
+                out.append(Diagnostic(name, 1, 1, "manifest-unreadable", f"清单列出的文书位置 {rel} 在文书库之外，不予读取"))
+                continue
             if not target.is_file():
                 out.append(Diagnostic(f"{store.name}/{rel}", 1, 1, "document-missing", f"清单列出的文书（{record_path}）不在文书库中"))
                 continue

@@ -17,7 +17,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .record import as_date
 
@@ -157,10 +157,10 @@ def requirements(vocabulary: dict, kind: str, data: dict) -> list[Requirement]:
     if not rules:
         return []
     items = data.get("documents") if isinstance(data, dict) else None
-    held = {item.get("type") for item in items if type(item) is dict} if isinstance(items, list) else set()
+    held = {str(item.get("type")) for item in items if type(item) is dict} if isinstance(items, list) else set()
     out = []
     prefix = kind + "."
-    for doc_type, stages in (rules or {}).items():
+    for doc_type, stages in rules.items():
         for stage in stages:
             if not stage.startswith(prefix):
                 continue

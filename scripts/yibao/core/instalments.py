@@ -27,6 +27,11 @@ def money(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
+def share_amount(total: Decimal, share: Decimal) -> Decimal:
+    """A share of the contract amount, rounded to the fen (half up)."""
+    return (total * share).quantize(FEN, rounding=ROUND_HALF_UP)
+
+
 def fee_cap(contract: Any, year: int, entries: list[dict] | None = None) -> Decimal | None:
     """The year's service-fee cap: min(rate × the spending recorded for the year, ceiling), rounded to
     the fen (half up); None when the contract has no fee cap or a region of the contract has no
@@ -70,7 +75,7 @@ def base_amounts(contract: Any) -> dict[str, Decimal | None]:
             out[item.get("id")] = money(item["amount"])
         elif item.get("share") is not None:
             share = money(item["share"])
-            out[item.get("id")] = (total * share).quantize(FEN, rounding=ROUND_HALF_UP) if total is not None and share is not None else None
+            out[item.get("id")] = share_amount(total, share) if total is not None and share is not None else None
         else:
             rest.append(item.get("id"))
             continue

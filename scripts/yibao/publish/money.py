@@ -137,8 +137,10 @@ def evaluation_section(site: Site, record: Record, page: str) -> str:
     parts: list[Any] = []
     for scheme in site.index.own(ev.KIND, record.id):
         for period in scheme.get("periods") or []:
+            if not isinstance(period, dict):
+                continue
             start, end = to_date(period.get("start")), to_date(period.get("end"))
-            if not isinstance(period, dict) or start is None or end is None or start > site.as_of:
+            if start is None or end is None or start > site.as_of:
                 continue
             result = ev.evaluate_scheme(scheme, site.index, site.schemas, period.get("id"), site.as_of)
             running = end > site.as_of

@@ -302,7 +302,7 @@ def check_no_leak(output: Path, secrets: set[str], docs: Path | None = None, blo
     The search index holds the text of every page (records, their audit trails, the change log)
     but the KPI drill-down lists (``search.NOT_INDEXED``, read here from their own files), so a
     confidential value neither holds no page shows: Pagefind's bundle is read decompressed
-    (:func:`yibao.publish.search.index_text`), and a Material index, if one is there, as well.
+    (:func:`yibao.publish.search.index_texts`), and a Material index, if one is there, as well.
     Personal data is looked for with the scanner ``validate`` uses, in every page MkDocs built from
     ``docs`` and ``blocks`` (the summary and hand-written pages, before the theme wrapped them), one text node at
     a time: an index runs table cells together ("2022 2926 2023 3109" is a year and a count twice,

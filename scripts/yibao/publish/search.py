@@ -8,7 +8,7 @@ of the highest weight, also kept as ``record_id`` metadata, so that an exact ID 
 The index, the search interface (``pagefind-ui.js``/``.css``, loaded in the header of every page by
 ``assets/portal.js``) and its WebAssembly live in ``pagefind/`` inside the site: it works offline.
 
-The index's fragments hold the indexed text of each page, gzip-compressed: :func:`index_text`
+The index's fragments hold the indexed text of each page, gzip-compressed: :func:`index_texts`
 decompresses them so that the leak scan reads exactly what the index serves.
 """
 from __future__ import annotations
@@ -215,11 +215,6 @@ def index_texts(site_dir: Path) -> Iterator[str]:
                 yield "\n".join(parts)
             else:
                 yield data.decode("utf-8", "replace")
-
-
-def index_text(site_dir: Path) -> str:
-    """:func:`index_texts` as one text."""
-    return "\n".join(index_texts(site_dir))
 
 
 #: record IDs and where their pages are: {"patterns": [[ID pattern, folder], …]} (read by assets/portal.js)
